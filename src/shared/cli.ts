@@ -1,0 +1,172 @@
+/**
+ * Configuration for every process: each option has a flag, an environment variable and a
+ * default, in that order of precedence, and `--help` prints them all. Values are checked once,
+ * at start-up, with a message that names the flag.
+ */
+import { parseArgs } from 'node:util';
+
+export interface Option<T> {
+  readonly description: string;
+  readonly env?: string;
+  /** Shown in --help and used when neither flag nor variable is set; undefined means optional. */
+  readonly default: T;
+  readonly parse: (raw: string) => T;
+  /** Boolean flags take no value on the command line. */
+  readonly boolean?: true;
+}
+
+export type OptionValues<O> = { -readonly [K in keyof O]: O[K] extends Option<infer T> ? T : never };
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function integerOption<F extends number | undefined>(description: string, env: string | undefined, fallback: F, min: number, max: number): Option<number | F> {
+  return {
+    description: `${description} (${min}–${max})`,
+    env,
+    default: fallback,
+    parse: (raw) => {
+      const value = Number(raw);
+      if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`must be an integer from ${min} to ${max}, got "${raw}"`);
+      return value;
+    },
+  };
+}
+
+export function numberOption(description: string, env: string | undefined, fallback: number, min: number, max: number): Option<number> {
+  return {
+    description: `${description} (${min}–${max})`,
+    env,
+    default: fallback,
+    parse: (raw) => {
+      const value = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(value) || value < min || value > max) throw new UsageError(`must be a number from ${min} to ${max}, got "${raw}"`);
+      return value;
+    },
+  };
+}
+
+export function stringOption<T extends string | undefined>(description: string, env: string | undefined, fallback: T, pattern?: RegExp): Option<string | T> {
+  return {
+    description,
+    env,
+    default: fallback,
+    parse: (raw) => {
+      if (pattern && !pattern.test(raw)) throw new UsageError(`must match ${String(pattern)}, got "${raw}"`);
+      return raw;
+    },
+  };
+}
+
+export function choiceOption<const C extends string>(description: string, env: string | undefined, choices: readonly C[], fallback: C): Option<C> {
+  return {
+    description: `${description} (${choices.join(', ')})`,
+    env,
+    default: fallback,
+    parse: (raw) => {
+      if (!(choices as readonly string[]).includes(raw)) throw new UsageError(`must be one of ${choices.join(', ')}, got "${raw}"`);
+      return raw as C;
+    },
+  };
+}
+
+export function listOption<const C extends string>(description: string, env: string | undefined, choices: readonly C[], fallback: C[]): Option<C[]> {
+  return {
+    description: `${description}, comma-separated (${choices.join(', ')})`,
+    env,
+    default: fallback,
+    parse: (raw) => {
+      const items = raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+      const unknown = items.filter((item) => !(choices as readonly string[]).includes(item));
+      if (unknown.length > 0) throw new UsageError(`unknown value(s) ${unknown.join(', ')}; choose from ${choices.join(', ')}`);
+      return items as C[];
+    },
+  };
+}
+
+export function booleanOption(description: string, env: string | undefined): Option<boolean> {
+  return {
+    description,
+    env,
+    default: false,
+    boolean: true,
+    parse: (raw) => {
+      if (/^(1|true|yes|on)$/i.test(raw)) return true;
+      if (/^(0|false|no|off|)$/i.test(raw)) return false;
+      throw new UsageError(`must be true or false, got "${raw}"`);
+    },
+  };
+}
+
+export interface ParsedCommandLine<O> {
+  values: OptionValues<O>;
+  positionals: string[];
+}
+
+/** Parses flags and environment; throws UsageError with the offending flag named. */
+export function parseCommandLine<O extends Record<string, Option<unknown>>>(
+  options: O,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  allowPositionals = false,
+): ParsedCommandLine<O> {
+  const parsed = parseArgs({
+    args: [...argv],
+    allowPositionals,
+    strict: true,
+    options: Object.fromEntries(
+      Object.entries(options).map(([name, option]) => [flagName(name), { type: option.boolean ? ('boolean' as const) : ('string' as const) }]),
+    ),
+  });
+  const values: Record<string, unknown> = {};
+  for (const [name, option] of Object.entries(options)) {
+    const flag = flagName(name);
+    const raw = parsed.values[flag];
+    const fromEnv = option.env === undefined ? undefined : env[option.env];
+    const source = raw !== undefined ? `--${flag}` : `${option.env ?? ''}`;
+    const text = typeof raw === 'boolean' ? String(raw) : (raw ?? fromEnv);
+    try {
+      values[name] = text === undefined ? option.default : option.parse(text);
+    } catch (error) {
+      throw new UsageError(`${source}: ${(error as Error).message}`);
+    }
+  }
+  return { values: values as OptionValues<O>, positionals: parsed.positionals };
+}
+
+export function formatHelp(usage: string, summary: string, options: Record<string, Option<unknown>>): string {
+  const rows = Object.entries(options).map(([name, option]) => {
+    const flag = `--${flagName(name)}${option.boolean ? '' : ' <value>'}`;
+    const fallback = option.default === undefined || option.default === false ? '' : ` [default: ${String(option.default)}]`;
+    const env = option.env ? ` (env ${option.env})` : '';
+    return `  ${flag.padEnd(30)} ${option.description}${fallback}${env}`;
+  });
+  return `Usage: ${usage}\n\n${summary}\n\nOptions:\n${rows.join('\n')}\n  ${'--help'.padEnd(30)} Show this help\n`;
+}
+
+/** Runs a main function with `--help` and usage errors handled the same way in every process. */
+export async function runMain<O extends Record<string, Option<unknown>>>(
+  spec: { usage: string; summary: string; options: O; allowPositionals?: boolean },
+  main: (parsed: ParsedCommandLine<O>) => Promise<void>,
+): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(formatHelp(spec.usage, spec.summary, spec.options));
+    return;
+  }
+  let parsed: ParsedCommandLine<O>;
+  try {
+    parsed = parseCommandLine(spec.options, argv, process.env, spec.allowPositionals);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\nRun with --help for the options.\n`);
+    process.exitCode = 2;
+    return;
+  }
+  await main(parsed);
+}
+
+/** camelCase option names become kebab-case flags. */
+function flagName(name: string): string {
+  return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+}

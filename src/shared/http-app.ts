@@ -1,0 +1,79 @@
+/**
+ * The Express scaffolding both services share: body parsing, the OpenAPI validator as the
+ * run-time contract, access logs, and the single error handler that answers problem+json.
+ */
+import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
+import * as OpenApiValidator from 'express-openapi-validator';
+import { pinoHttp } from 'pino-http';
+import { v4 as uuidv4 } from 'uuid';
+import type { Logger } from './logging.ts';
+import type { Problem } from './models.ts';
+import { toProblemError } from './errors-to-problems.ts';
+import { ProblemError } from './problems.ts';
+
+export interface ApiAppOptions {
+  /** Path of the OpenAPI document the app serves. */
+  apiSpec: string;
+  logger: Logger;
+  /** Largest accepted request body, in bytes. */
+  bodyLimitBytes: number;
+  /** Check every response against the spec too (tests turn this on; it costs time per request). */
+  validateResponses: boolean;
+  /** Routes outside the spec (docs, health) go here, ahead of the validator. */
+  mountUnvalidated?: (app: Express) => void;
+  /** The spec's operations. */
+  mountApi: (app: Express) => void;
+}
+
+export function createApiApp(options: ApiAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(
+    pinoHttp({
+      logger: options.logger,
+      genReqId: (_req, res) => {
+        const id = uuidv4();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug'),
+    }),
+  );
+  options.mountUnvalidated?.(app);
+  app.use(express.json({ limit: options.bodyLimitBytes, type: ['application/json', 'application/*+json'], strict: true }));
+  app.use(
+    OpenApiValidator.middleware({
+      apiSpec: options.apiSpec,
+      validateRequests: { allowUnknownQueryParameters: false, allErrors: true },
+      validateResponses: options.validateResponses ? { onError: undefined } : false,
+      validateApiSpec: false,
+      // Bundle mode rewrites refs into our shared components file as paths the validator cannot follow.
+      $refParser: { mode: 'dereference' },
+      validateFormats: 'full',
+    }),
+  );
+  options.mountApi(app);
+  app.use((req, _res, next) => next(new ProblemError('NOT_FOUND', `No route for ${req.method} ${req.path}`)));
+  app.use(problemHandler(options.logger));
+  return app;
+}
+
+function problemHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req: Request, res: Response, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const problemError = toProblemError(error, req.method, req.path);
+    if (problemError.status >= 500 && !(error instanceof ProblemError)) {
+      (req.log ?? logger).error({ err: error }, 'unhandled error');
+    }
+    sendProblem(res, problemError.toProblem(req.originalUrl.split('?')[0]), problemError.headers);
+  };
+}
+
+export function sendProblem(res: Response, problem: Problem, headers: Record<string, string> = {}): void {
+  // res.json keeps the problem under response validation when that is on.
+  res.status(problem.status).set(headers).type('application/problem+json').json(problem);
+}

@@ -1,0 +1,79 @@
+/**
+ * The error model: every 4xx/5xx body is an RFC 9457 problem. The project's own errors carry a
+ * stable `code` and an HTTP status; errors from the body parser and the OpenAPI validator are
+ * mapped onto the same codes, so a client can branch on `code` whatever raised the error.
+ */
+import type { Problem } from './models.ts';
+
+interface ProblemKind {
+  readonly status: number;
+  readonly title: string;
+  /** Generic HTTP conditions use `about:blank`; conditions of this project get a URN of their own. */
+  readonly generic?: true;
+}
+
+export const PROBLEM_KINDS = {
+  VALIDATION_FAILED: { status: 400, title: 'Request validation failed' },
+  MALFORMED_JSON: { status: 400, title: 'Malformed JSON' },
+  NOT_FOUND: { status: 404, title: 'Not Found', generic: true },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method Not Allowed', generic: true },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload Too Large', generic: true },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported Media Type', generic: true },
+  NO_WORKERS: { status: 503, title: 'No workers registered' },
+  NO_USABLE_ANSWER: { status: 503, title: 'No usable answer' },
+  NO_MAJORITY: { status: 503, title: 'No majority' },
+  SIMULATED_OUTAGE: { status: 503, title: 'Simulated outage' },
+  RESPONSE_VALIDATION_FAILED: { status: 500, title: 'Response violates the API contract' },
+  INTERNAL: { status: 500, title: 'Internal Server Error', generic: true },
+} as const satisfies Record<string, ProblemKind>;
+
+export type ProblemCode = keyof typeof PROBLEM_KINDS;
+export type FieldError = NonNullable<Problem['errors']>[number];
+/** Extension members a problem may carry besides the RFC 9457 ones. */
+export type ProblemExtensions = Pick<Problem, 'errors' | 'request_id' | 'worker_responses'>;
+
+export function problemType(code: ProblemCode): string {
+  const kind: ProblemKind = PROBLEM_KINDS[code];
+  return kind.generic ? 'about:blank' : `urn:oracle-network:problem:${code.toLowerCase().replaceAll('_', '-')}`;
+}
+
+/** An error that knows how it looks on the wire. */
+export class ProblemError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ProblemCode,
+    readonly detail: string,
+    readonly extensions: ProblemExtensions = {},
+    /** Response headers the problem needs, e.g. `Allow` on a 405. */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+    this.name = 'ProblemError';
+    this.status = PROBLEM_KINDS[code].status;
+  }
+
+  toProblem(instance?: string): Problem {
+    return {
+      type: problemType(this.code),
+      title: PROBLEM_KINDS[this.code].title,
+      status: this.status,
+      detail: this.detail,
+      ...(instance === undefined ? {} : { instance }),
+      code: this.code,
+      ...this.extensions,
+    };
+  }
+}
+
+/** A client-side view of a problem answer, thrown by the typed clients. */
+export class ProblemResponseError extends Error {
+  constructor(readonly problem: Problem) {
+    super(`${problem.title}${problem.detail ? `: ${problem.detail}` : ''}`);
+    this.name = 'ProblemResponseError';
+  }
+
+  get status(): number {
+    return this.problem.status;
+  }
+}
