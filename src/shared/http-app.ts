@@ -50,7 +50,8 @@ export function createApiApp(options: ApiAppOptions): Express {
       validateApiSpec: false,
       // Bundle mode rewrites refs into our shared components file as paths the validator cannot follow.
       $refParser: { mode: 'dereference' },
-      validateFormats: 'full',
+      validateFormats: true,
+      ajvFormats: { mode: 'full' },
     }),
   );
   options.mountApi(app);

@@ -1,0 +1,108 @@
+/**
+ * A local oracle network: one coordinator and N workers, each its own OS process started through
+ * tsx, the workers registering themselves over HTTP exactly as they would anywhere else.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { createOracleClient } from '../client/client.ts';
+import { formatLogLine } from './log-format.ts';
+
+const SRC = new URL('../', import.meta.url);
+
+export interface ClusterOptions {
+  host: string;
+  coordinatorPort: number;
+  firstWorkerPort: number;
+  workers: number;
+  /** Worker i gets seed + i, so a whole run replays; random when unset. */
+  seed?: number;
+  logLevel: string;
+  /** `pretty` turns JSON log lines into short ones. */
+  logFormat: 'pretty' | 'json';
+  /** Where the children's log lines go. */
+  output: (line: string) => void;
+  /** Extra environment for every child (simulation knobs, say). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Cluster {
+  readonly coordinatorUrl: string;
+  readonly workerIds: string[];
+  /** Resolves when a child exits on its own, with its name and exit code. */
+  readonly unexpectedExit: Promise<{ name: string; code: number | null }>;
+  stop(): Promise<void>;
+}
+
+export async function startCluster(options: ClusterOptions, readyTimeoutMs = 30_000): Promise<Cluster> {
+  const coordinatorUrl = `http://${options.host}:${options.coordinatorPort}`;
+  const children = new Map<string, ChildProcess>();
+  let stopping = false;
+  let reportExit: (exit: { name: string; code: number | null }) => void = () => {};
+  const unexpectedExit = new Promise<{ name: string; code: number | null }>((resolve) => (reportExit = resolve));
+
+  const launch = (name: string, entry: string, args: string[]) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(entry, SRC)), ...args], {
+      env: { ...process.env, ...options.env, LOG_LEVEL: options.logLevel },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.set(name, child);
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => options.output(options.logFormat === 'pretty' ? formatLogLine(line, name) : line));
+    }
+    child.once('exit', (code) => {
+      children.delete(name);
+      if (!stopping) reportExit({ name, code });
+    });
+  };
+
+  const stop = async () => {
+    stopping = true;
+    await Promise.all(
+      [...children.values()].map(async (child) => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        // 'close' comes after the child's output is drained, so its last log lines are printed.
+        const exited = once(child, 'close');
+        child.kill('SIGTERM');
+        const killTimer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(killTimer);
+      }),
+    );
+  };
+
+  launch('coordinator', 'coordinator/main.ts', ['--host', options.host, '--port', String(options.coordinatorPort)]);
+  const workerIds = Array.from({ length: options.workers }, (_, i) => `worker-${i + 1}`);
+  workerIds.forEach((id, i) => {
+    const seed = options.seed === undefined ? [] : ['--seed', String((options.seed + i) % 4_294_967_296)];
+    launch(id, 'worker/main.ts', ['--id', id, '--host', options.host, '--port', String(options.firstWorkerPort + i), '--coordinator', coordinatorUrl, ...seed]);
+  });
+
+  try {
+    await waitForWorkers(coordinatorUrl, workerIds, readyTimeoutMs, unexpectedExit);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { coordinatorUrl, workerIds, unexpectedExit, stop };
+}
+
+async function waitForWorkers(coordinatorUrl: string, ids: string[], timeoutMs: number, unexpectedExit: Promise<{ name: string; code: number | null }>) {
+  const client = createOracleClient({ baseUrl: coordinatorUrl });
+  const deadline = Date.now() + timeoutMs;
+  let crashed: { name: string; code: number | null } | undefined;
+  void unexpectedExit.then((exit) => (crashed = exit));
+  while (Date.now() < deadline) {
+    if (crashed) throw new Error(`${crashed.name} exited with code ${crashed.code} before the cluster was ready`);
+    try {
+      const registered = new Set((await client.listWorkers()).map((w) => w.id));
+      if (ids.every((id) => registered.has(id))) return;
+    } catch {
+      // The coordinator is not listening yet.
+    }
+    await sleep(200);
+  }
+  throw new Error(`the workers did not all register with ${coordinatorUrl} within ${timeoutMs} ms`);
+}

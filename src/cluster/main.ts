@@ -1,0 +1,67 @@
+import { choiceOption, integerOption, runMain, stringOption } from '../shared/cli.ts';
+import { LOG_LEVELS } from '../shared/logging.ts';
+import { startCluster } from './cluster.ts';
+
+const clusterOptions = {
+  workers: integerOption('Number of worker processes', 'CLUSTER_WORKERS', 3, 1, 64),
+  host: stringOption('Interface every process listens on', 'CLUSTER_HOST', '127.0.0.1'),
+  port: integerOption('Coordinator port', 'COORDINATOR_PORT', 8080, 1, 65535),
+  firstWorkerPort: integerOption('Port of worker-1; worker-i listens on this + i - 1', 'CLUSTER_FIRST_WORKER_PORT', 8081, 1, 65535),
+  seed: integerOption('Base seed: worker-i gets seed + i - 1, so runs replay; random when unset', 'CLUSTER_SEED', undefined, 0, 4_294_967_295),
+  logLevel: choiceOption('Log level of every process', 'LOG_LEVEL', LOG_LEVELS, 'info'),
+  logFormat: choiceOption('How to print the processes\' logs', 'CLUSTER_LOG_FORMAT', ['pretty', 'json'] as const, 'pretty'),
+};
+
+await runMain(
+  {
+    usage: 'npm start -- [options]',
+    summary:
+      'Runs a local oracle network: a coordinator and N simulated workers, each its own process, the workers registering over HTTP.\n' +
+      'Worker simulation knobs (WORKER_FAILURE_RATE, WORKER_MIN_DELAY_MS, ...) are read from the environment by every worker.',
+    options: clusterOptions,
+  },
+  async ({ values }) => {
+    const print = (line: string) => process.stdout.write(`${line}\n`);
+    let cluster;
+    try {
+      cluster = await startCluster({
+        host: values.host,
+        coordinatorPort: values.port,
+        firstWorkerPort: values.firstWorkerPort,
+        workers: values.workers,
+        seed: values.seed,
+        logLevel: values.logLevel,
+        logFormat: values.logFormat,
+        output: print,
+      });
+    } catch (error) {
+      process.stderr.write(`Could not start the cluster: ${(error as Error).message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    const url = cluster.coordinatorUrl;
+    const clientFlag = url === 'http://127.0.0.1:8080' ? '' : ` --coordinator ${url}`;
+    print(
+      [
+        '',
+        `Coordinator ready at ${url} with ${cluster.workerIds.length} workers (${cluster.workerIds.join(', ')}).`,
+        'Try:',
+        `  npm run client -- BTC/USD${clientFlag}`,
+        `  curl -s -XPOST ${url}/request -H 'content-type: application/json' -d '{"query":"BTC/USD"}'`,
+        `  curl -s ${url}/workers`,
+        'Press Ctrl-C to stop.',
+        '',
+      ].join('\n'),
+    );
+    const shutdown = async (reason: string, exitCode: number) => {
+      print(`Stopping the cluster (${reason})...`);
+      await cluster.stop();
+      print('Stopped.');
+      process.exit(exitCode);
+    };
+    process.once('SIGINT', () => void shutdown('SIGINT', 0));
+    process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
+    const exit = await cluster.unexpectedExit;
+    await shutdown(`${exit.name} exited with code ${exit.code}`, 1);
+  },
+);
