@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { createOracleClient } from '../../src/client/client.ts';
+import { startCluster } from '../../src/cluster/cluster.ts';
+import { freePort } from '../helpers/network.ts';
+
+describe('npm start: the local cluster', () => {
+  it('brings up a coordinator with three self-registered worker processes, answers, and stops them all', { timeout: 60_000 }, async () => {
+    const [coordinatorPort, firstWorkerPort] = [await freePort(), await freePort()];
+    const lines: string[] = [];
+    const cluster = await startCluster({
+      host: '127.0.0.1',
+      coordinatorPort,
+      firstWorkerPort,
+      workers: 3,
+      seed: 11,
+      logLevel: 'info',
+      logFormat: 'pretty',
+      output: (line) => lines.push(line),
+      env: { WORKER_FAILURE_RATE: '0', WORKER_MAX_DELAY_MS: '20' },
+    });
+    try {
+      const client = createOracleClient({ baseUrl: cluster.coordinatorUrl });
+      expect((await client.listWorkers()).map((w) => w.id).sort()).toEqual(['worker-1', 'worker-2', 'worker-3']);
+      const result = await client.submitOracleRequest('BTC/USD');
+      const values = result.worker_responses.filter((r) => r.err === undefined).map((r) => r.value);
+      expect(values).toHaveLength(3);
+      expect(result.final_value).toBeCloseTo(values.reduce((a, b) => a + b) / values.length, 6);
+      expect(lines.some((line) => /coordinator\s+INFO\s+worker registered worker_id=worker-2/.test(line))).toBe(true);
+      expect(lines.some((line) => line.includes(`request_id=${result.request_id}`))).toBe(true);
+    } finally {
+      await cluster.stop();
+    }
+    await expect(fetch(`${cluster.coordinatorUrl}/workers`)).rejects.toThrow();
+  });
+});

@@ -1,0 +1,186 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { aggregateMedian } from '../../src/coordinator/aggregator.ts';
+import { truePrice } from '../../src/shared/market.ts';
+import type { OracleResult, Problem, WorkerResult } from '../../src/shared/models.ts';
+import { Cleanup, postJson, register, replyJson, startFakeWorker, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
+
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
+
+async function coordinatorWithWorkers(simulations: Parameters<typeof startTestWorker>[1][]) {
+  const coordinator = cleanup.add(await startTestCoordinator());
+  for (const [i, simulation] of simulations.entries()) {
+    const worker = cleanup.add(await startTestWorker(`worker-${i + 1}`, simulation, 100 + i));
+    await register(coordinator.url, `worker-${i + 1}`, worker.url);
+  }
+  return coordinator;
+}
+
+async function submit(url: string, body: Record<string, unknown>) {
+  return postJson(`${url}/request`, body);
+}
+
+function usableValues(result: OracleResult): number[] {
+  return result.worker_responses.filter((r) => r.err === undefined).map((r) => r.value);
+}
+
+describe('POST /request over real workers', () => {
+  it('averages the answers of every registered worker by default', async () => {
+    const coordinator = await coordinatorWithWorkers([{}, {}, {}]);
+    const reply = await submit(coordinator.url, { query: 'BTC/USD' });
+    expect(reply.status).toBe(200);
+    const result = reply.body as unknown as OracleResult;
+    expect(result.worker_responses.map((r) => r.worker_id).sort()).toEqual(['worker-1', 'worker-2', 'worker-3']);
+    expect(result.reliability_note).toBe('All workers responded successfully');
+    expect(result.strategy).toBe('average');
+    const values = usableValues(result);
+    expect(values).toHaveLength(3);
+    expect(result.final_value).toBeCloseTo(values.reduce((a, b) => a + b) / 3, 6);
+    for (const response of result.worker_responses) {
+      expect(response.request_id).toBe(result.request_id);
+      expect(response.reliable).toBe(true);
+      expect(response.response_time).toMatch(/^\d+(\.\d+)?(µs|ms|s)$/);
+    }
+    // Honest workers report the market's truth within their noise (0.1 %), give or take a window edge.
+    const truth = truePrice('BTC/USD', Date.now());
+    for (const value of values) expect(Math.abs(value - truth) / truth).toBeLessThan(0.002);
+  });
+
+  it('takes the median of the answers with strategy median', async () => {
+    const coordinator = await coordinatorWithWorkers([{}, {}, {}, {}]);
+    const reply = await submit(coordinator.url, { query: 'ETH/USD', strategy: 'median' });
+    expect(reply.status).toBe(200);
+    const result = reply.body as unknown as OracleResult;
+    expect(result.strategy).toBe('median');
+    expect(result.final_value).toBe(aggregateMedian(usableValues(result)));
+  });
+
+  it('takes the mean of the agreeing majority with strategy majority, ignoring the outlier', async () => {
+    const coordinator = cleanup.add(await startTestCoordinator());
+    for (const [id, value] of [['a', 100], ['b', 100.1], ['c', 250]] as const) {
+      const fake = cleanup.add(await startFakeWorker((task, res) => replyJson(res, 200, answer(id, task.id, value))));
+      await register(coordinator.url, id, fake.url);
+    }
+    const reply = await submit(coordinator.url, { query: 'BTC/USD', strategy: 'majority' });
+    expect(reply.status).toBe(200);
+    expect((reply.body as unknown as OracleResult).final_value).toBeCloseTo(100.05, 9);
+  });
+
+  it('answers 503 NO_MAJORITY with the breakdown when the workers are split evenly', async () => {
+    const coordinator = cleanup.add(await startTestCoordinator());
+    for (const [id, value] of [['a', 100], ['b', 100], ['c', 200], ['d', 200]] as const) {
+      const fake = cleanup.add(await startFakeWorker((task, res) => replyJson(res, 200, answer(id, task.id, value))));
+      await register(coordinator.url, id, fake.url);
+    }
+    const reply = await submit(coordinator.url, { query: 'BTC/USD', strategy: 'majority' });
+    expect(reply.status).toBe(503);
+    expect(reply.contentType).toMatch(/^application\/problem\+json/);
+    const problem = reply.body as unknown as Problem;
+    expect(problem.code).toBe('NO_MAJORITY');
+    expect(problem.detail).toContain('2 of 4');
+    expect(problem.worker_responses).toHaveLength(4);
+  });
+
+  it('excludes a failing worker from the aggregate and reports why', async () => {
+    const coordinator = await coordinatorWithWorkers([{}, {}, { failureRate: 1, failureModes: ['outage'] }, { failureRate: 1, failureModes: ['error'] }]);
+    const reply = await submit(coordinator.url, { query: 'BTC/USD' });
+    expect(reply.status).toBe(200);
+    const result = reply.body as unknown as OracleResult;
+    const byId = new Map(result.worker_responses.map((r) => [r.worker_id, r]));
+    expect(byId.get('worker-3')).toMatchObject({ value: 0, reliable: false, err: 'HTTP 503: The simulated price source is down' });
+    expect(byId.get('worker-4')).toMatchObject({ value: 0, reliable: false, err: 'worker reported: simulated failure: price source unavailable' });
+    const values = usableValues(result);
+    expect(values).toHaveLength(2);
+    expect(result.final_value).toBeCloseTo((values[0]! + values[1]!) / 2, 6);
+    expect(result).toMatchObject({ workers_asked: 4, workers_answered: 2, partial: true });
+    expect(result.reliability_note).toContain('worker-3 (HTTP 503');
+  });
+
+  it('excludes a hanging worker and answers within the deadline', async () => {
+    const coordinator = await coordinatorWithWorkers([{}, {}, { failureRate: 1, failureModes: ['hang'] }]);
+    const started = Date.now();
+    const reply = await submit(coordinator.url, { query: 'BTC/USD', timeout_ms: 300 });
+    const elapsed = Date.now() - started;
+    expect(reply.status).toBe(200);
+    expect(elapsed).toBeGreaterThanOrEqual(290);
+    expect(elapsed).toBeLessThan(300 + 400);
+    const result = reply.body as unknown as OracleResult;
+    const hung = result.worker_responses.find((r) => r.worker_id === 'worker-3');
+    expect(hung).toMatchObject({ err: 'timed out after 300ms', reliable: false });
+    expect(result.reliability_note).toBe('2 of 3 workers responded. Excluded: worker-3 (timed out after 300ms).');
+    expect(result.partial).toBe(false);
+  });
+
+  it('marks the result partial with a warning when most workers fail', async () => {
+    const failing = { failureRate: 1, failureModes: ['outage' as const] };
+    const coordinator = await coordinatorWithWorkers([{}, failing, failing]);
+    const reply = await submit(coordinator.url, { query: 'SOL/USD' });
+    expect(reply.status).toBe(200);
+    const result = reply.body as unknown as OracleResult;
+    expect(result.partial).toBe(true);
+    expect(result.workers_answered).toBe(1);
+    expect(result.reliability_note).toMatch(/^Warning: partial result, only 1 of 3 workers responded \(a majority needs 2\)\. Excluded: worker-2 .*worker-3/);
+    expect(result.final_value).toBe(usableValues(result)[0]);
+  });
+
+  it('answers 503 NO_WORKERS when nobody is registered', async () => {
+    const coordinator = cleanup.add(await startTestCoordinator());
+    const reply = await submit(coordinator.url, { query: 'BTC/USD' });
+    expect(reply.status).toBe(503);
+    expect(reply.contentType).toMatch(/^application\/problem\+json/);
+    expect(reply.body).toMatchObject({ code: 'NO_WORKERS', status: 503, type: 'urn:oracle-network:problem:no-workers', instance: '/request' });
+  });
+
+  it('answers 503 NO_USABLE_ANSWER with the breakdown when every worker fails', async () => {
+    const coordinator = await coordinatorWithWorkers([{ failureRate: 1, failureModes: ['error'] }]);
+    const reply = await submit(coordinator.url, { query: 'BTC/USD' });
+    expect(reply.status).toBe(503);
+    const problem = reply.body as unknown as Problem;
+    expect(problem.code).toBe('NO_USABLE_ANSWER');
+    expect(problem.worker_responses?.[0]).toMatchObject({ worker_id: 'worker-1', reliable: false });
+    expect(problem.request_id).toBe(problem.worker_responses?.[0]?.request_id);
+  });
+
+  it('keeps one registry entry per id and sends tasks to the newest endpoint', async () => {
+    const coordinator = cleanup.add(await startTestCoordinator());
+    const old = cleanup.add(await startFakeWorker((task, res) => replyJson(res, 200, answer('w', task.id, 1))));
+    const fresh = cleanup.add(await startFakeWorker((task, res) => replyJson(res, 200, answer('w', task.id, 2))));
+    await register(coordinator.url, 'w', old.url);
+    await register(coordinator.url, 'w', fresh.url);
+    const workers = (await (await fetch(`${coordinator.url}/workers`)).json()) as { workers: { id: string; endpoint: string }[] };
+    expect(workers.workers).toEqual([expect.objectContaining({ id: 'w', endpoint: fresh.url })]);
+    const reply = await submit(coordinator.url, { query: 'BTC/USD' });
+    expect(reply.body).toMatchObject({ final_value: 2 });
+    expect(old.tasks).toHaveLength(0);
+  });
+
+  it('stops the fan-out when the client disconnects', async () => {
+    const coordinator = cleanup.add(await startTestCoordinator());
+    let taskAborted: () => void = () => {};
+    const aborted = new Promise<void>((resolve) => (taskAborted = resolve));
+    const silent = cleanup.add(await startFakeWorker((_task, res) => res.on('close', () => taskAborted())));
+    await register(coordinator.url, 'silent', silent.url);
+    const client = new AbortController();
+    const pending = postJson(`${coordinator.url}/request`, { query: 'BTC/USD', timeout_ms: 60000 }, { signal: client.signal }).catch(() => 'aborted');
+    await waitFor(() => silent.tasks.length === 1);
+    client.abort();
+    expect(await pending).toBe('aborted');
+    await Promise.race([aborted, rejectAfter(2000, 'the call to the worker went on after the client left')]);
+  });
+});
+
+function answer(workerId: string, requestId: string, value: number): WorkerResult {
+  return { worker_id: workerId, request_id: requestId, value, response_time: '1ms', reliable: true };
+}
+
+function rejectAfter(ms: number, message: string): Promise<never> {
+  return new Promise((_, reject) => setTimeout(() => reject(new Error(message)), ms));
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { coordinatorOptions } from '../../src/coordinator/config.ts';
+import { formatHelp, parseCommandLine, UsageError } from '../../src/shared/cli.ts';
+import { workerOptions } from '../../src/worker/config.ts';
+
+describe('configuration', () => {
+  it('takes flags over environment over defaults', () => {
+    const { values } = parseCommandLine(coordinatorOptions, ['--port', '9000'], { COORDINATOR_PORT: '9100', COORDINATOR_TIMEOUT_MS: '750' });
+    expect(values.port).toBe(9000);
+    expect(values.timeoutMs).toBe(750);
+    expect(values.host).toBe('127.0.0.1');
+  });
+  it('names the flag or variable that holds a bad value', () => {
+    expect(() => parseCommandLine(coordinatorOptions, ['--port', '70000'], {})).toThrow(new UsageError('--port: must be an integer from 0 to 65535, got "70000"'));
+    expect(() => parseCommandLine(workerOptions, [], { WORKER_FAILURE_RATE: 'often' })).toThrow(/^WORKER_FAILURE_RATE: must be a number/);
+    expect(() => parseCommandLine(workerOptions, ['--failure-modes', 'error,explode'], {})).toThrow(/unknown value\(s\) explode/);
+  });
+  it('rejects unknown flags', () => {
+    expect(() => parseCommandLine(coordinatorOptions, ['--prot', '1'], {})).toThrow(/Unknown option '--prot'/);
+  });
+  it('parses lists, booleans and optional numbers', () => {
+    const { values } = parseCommandLine(workerOptions, ['--failure-modes', 'hang, error'], { WORKER_SEED: '42' });
+    expect(values.failureModes).toEqual(['hang', 'error']);
+    expect(values.seed).toBe(42);
+    expect(parseCommandLine(workerOptions, [], {}).values.seed).toBeUndefined();
+    expect(parseCommandLine(coordinatorOptions, ['--validate-responses'], {}).values.validateResponses).toBe(true);
+    expect(parseCommandLine(coordinatorOptions, [], { COORDINATOR_VALIDATE_RESPONSES: 'false' }).values.validateResponses).toBe(false);
+  });
+  it('documents every option with its flag, variable and default in --help', () => {
+    const help = formatHelp('x', 'y', workerOptions);
+    expect(help).toContain('--min-delay-ms <value>');
+    expect(help).toContain('(env WORKER_MIN_DELAY_MS)');
+    expect(help).toContain('[default: 0.1]');
+  });
+});
