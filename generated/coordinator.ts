@@ -44,6 +44,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/workers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The worker's id. */
+                id: components["parameters"]["WorkerIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Show one worker
+         * @description The registry entry of one worker, with its score and statistics.
+         */
+        get: operations["getWorker"];
+        put?: never;
+        post?: never;
+        /**
+         * Deregister a worker
+         * @description Removes the worker from the registry at once; workers call this when they shut down. Requests already dispatched to it finish normally.
+         */
+        delete: operations["deregisterWorker"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workers/{id}/heartbeat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The worker's id. */
+                id: components["parameters"]["WorkerIdPath"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report a worker alive
+         * @description Workers call this on an interval (5 s by default) to refresh `last_seen`. Workers not heard from within the coordinator's TTL (3 intervals by default) are evicted. An unknown id answers 404 `WORKER_NOT_REGISTERED`, and the worker registers again, so a restarted coordinator gets its workers back within one interval.
+         */
+        post: operations["sendHeartbeat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/request": {
         parameters: {
             query?: never;
@@ -55,9 +105,69 @@ export interface paths {
         put?: never;
         /**
          * Submit an oracle request
-         * @description Dispatches the query to every registered worker under one deadline (`timeout_ms`, 2000 ms by default), aggregates the usable answers with `strategy` (average by default) and returns the result. When fewer than a majority of the workers answered, the result is still returned with status 200, `partial: true` and a warning in `reliability_note`. When no worker is registered, no answer is usable, or `majority` finds no majority, the answer is a 503 problem saying which.
+         * @description Dispatches the query to every registered worker under one deadline (`timeout_ms`, 2000 ms by default), aggregates the usable answers with `strategy` (average by default) and returns the result. When fewer than a majority of the workers answered, the result is still returned with status 200, `partial: true` and a warning in `reliability_note`; the quorum is `min_responses`, a majority of the workers asked by default. Workers temporarily ejected after consecutive failures are not asked and are named in the note. When no worker is registered, no answer is usable, or `majority` finds no majority, the answer is a 503 problem saying which.
          */
         post: operations["submitRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness probe
+         * @description 200 while the process serves HTTP at all, draining or not.
+         */
+        get: operations["checkLiveness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness probe
+         * @description 200 while the coordinator accepts requests; 503 once it drains for shutdown.
+         */
+        get: operations["checkReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics
+         * @description Metrics in the Prometheus text exposition format: requests by outcome (`oracle_requests_total`), request latency (`oracle_request_duration_seconds`), per-worker task outcomes and latency (`oracle_worker_tasks_total`, `oracle_worker_task_duration_seconds`), scores (`oracle_worker_score`), registry size (`oracle_registered_workers`, `oracle_ejected_workers`), evictions (`oracle_worker_evictions_total`) and ejections (`oracle_worker_ejections_total`), plus Node.js process metrics.
+         */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -79,6 +189,8 @@ export interface components {
             strategy?: components["schemas"]["Strategy"];
             /** @description Deadline for the whole fan-out in milliseconds. Workers that have not answered by then are excluded. Defaults to the coordinator's configured deadline (2000 ms). */
             timeout_ms?: number;
+            /** @description Quorum: how many usable answers make a complete result. Below it the result is still returned (200) but marked `partial` with a warning. Defaults to a majority of the workers asked. */
+            min_responses?: number;
         };
         /**
          * @description The aggregated answer to an oracle request, with a per-worker breakdown.
@@ -118,8 +230,12 @@ export interface components {
             workers_asked?: number;
             /** @description How many usable answers were aggregated. */
             workers_answered?: number;
-            /** @description True when fewer than a majority of the workers asked gave a usable answer. */
+            /** @description True when fewer usable answers came back than the quorum asks for. */
             partial?: boolean;
+            /** @description The quorum applied, `min_responses` or a majority of the workers asked. */
+            quorum?: number;
+            /** @description How many workers were registered; the ones not asked were ejected. */
+            workers_registered?: number;
         };
         /**
          * @description One worker's answer to one task. In an `OracleResult`, `response_time` is the round trip the coordinator measured and `reliable` is the coordinator's judgement of the answer; a failed worker has `err` set, `value` 0 and `reliable` false.
@@ -164,12 +280,25 @@ export interface components {
             message: string;
         };
         /**
-         * @description A registry entry.
+         * @description A registry entry. `reliable` is true while `score` is at least the coordinator's reliability threshold (0.5 by default).
          * @example {
          *       "id": "worker-1",
          *       "endpoint": "http://localhost:8081",
          *       "last_seen": "2026-11-29T17:40:00.000Z",
-         *       "reliable": true
+         *       "reliable": true,
+         *       "score": 0.97,
+         *       "state": "active",
+         *       "registered_at": "2026-11-29T17:30:00.000Z",
+         *       "stats": {
+         *         "tasks": 120,
+         *         "successes": 117,
+         *         "failures": 2,
+         *         "timeouts": 1,
+         *         "consecutive_failures": 0,
+         *         "latency_p50_ms": 118,
+         *         "latency_ewma_ms": 124.5,
+         *         "mean_deviation": 0.0004
+         *       }
          *     }
          */
         WorkerInfo: {
@@ -177,10 +306,25 @@ export interface components {
             endpoint: components["schemas"]["Endpoint"];
             /**
              * Format: date-time
-             * @description When the coordinator last heard from the worker.
+             * @description When the coordinator last heard from the worker (registration or heartbeat).
              */
             last_seen: string;
             reliable: boolean;
+            /** @description Reliability score: an EWMA of each task's quality q, where a failed or timed-out task has q = 0 and an answer has q = timeliness × accuracy (timeliness = 1 − ½·latency/deadline; accuracy = 1 within the agreement tolerance t of the aggregate, else e^−(d−t)/t for a relative deviation d). New workers start at 1. */
+            score?: number;
+            /**
+             * @description `ejected`: skipped after consecutive failures until `ejected_until`.
+             * @enum {string}
+             */
+            state?: "active" | "ejected";
+            /**
+             * Format: date-time
+             * @description When an ejected worker is asked again.
+             */
+            ejected_until?: string;
+            /** Format: date-time */
+            registered_at?: string;
+            stats?: components["schemas"]["WorkerStats"];
         };
         /**
          * @example {
@@ -196,6 +340,42 @@ export interface components {
          */
         WorkerList: {
             workers: components["schemas"]["WorkerInfo"][];
+        };
+        /** @description What the coordinator has seen of a worker since it first registered. */
+        WorkerStats: {
+            tasks: number;
+            successes: number;
+            /** @description Tasks that failed other than by timing out (errors, bad answers, unreachable). */
+            failures: number;
+            timeouts: number;
+            consecutive_failures: number;
+            /** @description Median round trip of the last 128 answers. */
+            latency_p50_ms?: number;
+            /** @description Exponentially weighted moving average of the round trip (α = 0.2). */
+            latency_ewma_ms?: number;
+            /** @description Mean relative deviation of the worker's answers from the aggregate, |x − final| / |final|. */
+            mean_deviation?: number;
+        };
+        /**
+         * @example {
+         *       "status": "alive",
+         *       "last_seen": "2026-11-29T17:40:05.000Z"
+         *     }
+         */
+        HeartbeatAck: {
+            /** @enum {string} */
+            status: "alive";
+            /** Format: date-time */
+            last_seen: string;
+        };
+        /**
+         * @example {
+         *       "status": "ok"
+         *     }
+         */
+        Health: {
+            /** @enum {string} */
+            status: "ok" | "ready";
         };
         /**
          * @description How the usable worker values x₁…xₙ are combined into `final_value`:
@@ -296,7 +476,25 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description No answer could be produced: no worker is registered (`NO_WORKERS`), no worker gave a usable answer (`NO_USABLE_ANSWER`), or `majority` found no majority (`NO_MAJORITY`). The latter two carry the per-worker breakdown. */
+        /** @description No worker with this id is registered. A worker that gets this on a heartbeat registers again. */
+        WorkerNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The service is draining for shutdown and takes no new work. */
+        NotReady: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description No answer could be produced: no worker is registered or every one is ejected (`NO_WORKERS`), no worker gave a usable answer (`NO_USABLE_ANSWER`), `majority` found no majority (`NO_MAJORITY`), or the coordinator is shutting down (`SHUTTING_DOWN`). The second and third carry the per-worker breakdown. */
         NoAnswer: {
             headers: {
                 [name: string]: unknown;
@@ -306,7 +504,10 @@ export interface components {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /** @description The worker's id. */
+        WorkerIdPath: components["schemas"]["WorkerId"];
+    };
     requestBodies: never;
     headers: never;
     pathItems: never;
@@ -363,6 +564,82 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    getWorker: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The worker's id. */
+                id: components["parameters"]["WorkerIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The worker. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkerInfo"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["WorkerNotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deregisterWorker: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The worker's id. */
+                id: components["parameters"]["WorkerIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The worker is no longer registered. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["WorkerNotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    sendHeartbeat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The worker's id. */
+                id: components["parameters"]["WorkerIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The heartbeat was recorded. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HeartbeatAck"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["WorkerNotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     submitRequest: {
         parameters: {
             query?: never;
@@ -390,6 +667,71 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["NoAnswer"];
+        };
+    };
+    checkLiveness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Alive. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+        };
+    };
+    checkReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready for work. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            503: components["responses"]["NotReady"];
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The current metrics. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalError"];
         };
     };
 }

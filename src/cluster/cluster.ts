@@ -58,19 +58,22 @@ export async function startCluster(options: ClusterOptions, readyTimeoutMs = 30_
     });
   };
 
+  const terminate = async (child: ChildProcess) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    // 'close' comes after the child's output is drained, so its last log lines are printed.
+    const exited = once(child, 'close');
+    child.kill('SIGTERM');
+    const killTimer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(killTimer);
+  };
+
+  // Workers first, so that they can still deregister from a running coordinator.
   const stop = async () => {
     stopping = true;
-    await Promise.all(
-      [...children.values()].map(async (child) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        // 'close' comes after the child's output is drained, so its last log lines are printed.
-        const exited = once(child, 'close');
-        child.kill('SIGTERM');
-        const killTimer = setTimeout(() => child.kill('SIGKILL'), 5000);
-        await exited;
-        clearTimeout(killTimer);
-      }),
-    );
+    await Promise.all([...children].filter(([name]) => name !== 'coordinator').map(([, child]) => terminate(child)));
+    const coordinator = children.get('coordinator');
+    if (coordinator) await terminate(coordinator);
   };
 
   launch('coordinator', 'coordinator/main.ts', ['--host', options.host, '--port', String(options.coordinatorPort)]);

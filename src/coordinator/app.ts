@@ -6,36 +6,48 @@ import { createApiApp } from '../shared/http-app.ts';
 import type { Logger } from '../shared/logging.ts';
 import { ProblemError } from '../shared/problems.ts';
 import type { Coordinator } from './coordinator.ts';
+import type { CoordinatorMetrics } from './metrics.ts';
 
 type JsonBody<P extends keyof paths> = paths[P]['post'] extends { requestBody: { content: { 'application/json': infer B } } } ? B : never;
-type RegisterBody = JsonBody<'/register'>;
-type RequestBody = JsonBody<'/request'>;
-type RegisterReply = paths['/register']['post']['responses'][200]['content']['application/json'];
-type RequestReply = paths['/request']['post']['responses'][200]['content']['application/json'];
-type WorkersReply = paths['/workers']['get']['responses'][200]['content']['application/json'];
+type JsonReply<P extends keyof paths, M extends 'get' | 'post'> = paths[P][M] extends { responses: { 200: { content: { 'application/json': infer R } } } } ? R : never;
+type WorkerParams = paths['/workers/{id}']['get']['parameters']['path'];
 
 export const COORDINATOR_SPEC_PATH = fileURLToPath(new URL('../../openapi/coordinator.yaml', import.meta.url));
 
 export interface CoordinatorAppOptions {
   coordinator: Coordinator;
+  metrics: CoordinatorMetrics;
   logger: Logger;
   bodyLimitBytes: number;
   validateResponses: boolean;
 }
 
 export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
-  const { coordinator } = options;
+  const { coordinator, metrics } = options;
 
-  function handleRegister(req: Request<object, RegisterReply, RegisterBody>, res: Response<RegisterReply>): void {
+  function handleRegister(req: Request<object, JsonReply<'/register', 'post'>, JsonBody<'/register'>>, res: Response<JsonReply<'/register', 'post'>>): void {
     assertAbsoluteHttpUrl(req.body.endpoint);
     res.json(coordinator.registerWorker(req.body));
   }
 
-  function handleListWorkers(_req: Request, res: Response<WorkersReply>): void {
+  function handleListWorkers(_req: Request, res: Response<JsonReply<'/workers', 'get'>>): void {
     res.json({ workers: coordinator.listWorkers() });
   }
 
-  async function handleRequest(req: Request<object, RequestReply, RequestBody>, res: Response<RequestReply>): Promise<void> {
+  function handleGetWorker(req: Request<WorkerParams>, res: Response<JsonReply<'/workers/{id}', 'get'>>): void {
+    res.json(coordinator.getWorker(req.params.id));
+  }
+
+  function handleDeregister(req: Request<WorkerParams>, res: Response): void {
+    coordinator.deregisterWorker(req.params.id);
+    res.status(204).end();
+  }
+
+  function handleHeartbeat(req: Request<WorkerParams>, res: Response<JsonReply<'/workers/{id}/heartbeat', 'post'>>): void {
+    res.json(coordinator.recordHeartbeat(req.params.id));
+  }
+
+  async function handleRequest(req: Request<object, JsonReply<'/request', 'post'>, JsonBody<'/request'>>, res: Response<JsonReply<'/request', 'post'>>): Promise<void> {
     // A client that hangs up abandons its request: stop the fan-out instead of finishing it.
     const abandoned = new AbortController();
     const onClose = () => {
@@ -45,9 +57,25 @@ export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
     try {
       const result = await coordinator.submitRequest(req.body, abandoned.signal);
       if (!abandoned.signal.aborted) res.json(result);
+    } catch (error) {
+      if (!abandoned.signal.aborted) throw error;
     } finally {
       res.off('close', onClose);
     }
+  }
+
+  function handleLiveness(_req: Request, res: Response<JsonReply<'/healthz', 'get'>>): void {
+    res.json({ status: 'ok' });
+  }
+
+  function handleReadiness(_req: Request, res: Response<JsonReply<'/readyz', 'get'>>): void {
+    if (coordinator.draining) throw new ProblemError('SHUTTING_DOWN', 'The service is shutting down and accepts no new work');
+    res.json({ status: 'ready' });
+  }
+
+  async function handleMetrics(_req: Request, res: Response): Promise<void> {
+    const { contentType, body } = await metrics.render();
+    res.type(contentType).send(body);
   }
 
   return createApiApp({
@@ -58,7 +86,13 @@ export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
     mountApi(app) {
       app.post('/register', handleRegister);
       app.get('/workers', handleListWorkers);
+      app.get('/workers/:id', handleGetWorker);
+      app.delete('/workers/:id', handleDeregister);
+      app.post('/workers/:id/heartbeat', handleHeartbeat);
       app.post('/request', handleRequest);
+      app.get('/healthz', handleLiveness);
+      app.get('/readyz', handleReadiness);
+      app.get('/metrics', handleMetrics);
     },
   });
 }

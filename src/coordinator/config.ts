@@ -1,11 +1,27 @@
 import { booleanOption, choiceOption, integerOption, numberOption, stringOption, type OptionValues } from '../shared/cli.ts';
 import { LOG_LEVELS } from '../shared/logging.ts';
+import { DEFAULT_HEALTH_POLICY as HEALTH, type HealthPolicy } from './worker-health.ts';
 
 export const coordinatorOptions = {
   host: stringOption('Interface to listen on', 'COORDINATOR_HOST', '127.0.0.1'),
   port: integerOption('Port to listen on; 0 picks a free one', 'COORDINATOR_PORT', 8080, 0, 65535),
   timeoutMs: integerOption('Default deadline of a request in ms, when it sets no timeout_ms', 'COORDINATOR_TIMEOUT_MS', 2000, 10, 60000),
-  majorityTolerance: numberOption('Relative tolerance within which values agree under the majority strategy', 'COORDINATOR_MAJORITY_TOLERANCE', 0.005, 0, 0.5),
+  agreementTolerance: numberOption(
+    'Relative distance within which values agree: majority groups, and outliers against the consensus',
+    'COORDINATOR_AGREEMENT_TOLERANCE',
+    HEALTH.agreementTolerance,
+    0,
+    0.5,
+  ),
+  workerTtlMs: integerOption('Evict workers not heard from (registration or heartbeat) for this long, in ms', 'COORDINATOR_WORKER_TTL_MS', 15000, 100, 86_400_000),
+  sweepIntervalMs: integerOption('How often to look for stale workers, in ms', 'COORDINATOR_SWEEP_INTERVAL_MS', 1000, 10, 3_600_000),
+  reliableThreshold: numberOption('Score at or above which a worker is reliable', 'COORDINATOR_RELIABLE_THRESHOLD', HEALTH.reliableThreshold, 0, 1),
+  scoreAlpha: numberOption('Weight of the newest task in a worker\'s score (EWMA)', 'COORDINATOR_SCORE_ALPHA', HEALTH.scoreAlpha, 0.001, 1),
+  ejectAfterFailures: integerOption('Consecutive failures that eject a worker', 'COORDINATOR_EJECT_AFTER_FAILURES', HEALTH.ejectAfterFailures, 1, 1000),
+  ejectionBaseMs: integerOption('Length of a first ejection in ms; it doubles with each repeat', 'COORDINATOR_EJECTION_BASE_MS', HEALTH.ejectionBaseMs, 1, 86_400_000),
+  ejectionMaxMs: integerOption('Longest ejection in ms', 'COORDINATOR_EJECTION_MAX_MS', HEALTH.ejectionMaxMs, 1, 86_400_000),
+  maxEjectedShare: numberOption('Largest share of the registry ejected at once', 'COORDINATOR_MAX_EJECTED_SHARE', HEALTH.maxEjectedShare, 0, 1),
+  shutdownGraceMs: integerOption('On SIGTERM, how long requests in flight may finish before they are cancelled, in ms', 'COORDINATOR_SHUTDOWN_GRACE_MS', 10000, 0, 600_000),
   bodyLimit: integerOption('Largest accepted request body in bytes', 'COORDINATOR_BODY_LIMIT', 65536, 256, 10_485_760),
   validateResponses: booleanOption('Check every response against the spec (slower; for testing)', 'COORDINATOR_VALIDATE_RESPONSES'),
   logLevel: choiceOption('Log level', 'LOG_LEVEL', LOG_LEVELS, 'info'),
@@ -16,3 +32,15 @@ export type CoordinatorConfig = OptionValues<typeof coordinatorOptions>;
 export const DEFAULT_COORDINATOR_CONFIG: CoordinatorConfig = Object.fromEntries(
   Object.entries(coordinatorOptions).map(([name, option]) => [name, option.default]),
 ) as CoordinatorConfig;
+
+export function healthPolicyOf(config: CoordinatorConfig): HealthPolicy {
+  return {
+    scoreAlpha: config.scoreAlpha,
+    reliableThreshold: config.reliableThreshold,
+    agreementTolerance: config.agreementTolerance,
+    ejectAfterFailures: config.ejectAfterFailures,
+    ejectionBaseMs: config.ejectionBaseMs,
+    ejectionMaxMs: config.ejectionMaxMs,
+    maxEjectedShare: config.maxEjectedShare,
+  };
+}

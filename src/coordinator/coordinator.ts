@@ -1,28 +1,50 @@
 /**
  * The coordinator's logic, free of HTTP: it keeps the registry, turns a client's submission into
- * a task for every registered worker, and turns their answers into an OracleResult or a problem.
+ * a task for every active worker, turns their answers into an OracleResult or a problem, learns
+ * from each task how far to trust each worker, and drains for shutdown.
  */
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { v4 as uuidv4 } from 'uuid';
 import type { Logger } from '../shared/logging.ts';
 import type { OracleRequestSubmission, OracleResult, RegistrationAck, WorkerInfo, WorkerRegistration } from '../shared/models.ts';
+import type { components } from '../../generated/coordinator.ts';
 import { ProblemError } from '../shared/problems.ts';
-import { aggregate } from './aggregator.ts';
-import { dispatchToWorkers } from './dispatch.ts';
-import { buildReliabilityNote, describeFailures, isPartial } from './reliability-note.ts';
-import type { Registry } from './registry.ts';
+import { aggregate, aggregateMedian } from './aggregator.ts';
+import { Cancellation, dispatchToWorkers, type DispatchedTask } from './dispatch.ts';
+import type { CoordinatorMetrics, RequestOutcome } from './metrics.ts';
+import { buildReliabilityNote, describeFailures, majorityOf } from './reliability-note.ts';
+import type { Registry, RegistryEntry } from './registry.ts';
 import type { SendTask } from './task-client.ts';
+
+type HeartbeatAck = components['schemas']['HeartbeatAck'];
 
 export interface CoordinatorOptions {
   registry: Registry;
   sendTask: SendTask;
   logger: Logger;
+  metrics: CoordinatorMetrics;
   /** Deadline of a request that does not set `timeout_ms`. */
   defaultTimeoutMs: number;
-  majorityTolerance: number;
+  /** Workers not heard from for this long are evicted by `evictStale`. */
+  workerTtlMs: number;
+  now?: () => number;
 }
 
 export class Coordinator {
-  constructor(private readonly options: CoordinatorOptions) {}
+  readonly #shutdown = new AbortController();
+  #draining = false;
+  #inFlight = 0;
+  #idleWaiters: (() => void)[] = [];
+  readonly #now: () => number;
+
+  constructor(private readonly options: CoordinatorOptions) {
+    this.#now = options.now ?? Date.now;
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
 
   registerWorker(registration: WorkerRegistration): RegistrationAck {
     const outcome = this.options.registry.register(registration.id, registration.endpoint);
@@ -30,47 +52,172 @@ export class Coordinator {
     return { status: 'registered', message: `Worker ${registration.id} successfully registered` };
   }
 
+  recordHeartbeat(id: string): HeartbeatAck {
+    const entry = this.options.registry.heartbeat(id);
+    if (!entry) throw notRegistered(id);
+    return { status: 'alive', last_seen: new Date(entry.lastSeenMs).toISOString() };
+  }
+
+  deregisterWorker(id: string): void {
+    if (!this.options.registry.deregister(id)) throw notRegistered(id);
+    this.options.metrics.forgetWorker(id);
+    this.options.logger.info({ worker_id: id }, 'worker deregistered');
+  }
+
+  getWorker(id: string): WorkerInfo {
+    const entry = this.options.registry.get(id);
+    if (!entry) throw notRegistered(id);
+    return this.options.registry.info(entry);
+  }
+
   listWorkers(): WorkerInfo[] {
     return this.options.registry.list();
   }
 
-  /** Throws a ProblemError when there is no answer to give. */
-  async submitRequest(submission: OracleRequestSubmission, signal?: AbortSignal): Promise<OracleResult> {
-    const { registry, sendTask, defaultTimeoutMs, majorityTolerance } = this.options;
-    const strategy = submission.strategy ?? 'average';
-    const timeoutMs = submission.timeout_ms ?? defaultTimeoutMs;
-    const targets = registry.entries();
-    if (targets.length === 0) {
-      throw new ProblemError('NO_WORKERS', 'No worker is registered with the coordinator, so there is nobody to ask');
+  /** Evicts the workers whose heartbeats stopped; returns how many went. */
+  evictStale(): number {
+    const evicted = this.options.registry.evictStale(this.options.workerTtlMs);
+    for (const entry of evicted) {
+      this.options.metrics.recordEviction(entry.id);
+      this.options.logger.warn({ worker_id: entry.id, endpoint: entry.endpoint, last_seen: new Date(entry.lastSeenMs).toISOString() }, 'stale worker evicted');
     }
+    return evicted.length;
+  }
+
+  /**
+   * Throws a ProblemError when there is no answer to give. `clientSignal` aborts when the client
+   * has gone, which stops the fan-out at once.
+   */
+  async submitRequest(submission: OracleRequestSubmission, clientSignal?: AbortSignal): Promise<OracleResult> {
+    const started = performance.now();
+    const strategy = submission.strategy ?? 'average';
+    const finish = (outcome: RequestOutcome) => this.options.metrics.recordRequest(outcome, strategy, (performance.now() - started) / 1000);
+    if (this.#draining) {
+      finish('shutting_down');
+      throw new ProblemError('SHUTTING_DOWN', 'The service is shutting down and accepts no new work');
+    }
+    const { registry } = this.options;
+    const registered = registry.entries();
+    const now = this.#now();
+    const targets = registered.filter((entry) => !entry.health.isEjected(now));
+    if (targets.length === 0) {
+      finish('no_workers');
+      throw new ProblemError(
+        'NO_WORKERS',
+        registered.length === 0
+          ? 'No worker is registered with the coordinator, so there is nobody to ask'
+          : `All ${registered.length} registered workers are ejected after repeated failures; try again shortly`,
+      );
+    }
+    const ejected = registered.filter((entry) => entry.health.isEjected(now)).map((entry) => entry.id);
+    const timeoutMs = submission.timeout_ms ?? this.options.defaultTimeoutMs;
     const task = { id: uuidv4(), query: submission.query };
     const log = this.options.logger.child({ request_id: task.id });
-    log.info({ query: task.query, strategy, workers: targets.length, timeout_ms: timeoutMs }, 'dispatching request');
+    log.info({ query: task.query, strategy, workers: targets.length, ejected: ejected.length, timeout_ms: timeoutMs }, 'dispatching request');
 
-    const results = await dispatchToWorkers(targets, task, { timeoutMs, sendTask, signal });
-    const values = results.filter((r) => r.err === undefined).map((r) => r.value);
+    const dispatched = await this.#track(() =>
+      dispatchToWorkers(targets, task, {
+        timeoutMs,
+        sendTask: this.options.sendTask,
+        cancelSignals: clientSignal ? [clientSignal, this.#shutdown.signal] : [this.#shutdown.signal],
+      }),
+    );
+    const abandoned = clientSignal?.aborted === true;
+    const values = dispatched.filter((d) => d.kind === 'success').map((d) => d.result.value);
+    const outcome = values.length > 0 ? aggregate(strategy, values, { majorityTolerance: registry.policy.agreementTolerance }) : undefined;
+    // Deviation is measured from the median of the answers, so that one wild value cannot make
+    // the honest majority look wrong; with no majority there is no consensus to measure from.
+    const consensus = outcome?.ok ? aggregateMedian(values) : undefined;
+    const judged = this.#judge(dispatched, consensus, timeoutMs, !abandoned, log);
+    const results = judged.map((j) => j.result);
     const breakdown = { request_id: task.id, worker_responses: results };
-    if (values.length === 0) {
+
+    if (outcome === undefined) {
+      finish(abandoned ? 'abandoned' : 'no_usable_answer');
       log.warn({ failures: describeFailures(results) }, 'no usable answer');
       throw new ProblemError('NO_USABLE_ANSWER', `None of ${results.length} workers gave a usable answer: ${describeFailures(results)}`, breakdown);
     }
-    const outcome = aggregate(strategy, values, { majorityTolerance });
     if (!outcome.ok) {
+      finish(abandoned ? 'abandoned' : 'no_majority');
       log.warn({ reason: outcome.reason }, 'aggregation failed');
       throw new ProblemError('NO_MAJORITY', `Workers did not agree: ${outcome.reason}`, breakdown);
     }
+    const quorum = submission.min_responses ?? majorityOf(targets.length);
+    const partial = values.length < quorum;
+    const outliers = judged.filter((j) => j.deviation !== undefined && !j.result.reliable).map((j) => ({ id: j.result.worker_id, deviation: j.signedDeviation ?? 0 }));
     const result: OracleResult = {
       request_id: task.id,
       final_value: outcome.value,
       worker_responses: results,
-      reliability_note: buildReliabilityNote(results, values.length),
+      reliability_note: buildReliabilityNote({ results, answered: values.length, quorum, ejected, outliers }),
       query: task.query,
       strategy,
       workers_asked: results.length,
       workers_answered: values.length,
-      partial: isPartial(values.length, results.length),
+      workers_registered: registered.length,
+      quorum,
+      partial,
     };
-    log.info({ final_value: result.final_value, answered: values.length, asked: results.length, partial: result.partial }, 'request answered');
+    finish(abandoned ? 'abandoned' : partial ? 'partial' : 'complete');
+    log.info({ final_value: result.final_value, answered: values.length, asked: results.length, partial }, 'request answered');
     return result;
   }
+
+  /**
+   * Stops taking requests, waits up to `graceMs` for those in flight, then cancels the rest (they
+   * still answer, with the workers that had not replied marked cancelled).
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.#draining = true;
+    if (this.#inFlight > 0) await Promise.race([this.#idle(), sleep(graceMs, undefined, { ref: false })]);
+    if (this.#inFlight > 0) {
+      this.options.logger.warn({ in_flight: this.#inFlight }, 'grace period over, cancelling requests in flight');
+      this.#shutdown.abort(new Cancellation('cancelled: the coordinator is shutting down'));
+      await this.#idle();
+    }
+  }
+
+  /** Judges each answer, and (unless the client left) lets the workers' health learn from it. */
+  #judge(dispatched: DispatchedTask<RegistryEntry>[], consensus: number | undefined, timeoutMs: number, learn: boolean, log: Logger) {
+    const { registry, metrics } = this.options;
+    const { policy } = registry;
+    return dispatched.map((d) => {
+      const health = d.target.health;
+      let signedDeviation: number | undefined;
+      if (d.kind === 'success' && consensus !== undefined) {
+        signedDeviation = consensus === 0 ? d.result.value : (d.result.value - consensus) / Math.abs(consensus);
+      }
+      const deviation = signedDeviation === undefined ? undefined : Math.abs(signedDeviation);
+      const reliable = d.kind === 'success' && (deviation === undefined || deviation <= policy.agreementTolerance);
+      if (learn) {
+        metrics.recordTask(d.target.id, d.kind, d.latencyMs / 1000);
+        if (d.kind === 'success') {
+          health.recordSuccess(d.latencyMs, timeoutMs, deviation, policy);
+        } else if (d.kind !== 'cancelled' && health.recordFailure(d.kind, policy) && registry.canEjectAnother()) {
+          const until = health.eject(this.#now(), policy);
+          metrics.recordEjection();
+          log.warn({ worker_id: d.target.id, until: new Date(until).toISOString(), streak: health.ejectionStreak }, 'worker ejected after consecutive failures');
+        }
+      }
+      return { result: { ...d.result, reliable }, deviation, signedDeviation };
+    });
+  }
+
+  async #track<T>(work: () => Promise<T>): Promise<T> {
+    this.#inFlight++;
+    try {
+      return await work();
+    } finally {
+      this.#inFlight--;
+      if (this.#inFlight === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+    }
+  }
+
+  #idle(): Promise<void> {
+    return this.#inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+}
+
+function notRegistered(id: string): ProblemError {
+  return new ProblemError('WORKER_NOT_REGISTERED', `No worker with id ${id} is registered`);
 }

@@ -1,7 +1,8 @@
 /**
  * The fan-out: one task to every chosen worker at once, under one deadline per request. A single
- * AbortController per request is aborted by one timer or by the caller's signal (the client going
- * away); on Node 20 that is cheaper and safer than AbortSignal.timeout/any per call.
+ * AbortController per request is aborted by one timer or by any of the caller's signals (the
+ * client going away, the coordinator shutting down); on Node 20 that is cheaper and safer than
+ * AbortSignal.timeout/any per call.
  */
 import { performance } from 'node:perf_hooks';
 import { formatDuration } from '../shared/duration.ts';
@@ -17,49 +18,65 @@ export interface DispatchTarget {
 export interface DispatchOptions {
   timeoutMs: number;
   sendTask: SendTask;
-  /** Aborted when the result is no longer wanted, e.g. the client disconnected. */
-  signal?: AbortSignal;
+  /** Any of these aborting abandons the fan-out; its reason's message becomes the workers' `err`. */
+  cancelSignals?: readonly AbortSignal[];
+}
+
+/** How one worker's task ended: `cancelled` is nobody's fault and is not held against the worker. */
+export type DispatchKind = 'success' | 'failure' | 'timeout' | 'cancelled';
+
+export interface DispatchedTask<T extends DispatchTarget = DispatchTarget> {
+  readonly target: T;
+  readonly kind: DispatchKind;
+  readonly latencyMs: number;
+  /** The wire form; `reliable` is refined later by the coordinator's judgement. */
+  readonly result: WorkerResult;
 }
 
 class DeadlineExceeded extends Error {
   override name = 'DeadlineExceeded';
 }
 
-/** Every target's result, in target order; failures carry `err` and are never thrown. */
-export async function dispatchToWorkers(targets: readonly DispatchTarget[], task: OracleRequest, options: DispatchOptions): Promise<WorkerResult[]> {
+/** An abort reason whose message is shown to the client as each unfinished worker's `err`. */
+export class Cancellation extends Error {
+  override name = 'Cancellation';
+}
+
+/** Every target's outcome, in target order; failures are outcomes, never exceptions. */
+export async function dispatchToWorkers<T extends DispatchTarget>(targets: readonly T[], task: OracleRequest, options: DispatchOptions): Promise<DispatchedTask<T>[]> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new DeadlineExceeded(`timed out after ${options.timeoutMs}ms`)), options.timeoutMs);
-  const forwardAbort = () => controller.abort(options.signal?.reason);
-  options.signal?.addEventListener('abort', forwardAbort, { once: true });
-  if (options.signal?.aborted) forwardAbort();
+  const signals = options.cancelSignals ?? [];
+  const forwardAbort = (event: Event) => controller.abort((event.target as AbortSignal).reason);
+  for (const signal of signals) {
+    if (signal.aborted) controller.abort(signal.reason);
+    else signal.addEventListener('abort', forwardAbort, { once: true });
+  }
   try {
     return await Promise.all(targets.map((target) => callWorker(target, task, controller.signal, options.sendTask)));
   } finally {
     clearTimeout(timer);
-    options.signal?.removeEventListener('abort', forwardAbort);
+    for (const signal of signals) signal.removeEventListener('abort', forwardAbort);
   }
 }
 
-async function callWorker(target: DispatchTarget, task: OracleRequest, signal: AbortSignal, sendTask: SendTask): Promise<WorkerResult> {
+async function callWorker<T extends DispatchTarget>(target: T, task: OracleRequest, signal: AbortSignal, sendTask: SendTask): Promise<DispatchedTask<T>> {
   const started = performance.now();
-  const result = (fields: { value: number } | { err: string }): WorkerResult => {
-    const elapsed = formatDuration(performance.now() - started);
-    return 'err' in fields
-      ? { worker_id: target.id, request_id: task.id, value: 0, err: fields.err, response_time: elapsed, reliable: false }
-      : { worker_id: target.id, request_id: task.id, value: fields.value, response_time: elapsed, reliable: true };
+  const settle = (kind: DispatchKind, fields: { value: number } | { err: string }): DispatchedTask<T> => {
+    const latencyMs = performance.now() - started;
+    const base = { worker_id: target.id, request_id: task.id, response_time: formatDuration(latencyMs) };
+    const result: WorkerResult = 'err' in fields ? { ...base, value: 0, err: fields.err, reliable: false } : { ...base, value: fields.value, reliable: true };
+    return { target, kind, latencyMs, result };
   };
   try {
     const verdict = checkAnswer(task, target.id, await sendTask(target.endpoint, task, signal));
-    return verdict.usable ? result({ value: verdict.value }) : result({ err: verdict.err });
+    return verdict.usable ? settle('success', { value: verdict.value }) : settle('failure', { err: verdict.err });
   } catch (error) {
-    return result({ err: signal.aborted ? abortReason(signal) : transportError(error) });
+    if (!signal.aborted) return settle('failure', { err: transportError(error) });
+    const reason: unknown = signal.reason;
+    if (reason instanceof DeadlineExceeded) return settle('timeout', { err: reason.message });
+    return settle('cancelled', { err: reason instanceof Cancellation ? reason.message : 'cancelled' });
   }
-}
-
-function abortReason(signal: AbortSignal): string {
-  const reason: unknown = signal.reason;
-  if (reason instanceof DeadlineExceeded) return reason.message;
-  return 'cancelled: the request was abandoned';
 }
 
 /** "unreachable: ECONNREFUSED" rather than undici's generic "fetch failed". */

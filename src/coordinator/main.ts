@@ -12,12 +12,16 @@ await runMain(
   async ({ values: config }) => {
     const logger = createLogger('coordinator', config.logLevel);
     const coordinator = await startCoordinatorServer(config, logger);
+    let stopping = false;
     const stop = async (signal: string) => {
-      logger.info({ signal }, 'shutting down');
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal, grace_ms: config.shutdownGraceMs }, 'shutting down: refusing new requests, draining those in flight');
       await coordinator.close();
+      logger.info('stopped');
       process.exit(0);
     };
-    process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
   },
 );

@@ -1,14 +1,17 @@
 /**
  * The worker registry: one entry per worker id, in registration order. Registering an id again
- * moves it to the new endpoint and refreshes `last_seen`, so a restarted worker never shows twice.
+ * moves it to the new endpoint and keeps its history, so a restarted worker never shows twice.
+ * Entries not heard from (registration or heartbeat) within a TTL are evicted by `evictStale`.
  */
 import type { WorkerInfo } from '../shared/models.ts';
+import { WorkerHealth, type HealthPolicy } from './worker-health.ts';
 
 export interface RegistryEntry {
   readonly id: string;
   endpoint: string;
-  lastSeen: Date;
-  reliable: boolean;
+  lastSeenMs: number;
+  readonly registeredAtMs: number;
+  readonly health: WorkerHealth;
 }
 
 export type RegisterOutcome = 'registered' | 'updated';
@@ -16,17 +19,40 @@ export type RegisterOutcome = 'registered' | 'updated';
 export class Registry {
   readonly #entries = new Map<string, RegistryEntry>();
 
-  constructor(private readonly now: () => Date = () => new Date()) {}
+  constructor(
+    readonly policy: HealthPolicy,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   register(id: string, endpoint: string): RegisterOutcome {
     const existing = this.#entries.get(id);
     if (existing) {
       existing.endpoint = endpoint;
-      existing.lastSeen = this.now();
+      existing.lastSeenMs = this.now();
       return 'updated';
     }
-    this.#entries.set(id, { id, endpoint, lastSeen: this.now(), reliable: true });
+    const now = this.now();
+    this.#entries.set(id, { id, endpoint, lastSeenMs: now, registeredAtMs: now, health: new WorkerHealth() });
     return 'registered';
+  }
+
+  /** Refreshes `last_seen`; undefined when the id is not registered. */
+  heartbeat(id: string): RegistryEntry | undefined {
+    const entry = this.#entries.get(id);
+    if (entry) entry.lastSeenMs = this.now();
+    return entry;
+  }
+
+  deregister(id: string): boolean {
+    return this.#entries.delete(id);
+  }
+
+  /** Removes and returns the entries last seen more than `ttlMs` ago. */
+  evictStale(ttlMs: number): RegistryEntry[] {
+    const cutoff = this.now() - ttlMs;
+    const stale = [...this.#entries.values()].filter((entry) => entry.lastSeenMs < cutoff);
+    for (const entry of stale) this.#entries.delete(entry.id);
+    return stale;
   }
 
   get(id: string): RegistryEntry | undefined {
@@ -41,11 +67,35 @@ export class Registry {
     return [...this.#entries.values()];
   }
 
-  list(): WorkerInfo[] {
-    return this.entries().map(toWorkerInfo);
+  ejectedCount(): number {
+    const now = this.now();
+    let count = 0;
+    for (const entry of this.#entries.values()) if (entry.health.isEjected(now)) count++;
+    return count;
   }
-}
 
-function toWorkerInfo(entry: RegistryEntry): WorkerInfo {
-  return { id: entry.id, endpoint: entry.endpoint, last_seen: entry.lastSeen.toISOString(), reliable: entry.reliable };
+  /** Whether one more ejection keeps the ejected share within the policy's cap. */
+  canEjectAnother(): boolean {
+    return this.ejectedCount() + 1 <= Math.floor(this.policy.maxEjectedShare * this.#entries.size);
+  }
+
+  info(entry: RegistryEntry): WorkerInfo {
+    const now = this.now();
+    const ejected = entry.health.isEjected(now);
+    return {
+      id: entry.id,
+      endpoint: entry.endpoint,
+      last_seen: new Date(entry.lastSeenMs).toISOString(),
+      reliable: entry.health.isReliable(this.policy),
+      score: Math.round(entry.health.score * 1e4) / 1e4,
+      state: ejected ? 'ejected' : 'active',
+      ...(ejected ? { ejected_until: new Date(entry.health.ejectedUntil).toISOString() } : {}),
+      registered_at: new Date(entry.registeredAtMs).toISOString(),
+      stats: entry.health.stats(),
+    };
+  }
+
+  list(): WorkerInfo[] {
+    return this.entries().map((entry) => this.info(entry));
+  }
 }

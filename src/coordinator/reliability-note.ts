@@ -2,30 +2,52 @@
 import type { WorkerResult } from '../shared/models.ts';
 
 export const ALL_RESPONDED = 'All workers responded successfully';
-const MAX_NAMED_FAILURES = 10;
+const MAX_NAMED = 10;
 
 /** A strict majority of the workers asked: 2 of 3, 3 of 4. */
 export function majorityOf(count: number): number {
   return Math.floor(count / 2) + 1;
 }
 
-export function isPartial(answered: number, asked: number): boolean {
-  return answered < majorityOf(asked);
+export interface NoteFacts {
+  /** Every worker asked, failed ones with `err`. */
+  results: readonly WorkerResult[];
+  answered: number;
+  quorum: number;
+  /** Ids of registered workers not asked because they are ejected. */
+  ejected: readonly string[];
+  /** Answers that disagree with the consensus, with their relative deviation. */
+  outliers: readonly { id: string; deviation: number }[];
 }
 
 export function describeFailures(results: readonly WorkerResult[]): string {
-  const failed = results.filter((r) => r.err !== undefined);
-  const named = failed.slice(0, MAX_NAMED_FAILURES).map((r) => `${r.worker_id} (${r.err ?? ''})`);
-  const more = failed.length - named.length;
+  return nameSome(results.filter((r) => r.err !== undefined).map((r) => `${r.worker_id} (${r.err ?? ''})`));
+}
+
+export function buildReliabilityNote(facts: NoteFacts): string {
+  const { results, answered, quorum } = facts;
+  const asked = results.length;
+  const parts: string[] = [];
+  if (answered < quorum) {
+    parts.push(`Warning: partial result, only ${answered} of ${asked} workers responded (quorum ${quorum}).`);
+  } else {
+    parts.push(answered === asked ? ALL_RESPONDED : `${answered} of ${asked} workers responded.`);
+  }
+  if (answered < asked) parts.push(`Excluded: ${describeFailures(results)}.`);
+  if (facts.outliers.length > 0) {
+    parts.push(`Outliers against the consensus: ${nameSome(facts.outliers.map((o) => `${o.id} (${formatSignedPercent(o.deviation)})`))}.`);
+  }
+  if (facts.ejected.length > 0) parts.push(`Not asked (ejected after repeated failures): ${nameSome(facts.ejected)}.`);
+  // The design document's wording stands alone, without a full stop, when everything went well.
+  return parts.length === 1 ? parts[0]! : parts.map((part) => (part === ALL_RESPONDED ? `${part}.` : part)).join(' ');
+}
+
+function nameSome(items: readonly string[]): string {
+  const named = items.slice(0, MAX_NAMED);
+  const more = items.length - named.length;
   return named.join(', ') + (more > 0 ? ` and ${more} more` : '');
 }
 
-export function buildReliabilityNote(results: readonly WorkerResult[], answered: number): string {
-  const asked = results.length;
-  if (answered === asked) return ALL_RESPONDED;
-  const excluded = `Excluded: ${describeFailures(results)}.`;
-  if (isPartial(answered, asked)) {
-    return `Warning: partial result, only ${answered} of ${asked} workers responded (a majority needs ${majorityOf(asked)}). ${excluded}`;
-  }
-  return `${answered} of ${asked} workers responded. ${excluded}`;
+function formatSignedPercent(fraction: number): string {
+  return `${fraction >= 0 ? '+' : ''}${(fraction * 100).toFixed(2)}%`;
 }

@@ -1,11 +1,11 @@
 /** Starts and stops a coordinator HTTP server; used by main.ts, the tests and the tools. */
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
+import { closeServer, listen } from '../shared/http-server.ts';
 import type { Logger } from '../shared/logging.ts';
 import { createCoordinatorApp } from './app.ts';
-import type { CoordinatorConfig } from './config.ts';
+import { healthPolicyOf, type CoordinatorConfig } from './config.ts';
 import { Coordinator } from './coordinator.ts';
+import { CoordinatorMetrics } from './metrics.ts';
 import { Registry } from './registry.ts';
 import { createTaskClient } from './task-client.ts';
 
@@ -15,24 +15,27 @@ export interface CoordinatorServer {
   readonly server: Server;
   readonly coordinator: Coordinator;
   readonly registry: Registry;
+  /** Drains requests in flight (up to the configured grace), then closes every connection. */
   close(): Promise<void>;
 }
 
 export async function startCoordinatorServer(config: CoordinatorConfig, logger: Logger): Promise<CoordinatorServer> {
-  const registry = new Registry();
+  const registry = new Registry(healthPolicyOf(config));
+  const metrics = new CoordinatorMetrics(registry);
   const taskClient = createTaskClient();
   const coordinator = new Coordinator({
     registry,
+    metrics,
     sendTask: taskClient.sendTask,
     logger,
     defaultTimeoutMs: config.timeoutMs,
-    majorityTolerance: config.majorityTolerance,
+    workerTtlMs: config.workerTtlMs,
   });
-  const app = createCoordinatorApp({ coordinator, logger, bodyLimitBytes: config.bodyLimit, validateResponses: config.validateResponses });
+  const app = createCoordinatorApp({ coordinator, metrics, logger, bodyLimitBytes: config.bodyLimit, validateResponses: config.validateResponses });
   const server = createServer(app);
-  server.listen(config.port, config.host);
-  await once(server, 'listening');
-  const url = baseUrl(server, config.host);
+  const url = await listen(server, config.port, config.host);
+  const sweeper = setInterval(() => coordinator.evictStale(), config.sweepIntervalMs);
+  sweeper.unref();
   logger.info({ url }, 'coordinator listening');
   return {
     url,
@@ -40,22 +43,10 @@ export async function startCoordinatorServer(config: CoordinatorConfig, logger: 
     coordinator,
     registry,
     async close() {
-      await closeServer(server);
+      clearInterval(sweeper);
+      await coordinator.drain(config.shutdownGraceMs);
+      await closeServer(server, 1000);
       await taskClient.close();
     },
   };
-}
-
-export function baseUrl(server: Server, host: string): string {
-  const { port } = server.address() as AddressInfo;
-  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
-}
-
-/** Stops accepting, lets idle keep-alive sockets go at once, and cuts the rest. */
-export async function closeServer(server: Server): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  server.closeAllConnections();
-  await closed;
 }

@@ -16,6 +16,7 @@ export const PROBLEM_KINDS = {
   VALIDATION_FAILED: { status: 400, title: 'Request validation failed' },
   MALFORMED_JSON: { status: 400, title: 'Malformed JSON' },
   NOT_FOUND: { status: 404, title: 'Not Found', generic: true },
+  WORKER_NOT_REGISTERED: { status: 404, title: 'Worker not registered' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method Not Allowed', generic: true },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload Too Large', generic: true },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported Media Type', generic: true },
@@ -23,6 +24,7 @@ export const PROBLEM_KINDS = {
   NO_USABLE_ANSWER: { status: 503, title: 'No usable answer' },
   NO_MAJORITY: { status: 503, title: 'No majority' },
   SIMULATED_OUTAGE: { status: 503, title: 'Simulated outage' },
+  SHUTTING_DOWN: { status: 503, title: 'Shutting down' },
   RESPONSE_VALIDATION_FAILED: { status: 500, title: 'Response violates the API contract' },
   INTERNAL: { status: 500, title: 'Internal Server Error', generic: true },
 } as const satisfies Record<string, ProblemKind>;

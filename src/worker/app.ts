@@ -4,24 +4,29 @@ import { fileURLToPath } from 'node:url';
 import type { paths } from '../../generated/worker.ts';
 import { createApiApp } from '../shared/http-app.ts';
 import type { Logger } from '../shared/logging.ts';
+import { ProblemError } from '../shared/problems.ts';
 import type { Worker } from './worker.ts';
 
 type TaskBody = paths['/task']['post']['requestBody']['content']['application/json'];
 type TaskReply = paths['/task']['post']['responses'][200]['content']['application/json'];
+type HealthReply = paths['/healthz']['get']['responses'][200]['content']['application/json'];
 
 export const WORKER_SPEC_PATH = fileURLToPath(new URL('../../openapi/worker.yaml', import.meta.url));
 
 export interface WorkerAppOptions {
   worker: Worker;
+  /** Read on every task: once draining, new tasks are refused and readiness fails. */
+  lifecycle: { readonly draining: boolean };
   logger: Logger;
   bodyLimitBytes: number;
   validateResponses: boolean;
 }
 
 export function createWorkerApp(options: WorkerAppOptions): Express {
-  const { worker } = options;
+  const { worker, lifecycle } = options;
 
   async function handleTask(req: Request<object, TaskReply, TaskBody>, res: Response<TaskReply>): Promise<void> {
+    if (lifecycle.draining) throw shuttingDown();
     const abandoned = new AbortController();
     const onClose = () => {
       if (!res.writableFinished) abandoned.abort();
@@ -42,6 +47,15 @@ export function createWorkerApp(options: WorkerAppOptions): Express {
     }
   }
 
+  function handleLiveness(_req: Request, res: Response<HealthReply>): void {
+    res.json({ status: 'ok' });
+  }
+
+  function handleReadiness(_req: Request, res: Response<HealthReply>): void {
+    if (lifecycle.draining) throw shuttingDown();
+    res.json({ status: 'ready' });
+  }
+
   return createApiApp({
     apiSpec: WORKER_SPEC_PATH,
     logger: options.logger,
@@ -49,6 +63,12 @@ export function createWorkerApp(options: WorkerAppOptions): Express {
     validateResponses: options.validateResponses,
     mountApi(app) {
       app.post('/task', handleTask);
+      app.get('/healthz', handleLiveness);
+      app.get('/readyz', handleReadiness);
     },
   });
+}
+
+function shuttingDown(): ProblemError {
+  return new ProblemError('SHUTTING_DOWN', 'The service is shutting down and accepts no new work');
 }

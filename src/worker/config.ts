@@ -16,6 +16,8 @@ export const workerOptions = {
   failureModes: listOption('How a failing task fails', 'WORKER_FAILURE_MODES', FAILURE_MODES, [...FAILURE_MODES]),
   noise: numberOption('Relative noise on the true price: values fall within ±noise of it', 'WORKER_NOISE', 0.001, 0, 1),
   seed: integerOption('Seed for the simulation, for reproducible runs; random when unset', 'WORKER_SEED', undefined, 0, 4_294_967_295),
+  heartbeatIntervalMs: integerOption('How often to tell the coordinator this worker is alive, in ms', 'WORKER_HEARTBEAT_INTERVAL_MS', 5000, 10, 3_600_000),
+  shutdownGraceMs: integerOption('On SIGTERM, how long tasks in flight may finish, in ms', 'WORKER_SHUTDOWN_GRACE_MS', 10000, 0, 600_000),
   bodyLimit: integerOption('Largest accepted request body in bytes', 'WORKER_BODY_LIMIT', 65536, 256, 10_485_760),
   logLevel: choiceOption('Log level', 'LOG_LEVEL', LOG_LEVELS, 'info'),
 };

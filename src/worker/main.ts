@@ -1,13 +1,13 @@
 import { runMain } from '../shared/cli.ts';
 import { createLogger } from '../shared/logging.ts';
 import { workerOptions } from './config.ts';
-import { registerWithCoordinator } from './registration.ts';
+import { Membership } from './membership.ts';
 import { startWorkerServer } from './server.ts';
 
 await runMain(
   {
     usage: 'npm run start:worker -- --id worker-1 --port 8081 [options]',
-    summary: 'Starts a simulated oracle worker that registers itself with the coordinator and answers POST /task.',
+    summary: 'Starts a simulated oracle worker that registers itself with the coordinator, sends heartbeats and answers POST /task.',
     options: workerOptions,
   },
   async ({ values: config }) => {
@@ -19,28 +19,33 @@ await runMain(
         port: config.port,
         seed: config.seed,
         bodyLimitBytes: config.bodyLimit,
+        shutdownGraceMs: config.shutdownGraceMs,
         simulation: config,
       },
       logger,
     );
-    const stopping = new AbortController();
+    const membership = new Membership({
+      coordinatorUrl: config.coordinator,
+      registration: { id: config.id, endpoint: config.endpoint ?? worker.url },
+      logger,
+      heartbeatIntervalMs: config.heartbeatIntervalMs,
+    });
+    let stopping = false;
     const stop = async (signal: string) => {
-      logger.info({ signal }, 'shutting down');
-      stopping.abort();
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down: deregistering, then finishing tasks in flight');
+      await membership.stop();
       await worker.close();
+      logger.info('stopped');
       process.exit(0);
     };
-    process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
     try {
-      await registerWithCoordinator({
-        coordinatorUrl: config.coordinator,
-        registration: { id: config.id, endpoint: config.endpoint ?? worker.url },
-        logger,
-        signal: stopping.signal,
-      });
+      await membership.start();
     } catch (error) {
-      if (stopping.signal.aborted) return;
+      if (stopping) return;
       logger.fatal({ err: (error as Error).message }, 'registration rejected');
       await worker.close();
       process.exitCode = 1;

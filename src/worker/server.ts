@@ -1,7 +1,6 @@
 /** Starts and stops a worker HTTP server; used by main.ts, the tests and the tools. */
-import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
-import { baseUrl, closeServer } from '../coordinator/server.ts';
+import { closeServer, listen } from '../shared/http-server.ts';
 import type { Logger } from '../shared/logging.ts';
 import { createRandom, randomSeed } from '../shared/random.ts';
 import { createWorkerApp } from './app.ts';
@@ -16,23 +15,33 @@ export interface WorkerServerOptions {
   seed?: number;
   bodyLimitBytes?: number;
   validateResponses?: boolean;
+  /** How long tasks in flight may finish when the server closes. */
+  shutdownGraceMs?: number;
 }
 
 export interface WorkerServer {
   readonly url: string;
   readonly worker: Worker;
   readonly server: Server;
+  /** Refuses new tasks, lets those in flight finish within the grace period, then closes. */
   close(): Promise<void>;
 }
 
 export async function startWorkerServer(options: WorkerServerOptions, logger: Logger): Promise<WorkerServer> {
   const seed = options.seed ?? randomSeed();
   const worker = new Worker(options.id, options.simulation, createRandom(seed));
-  const app = createWorkerApp({ worker, logger, bodyLimitBytes: options.bodyLimitBytes ?? 65536, validateResponses: options.validateResponses ?? false });
+  const lifecycle = { draining: false };
+  const app = createWorkerApp({ worker, lifecycle, logger, bodyLimitBytes: options.bodyLimitBytes ?? 65536, validateResponses: options.validateResponses ?? false });
   const server = createServer(app);
-  server.listen(options.port, options.host);
-  await once(server, 'listening');
-  const url = baseUrl(server, options.host);
+  const url = await listen(server, options.port, options.host);
   logger.info({ url, seed }, 'worker listening');
-  return { url, worker, server, close: () => closeServer(server) };
+  return {
+    url,
+    worker,
+    server,
+    async close() {
+      lifecycle.draining = true;
+      await closeServer(server, options.shutdownGraceMs ?? 0);
+    },
+  };
 }

@@ -119,7 +119,7 @@ describe('POST /request over real workers', () => {
     const result = reply.body as unknown as OracleResult;
     expect(result.partial).toBe(true);
     expect(result.workers_answered).toBe(1);
-    expect(result.reliability_note).toMatch(/^Warning: partial result, only 1 of 3 workers responded \(a majority needs 2\)\. Excluded: worker-2 .*worker-3/);
+    expect(result.reliability_note).toMatch(/^Warning: partial result, only 1 of 3 workers responded \(quorum 2\)\. Excluded: worker-2 .*worker-3/);
     expect(result.final_value).toBe(usableValues(result)[0]);
   });
 

@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_COORDINATOR_CONFIG, type CoordinatorConfig } from '../../src/coordinator/config.ts';
-import { closeServer, startCoordinatorServer, type CoordinatorServer } from '../../src/coordinator/server.ts';
+import { startCoordinatorServer, type CoordinatorServer } from '../../src/coordinator/server.ts';
+import { closeServer } from '../../src/shared/http-server.ts';
 import { createLogger } from '../../src/shared/logging.ts';
 import type { OracleRequest } from '../../src/shared/models.ts';
 import type { SimulationSettings } from '../../src/worker/simulation.ts';

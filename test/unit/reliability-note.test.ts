@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_RESPONDED, buildReliabilityNote, isPartial, majorityOf } from '../../src/coordinator/reliability-note.ts';
+import { ALL_RESPONDED, buildReliabilityNote, majorityOf, type NoteFacts } from '../../src/coordinator/reliability-note.ts';
 import type { WorkerResult } from '../../src/shared/models.ts';
 
 function ok(id: string): WorkerResult {
@@ -8,31 +8,37 @@ function ok(id: string): WorkerResult {
 function failed(id: string, err: string): WorkerResult {
   return { worker_id: id, request_id: 'r', value: 0, err, response_time: '1ms', reliable: false };
 }
+function note(results: WorkerResult[], facts: Partial<NoteFacts> = {}): string {
+  const answered = results.filter((r) => r.err === undefined).length;
+  return buildReliabilityNote({ results, answered, quorum: majorityOf(results.length), ejected: [], outliers: [], ...facts });
+}
 
 describe('reliability note', () => {
-  it('uses the design document\'s wording when everybody answered', () => {
-    expect(buildReliabilityNote([ok('a'), ok('b')], 2)).toBe(ALL_RESPONDED);
+  it("uses the design document's wording when everybody answered", () => {
+    expect(note([ok('a'), ok('b')])).toBe(ALL_RESPONDED);
     expect(ALL_RESPONDED).toBe('All workers responded successfully');
   });
   it('counts and names the excluded workers', () => {
-    expect(buildReliabilityNote([ok('a'), ok('b'), failed('c', 'timed out after 2000ms')], 2)).toBe(
-      '2 of 3 workers responded. Excluded: c (timed out after 2000ms).',
-    );
+    expect(note([ok('a'), ok('b'), failed('c', 'timed out after 2000ms')])).toBe('2 of 3 workers responded. Excluded: c (timed out after 2000ms).');
   });
-  it('warns when fewer than a majority answered', () => {
-    expect(buildReliabilityNote([ok('a'), failed('b', 'x'), failed('c', 'y')], 1)).toBe(
-      'Warning: partial result, only 1 of 3 workers responded (a majority needs 2). Excluded: b (x), c (y).',
+  it('warns when fewer answered than the quorum', () => {
+    expect(note([ok('a'), failed('b', 'x'), failed('c', 'y')])).toBe(
+      'Warning: partial result, only 1 of 3 workers responded (quorum 2). Excluded: b (x), c (y).',
+    );
+    expect(note([ok('a'), ok('b')], { quorum: 3 })).toBe('Warning: partial result, only 2 of 2 workers responded (quorum 3).');
+  });
+  it('names outliers and ejected workers', () => {
+    expect(note([ok('a'), ok('b'), ok('c')], { outliers: [{ id: 'c', deviation: 0.1 }], ejected: ['d'] })).toBe(
+      'All workers responded successfully. Outliers against the consensus: c (+10.00%). Not asked (ejected after repeated failures): d.',
     );
   });
   it('names at most ten failures', () => {
     const results = [ok('a'), ...Array.from({ length: 15 }, (_, i) => failed(`w${i}`, 'down'))];
-    const note = buildReliabilityNote(results, 1);
-    expect(note).toContain('w9 (down) and 5 more.');
-    expect(note).not.toContain('w10');
+    const text = note(results);
+    expect(text).toContain('w9 (down) and 5 more.');
+    expect(text).not.toContain('w10');
   });
   it('defines a majority as more than half', () => {
     expect([1, 2, 3, 4, 5].map(majorityOf)).toEqual([1, 2, 2, 3, 3]);
-    expect(isPartial(2, 4)).toBe(true);
-    expect(isPartial(3, 4)).toBe(false);
   });
 });

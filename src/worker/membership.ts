@@ -1,0 +1,117 @@
+/**
+ * A worker's membership in its coordinator's registry: it registers at start-up (retrying with
+ * capped exponential back-off and jitter until the coordinator answers), sends a heartbeat on an
+ * interval, registers again when a heartbeat finds it unknown (the coordinator restarted, or
+ * evicted it), and deregisters when it stops.
+ */
+import createClient from 'openapi-fetch';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { paths as CoordinatorPaths } from '../../generated/coordinator.ts';
+import type { Logger } from '../shared/logging.ts';
+import type { WorkerRegistration } from '../shared/models.ts';
+import { ProblemResponseError } from '../shared/problems.ts';
+
+export interface MembershipOptions {
+  coordinatorUrl: string;
+  registration: WorkerRegistration;
+  logger: Logger;
+  heartbeatIntervalMs: number;
+  /** Back-off of registration retries. */
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+}
+
+type CoordinatorClient = ReturnType<typeof createClient<CoordinatorPaths>>;
+
+/** One call to the coordinator may take at most this long, so a hung coordinator cannot stall us. */
+const CALL_TIMEOUT_MS = 5000;
+
+export class Membership {
+  readonly #client: CoordinatorClient;
+  readonly #stopped = new AbortController();
+  #heartbeatTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: MembershipOptions) {
+    this.#client = createClient<CoordinatorPaths>({ baseUrl: options.coordinatorUrl });
+  }
+
+  /** Registers (retrying until it succeeds or `stop` is called), then starts the heartbeats. */
+  async start(): Promise<void> {
+    await this.#register();
+    this.#scheduleHeartbeat();
+  }
+
+  /** Stops the heartbeats and deregisters; never throws, a coordinator that is gone is fine. */
+  async stop(): Promise<void> {
+    this.#stopped.abort();
+    clearTimeout(this.#heartbeatTimer);
+    const { id } = this.options.registration;
+    try {
+      const { response } = await this.#call((signal) => this.#client.DELETE('/workers/{id}', { params: { path: { id } }, signal }), 1000, false);
+      this.options.logger.info({ status: response.status }, 'deregistered from the coordinator');
+    } catch (error) {
+      this.options.logger.warn({ err: (error as Error).message }, 'could not deregister');
+    }
+  }
+
+  async #register(): Promise<void> {
+    const { registration, logger, coordinatorUrl } = this.options;
+    let delayMs = this.options.retryInitialMs ?? 200;
+    const maxDelayMs = this.options.retryMaxMs ?? 5000;
+    for (let attempt = 1; ; attempt++) {
+      this.#stopped.signal.throwIfAborted();
+      try {
+        const { data, error, response } = await this.#call((signal) => this.#client.POST('/register', { body: registration, signal }));
+        const { status } = response;
+        if (data) {
+          logger.info({ attempt, coordinator: coordinatorUrl, endpoint: registration.endpoint }, data.message);
+          return;
+        }
+        if (status >= 400 && status < 500) {
+          throw new ProblemResponseError(error ?? { type: 'about:blank', title: `HTTP ${status}`, status });
+        }
+        logger.warn({ attempt, status, retry_in_ms: delayMs }, 'registration refused, retrying');
+      } catch (error) {
+        if (error instanceof ProblemResponseError || this.#stopped.signal.aborted) throw error;
+        logger.warn({ attempt, coordinator: coordinatorUrl, err: (error as Error).message, retry_in_ms: delayMs }, 'coordinator unreachable, retrying');
+      }
+      await sleep(delayMs * (0.75 + Math.random() / 2), undefined, { signal: this.#stopped.signal });
+      delayMs = Math.min(maxDelayMs, delayMs * 2);
+    }
+  }
+
+  #scheduleHeartbeat(): void {
+    if (this.#stopped.signal.aborted) return;
+    this.#heartbeatTimer = setTimeout(() => void this.#beat().finally(() => this.#scheduleHeartbeat()), this.options.heartbeatIntervalMs);
+  }
+
+  async #beat(): Promise<void> {
+    const { id } = this.options.registration;
+    try {
+      const { response } = await this.#call((signal) => this.#client.POST('/workers/{id}/heartbeat', { params: { path: { id } }, signal }));
+      if (response.status === 404) {
+        this.options.logger.warn('the coordinator does not know this worker any more, registering again');
+        await this.#register();
+      } else if (!response.ok) {
+        this.options.logger.warn({ status: response.status }, 'heartbeat refused');
+      }
+    } catch (error) {
+      if (this.#stopped.signal.aborted) return;
+      this.options.logger.warn({ err: (error as Error).message }, 'heartbeat failed');
+    }
+  }
+
+  /** Runs one call to the coordinator, aborted when it takes too long or (unless told otherwise) when the membership stops. */
+  async #call<T>(send: (signal: AbortSignal) => Promise<T>, timeoutMs = CALL_TIMEOUT_MS, stopWithMembership = true): Promise<T> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error(`no answer within ${timeoutMs}ms`)), timeoutMs);
+    const onStop = () => controller.abort(this.#stopped.signal.reason);
+    if (stopWithMembership) this.#stopped.signal.addEventListener('abort', onStop, { once: true });
+    try {
+      return await send(controller.signal);
+    } finally {
+      clearTimeout(timer);
+      this.#stopped.signal.removeEventListener('abort', onStop);
+    }
+  }
+}
