@@ -1,0 +1,246 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { OracleResult, WorkerInfo } from '../../src/shared/models.ts';
+import { Cleanup, postJson, register, replyJson, startFakeWorker, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
+import { parsePrometheusText, valueOf } from '../helpers/prometheus.ts';
+
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
+
+async function getJson(url: string, init?: RequestInit): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+async function workerInfo(coordinatorUrl: string, id: string): Promise<WorkerInfo> {
+  const reply = await getJson(`${coordinatorUrl}/workers/${id}`);
+  expect(reply.status).toBe(200);
+  return reply.body as unknown as WorkerInfo;
+}
+
+async function request(coordinatorUrl: string, body: Record<string, unknown> = {}): Promise<OracleResult> {
+  const reply = await postJson(`${coordinatorUrl}/request`, { query: 'BTC/USD', ...body });
+  expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+  return reply.body as unknown as OracleResult;
+}
+
+async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function honestFake(id: string, value = 100) {
+  return startFakeWorker((task, res) => replyJson(res, 200, { worker_id: id, request_id: task.id, value, response_time: '1ms', reliable: true }));
+}
+
+describe('heartbeats, deregistration and eviction', () => {
+  it('refreshes last_seen on a heartbeat and answers 404 for an unknown id', async () => {
+    const coordinator = cleanup.add(await startTestCoordinator());
+    await register(coordinator.url, 'w1', 'http://127.0.0.1:9');
+    const before = (await workerInfo(coordinator.url, 'w1')).last_seen;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const beat = await getJson(`${coordinator.url}/workers/w1/heartbeat`, { method: 'POST' });
+    expect(beat.status).toBe(200);
+    expect(beat.body.status).toBe('alive');
+    expect(Date.parse(beat.body.last_seen as string)).toBeGreaterThan(Date.parse(before));
+    expect((await workerInfo(coordinator.url, 'w1')).last_seen).toBe(beat.body.last_seen);
+
+    const unknown = await getJson(`${coordinator.url}/workers/nobody/heartbeat`, { method: 'POST' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({ code: 'WORKER_NOT_REGISTERED', status: 404 });
+  });
+
+  it('removes a worker at once on DELETE /workers/{id}', async () => {
+    const coordinator = cleanup.add(await startTestCoordinator());
+    await register(coordinator.url, 'w1', 'http://127.0.0.1:9');
+    await register(coordinator.url, 'w2', 'http://127.0.0.1:9');
+    expect((await fetch(`${coordinator.url}/workers/w1`, { method: 'DELETE' })).status).toBe(204);
+    const list = await getJson(`${coordinator.url}/workers`);
+    expect((list.body.workers as WorkerInfo[]).map((w) => w.id)).toEqual(['w2']);
+    expect((await getJson(`${coordinator.url}/workers/w1`, { method: 'DELETE' })).body).toMatchObject({ status: 404, code: 'WORKER_NOT_REGISTERED' });
+    expect((await getJson(`${coordinator.url}/workers/w1`)).status).toBe(404);
+  });
+
+  it('evicts a worker whose heartbeats stop, keeps one that beats, and counts the eviction', async () => {
+    const coordinator = cleanup.add(await startTestCoordinator({ workerTtlMs: 300, sweepIntervalMs: 25 }));
+    await register(coordinator.url, 'silent', 'http://127.0.0.1:9');
+    await register(coordinator.url, 'beating', 'http://127.0.0.1:9');
+    const beats = setInterval(() => void fetch(`${coordinator.url}/workers/beating/heartbeat`, { method: 'POST' }), 50);
+    try {
+      const started = Date.now();
+      await waitFor(async () => (await getJson(`${coordinator.url}/workers/silent`)).status === 404);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+      expect((await getJson(`${coordinator.url}/workers/beating`)).status).toBe(200);
+    } finally {
+      clearInterval(beats);
+    }
+    const metrics = parsePrometheusText(await (await fetch(`${coordinator.url}/metrics`)).text());
+    expect(valueOf(metrics, 'oracle_worker_evictions_total')).toBe(1);
+    expect(valueOf(metrics, 'oracle_registered_workers')).toBe(1);
+  });
+});
+
+describe('reliability scores', () => {
+  it('scores an outlier below honest workers, marks it unreliable, and still answers', async () => {
+    const coordinator = cleanup.add(await startTestCoordinator());
+    for (const [id, value] of [['h1', 100], ['h2', 100.1], ['h3', 99.9], ['liar', 110]] as const) {
+      await register(coordinator.url, id, cleanup.add(await honestFake(id, value)).url);
+    }
+    let last: OracleResult | undefined;
+    for (let i = 0; i < 6; i++) last = await request(coordinator.url, { strategy: 'median' });
+    const liarAnswer = last?.worker_responses.find((r) => r.worker_id === 'liar');
+    expect(liarAnswer).toMatchObject({ value: 110, reliable: false });
+    expect(liarAnswer?.err).toBeUndefined();
+    expect(last?.reliability_note).toContain('Outliers against the consensus: liar (+9.95%)');
+    const liar = await workerInfo(coordinator.url, 'liar');
+    const honest = await workerInfo(coordinator.url, 'h1');
+    expect(liar.reliable).toBe(false);
+    expect(liar.score).toBeLessThan(0.5);
+    expect(honest.reliable).toBe(true);
+    expect(honest.score).toBeGreaterThan(0.9);
+    expect(liar.stats?.mean_deviation).toBeCloseTo(0.0995, 3);
+    expect(honest.stats).toMatchObject({ tasks: 6, successes: 6, failures: 0, timeouts: 0 });
+    expect(honest.stats?.latency_p50_ms).toBeGreaterThan(0);
+  });
+
+  it('lets a worker earn its way back', async () => {
+    const coordinator = cleanup.add(await startTestCoordinator());
+    let lying = true;
+    const flipper = cleanup.add(await startFakeWorker((task, res) => replyJson(res, 200, { worker_id: 'flipper', request_id: task.id, value: lying ? 150 : 100, response_time: '1ms', reliable: true })));
+    for (const id of ['h1', 'h2']) await register(coordinator.url, id, cleanup.add(await honestFake(id)).url);
+    await register(coordinator.url, 'flipper', flipper.url);
+    for (let i = 0; i < 5; i++) await request(coordinator.url);
+    expect((await workerInfo(coordinator.url, 'flipper')).reliable).toBe(false);
+    lying = false;
+    for (let i = 0; i < 8; i++) await request(coordinator.url);
+    expect((await workerInfo(coordinator.url, 'flipper')).reliable).toBe(true);
+  });
+});
+
+describe('temporary ejection', () => {
+  it('ejects a worker after N consecutive failures and asks it again after its back-off', async () => {
+    const coordinator = cleanup.add(await startTestCoordinator({ ejectAfterFailures: 2, ejectionBaseMs: 300 }));
+    for (const id of ['h1', 'h2']) await register(coordinator.url, id, cleanup.add(await honestFake(id)).url);
+    const broken = cleanup.add(await startTestWorker('broken', { failureRate: 1, failureModes: ['outage'] }));
+    await register(coordinator.url, 'broken', broken.url);
+
+    await request(coordinator.url);
+    expect((await workerInfo(coordinator.url, 'broken')).state).toBe('active');
+    await request(coordinator.url);
+    const ejected = await workerInfo(coordinator.url, 'broken');
+    expect(ejected.state).toBe('ejected');
+    expect(Date.parse(ejected.ejected_until ?? '')).toBeGreaterThan(Date.now());
+
+    const skipped = await request(coordinator.url);
+    expect(skipped.worker_responses.map((r) => r.worker_id)).toEqual(['h1', 'h2']);
+    expect(skipped).toMatchObject({ workers_asked: 2, workers_registered: 3 });
+    expect(skipped.reliability_note).toBe('All workers responded successfully. Not asked (ejected after repeated failures): broken.');
+
+    await waitFor(async () => (await workerInfo(coordinator.url, 'broken')).state === 'active', 2000);
+    const back = await request(coordinator.url);
+    expect(back.worker_responses.map((r) => r.worker_id)).toContain('broken');
+    const metrics = parsePrometheusText(await (await fetch(`${coordinator.url}/metrics`)).text());
+    expect(valueOf(metrics, 'oracle_worker_ejections_total')).toBe(1);
+  });
+
+  it('never ejects more than the configured share of workers, however many fail', async () => {
+    const coordinator = cleanup.add(await startTestCoordinator({ ejectAfterFailures: 1, ejectionBaseMs: 60_000, maxEjectedShare: 0.5 }));
+    await register(coordinator.url, 'h1', cleanup.add(await honestFake('h1')).url);
+    for (const id of ['b1', 'b2', 'b3']) {
+      const broken = cleanup.add(await startTestWorker(id, { failureRate: 1, failureModes: ['error'] }));
+      await register(coordinator.url, id, broken.url);
+    }
+    for (let i = 0; i < 4; i++) {
+      await request(coordinator.url, { min_responses: 1 });
+      const workers = (await getJson(`${coordinator.url}/workers`)).body.workers as WorkerInfo[];
+      expect(workers.filter((w) => w.state === 'ejected').length).toBeLessThanOrEqual(2);
+    }
+    const workers = (await getJson(`${coordinator.url}/workers`)).body.workers as WorkerInfo[];
+    expect(workers.filter((w) => w.state === 'ejected').map((w) => w.id)).toEqual(['b1', 'b2']);
+    // b3 fails every time but stays in rotation, because ejecting it would pass the cap.
+    expect(workers.find((w) => w.id === 'b3')).toMatchObject({ state: 'active', stats: { failures: 4, consecutive_failures: 4 } });
+  });
+});
+
+describe('quorum', () => {
+  it('marks the result partial with a warning when min_responses is not met', async () => {
+    const coordinator = cleanup.add(await startTestCoordinator());
+    for (const id of ['a', 'b', 'c']) await register(coordinator.url, id, cleanup.add(await honestFake(id)).url);
+    const result = await request(coordinator.url, { min_responses: 4 });
+    expect(result).toMatchObject({ partial: true, quorum: 4, workers_answered: 3, final_value: 100 });
+    expect(result.reliability_note).toBe('Warning: partial result, only 3 of 3 workers responded (quorum 4).');
+    const met = await request(coordinator.url, { min_responses: 3 });
+    expect(met).toMatchObject({ partial: false, quorum: 3, reliability_note: 'All workers responded successfully' });
+  });
+});
+
+describe('health, readiness, draining and metrics', () => {
+  it('answers /healthz and /readyz, and refuses new requests while draining in-flight ones', async () => {
+    const coordinator = cleanup.add(await startTestCoordinator({ shutdownGraceMs: 2000 }));
+    const slow = cleanup.add(await startTestWorker('slow', { minDelayMs: 300, maxDelayMs: 300 }));
+    await register(coordinator.url, 'slow', slow.url);
+    expect(await getJson(`${coordinator.url}/healthz`)).toEqual({ status: 200, body: { status: 'ok' } });
+    expect(await getJson(`${coordinator.url}/readyz`)).toEqual({ status: 200, body: { status: 'ready' } });
+
+    const inFlight = postJson(`${coordinator.url}/request`, { query: 'BTC/USD' });
+    await waitFor(() => true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const drained = coordinator.coordinator.drain(2000);
+    const refused = await postJson(`${coordinator.url}/request`, { query: 'BTC/USD' });
+    expect(refused.status).toBe(503);
+    expect(refused.body).toMatchObject({ code: 'SHUTTING_DOWN' });
+    expect((await getJson(`${coordinator.url}/readyz`)).body).toMatchObject({ status: 503, code: 'SHUTTING_DOWN' });
+    expect((await getJson(`${coordinator.url}/healthz`)).status).toBe(200);
+    const finished = await inFlight;
+    expect(finished.status).toBe(200);
+    expect((finished.body as unknown as OracleResult).workers_answered).toBe(1);
+    await drained;
+  });
+
+  it('cancels what is still in flight when the grace period ends', async () => {
+    const coordinator = cleanup.add(await startTestCoordinator({ shutdownGraceMs: 100 }));
+    const hanging = cleanup.add(await startTestWorker('hanging', { failureRate: 1, failureModes: ['hang'] }));
+    const quick = cleanup.add(await startTestWorker('quick'));
+    await register(coordinator.url, 'hanging', hanging.url);
+    await register(coordinator.url, 'quick', quick.url);
+    const inFlight = postJson(`${coordinator.url}/request`, { query: 'BTC/USD', timeout_ms: 30000 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = Date.now();
+    await coordinator.coordinator.drain(100);
+    expect(Date.now() - started).toBeLessThan(1000);
+    const reply = await inFlight;
+    expect(reply.status).toBe(200);
+    const result = reply.body as unknown as OracleResult;
+    expect(result.worker_responses.find((r) => r.worker_id === 'hanging')?.err).toBe('cancelled: the coordinator is shutting down');
+  });
+
+  it('serves Prometheus metrics whose counters move with the traffic', async () => {
+    const coordinator = cleanup.add(await startTestCoordinator());
+    await register(coordinator.url, 'ok', cleanup.add(await honestFake('ok')).url);
+    const failing = cleanup.add(await startTestWorker('failing', { failureRate: 1, failureModes: ['error'] }));
+    await register(coordinator.url, 'failing', failing.url);
+    const scrape = async () => {
+      const response = await fetch(`${coordinator.url}/metrics`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+      return parsePrometheusText(await response.text());
+    };
+    const before = await scrape();
+    expect(valueOf(before, 'oracle_registered_workers')).toBe(2);
+    await request(coordinator.url);
+    await request(coordinator.url, { min_responses: 1 });
+    await postJson(`${coordinator.url}/request`, { query: 'BTC/USD', strategy: 'majority', min_responses: 1 });
+    const after = await scrape();
+    expect(valueOf(after, 'oracle_requests_total', { outcome: 'partial' }) - valueOf(before, 'oracle_requests_total', { outcome: 'partial' })).toBe(1);
+    expect(valueOf(after, 'oracle_requests_total', { outcome: 'complete' }) - valueOf(before, 'oracle_requests_total', { outcome: 'complete' })).toBe(2);
+    expect(valueOf(after, 'oracle_worker_tasks_total', { worker_id: 'ok', outcome: 'success' })).toBe(3);
+    expect(valueOf(after, 'oracle_worker_tasks_total', { worker_id: 'failing', outcome: 'failure' })).toBe(3);
+    expect(valueOf(after, 'oracle_request_duration_seconds_count', { strategy: 'average' })).toBe(2);
+    expect(valueOf(after, 'oracle_worker_task_duration_seconds_count', { worker_id: 'ok' })).toBe(3);
+    expect(valueOf(after, 'oracle_worker_score', { worker_id: 'failing' })).toBeLessThan(valueOf(after, 'oracle_worker_score', { worker_id: 'ok' }));
+    expect(after.some((s) => s.name === 'process_resident_memory_bytes')).toBe(true);
+  });
+});
