@@ -1,0 +1,67 @@
+/** Real service processes (node --import tsx src/<service>/main.ts) for tests that need kill -9 and restarts. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export interface ServiceProcess {
+  readonly child: ChildProcess;
+  /** Every line printed so far (pino JSON from the service). */
+  readonly lines: string[];
+  /** Resolves with the exit code (null when killed by a signal). */
+  readonly exited: Promise<number | null>;
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+}
+
+const running = new Set<ChildProcess>();
+
+export function spawnService(service: 'coordinator' | 'worker', args: string[], env: Record<string, string> = {}): ServiceProcess {
+  const entry = fileURLToPath(new URL(`../../src/${service}/main.ts`, import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  const lines: string[] = [];
+  const listeners = new Set<(line: string) => void>();
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      lines.push(line);
+      for (const listener of listeners) listener(line);
+    });
+  }
+  const exited = once(child, 'close').then(([code]) => {
+    running.delete(child);
+    return code as number | null;
+  });
+  return {
+    child,
+    lines,
+    exited,
+    waitForLine(pattern, timeoutMs = 15_000) {
+      const seen = lines.find((line) => pattern.test(line));
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          listeners.delete(listener);
+          reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms; output:\n${lines.join('\n')}`));
+        }, timeoutMs);
+        const listener = (line: string) => {
+          if (!pattern.test(line)) return;
+          clearTimeout(timer);
+          listeners.delete(listener);
+          resolve(line);
+        };
+        listeners.add(listener);
+      });
+    },
+  };
+}
+
+/** Kills whatever a test left running, so a failed test never leaves processes behind. */
+export async function killAll(): Promise<void> {
+  await Promise.all(
+    [...running].map(async (child) => {
+      const closed = once(child, 'close');
+      child.kill('SIGKILL');
+      await closed;
+    }),
+  );
+}
