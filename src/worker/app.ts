@@ -2,6 +2,7 @@
 import type { Express, Request, Response } from 'express';
 import { fileURLToPath } from 'node:url';
 import type { paths } from '../../generated/worker.ts';
+import { mountWorkerDocs } from '../docs/mount.ts';
 import { createApiApp } from '../shared/http-app.ts';
 import type { Logger } from '../shared/logging.ts';
 import { ProblemError } from '../shared/problems.ts';
@@ -13,10 +14,16 @@ type HealthReply = paths['/healthz']['get']['responses'][200]['content']['applic
 
 export const WORKER_SPEC_PATH = fileURLToPath(new URL('../../openapi/worker.yaml', import.meta.url));
 
+export interface TaskLifecycle {
+  draining: boolean;
+  /** Tasks being processed now; the server waits for them when it drains. */
+  inFlight: number;
+}
+
 export interface WorkerAppOptions {
   worker: Worker;
-  /** Read on every task: once draining, new tasks are refused and readiness fails. */
-  lifecycle: { readonly draining: boolean };
+  /** Shared with the server: once draining, new tasks are refused and readiness fails. */
+  lifecycle: TaskLifecycle;
   logger: Logger;
   bodyLimitBytes: number;
   validateResponses: boolean;
@@ -32,6 +39,7 @@ export function createWorkerApp(options: WorkerAppOptions): Express {
       if (!res.writableFinished) abandoned.abort();
     };
     res.on('close', onClose);
+    lifecycle.inFlight++;
     try {
       const result = await worker.processTask(req.body, abandoned.signal);
       req.log.debug({ request_id: req.body.id, value: result.value, err: result.err }, 'task done');
@@ -43,6 +51,7 @@ export function createWorkerApp(options: WorkerAppOptions): Express {
       }
       throw error;
     } finally {
+      lifecycle.inFlight--;
       res.off('close', onClose);
     }
   }
@@ -61,6 +70,7 @@ export function createWorkerApp(options: WorkerAppOptions): Express {
     logger: options.logger,
     bodyLimitBytes: options.bodyLimitBytes,
     validateResponses: options.validateResponses,
+    mountUnvalidated: mountWorkerDocs,
     mountApi(app) {
       app.post('/task', handleTask);
       app.get('/healthz', handleLiveness);

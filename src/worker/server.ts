@@ -1,9 +1,10 @@
 /** Starts and stops a worker HTTP server; used by main.ts, the tests and the tools. */
 import { createServer, type Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { closeServer, listen } from '../shared/http-server.ts';
 import type { Logger } from '../shared/logging.ts';
 import { createRandom, randomSeed } from '../shared/random.ts';
-import { createWorkerApp } from './app.ts';
+import { createWorkerApp, type TaskLifecycle } from './app.ts';
 import type { SimulationSettings } from './simulation.ts';
 import { Worker } from './worker.ts';
 
@@ -30,7 +31,7 @@ export interface WorkerServer {
 export async function startWorkerServer(options: WorkerServerOptions, logger: Logger): Promise<WorkerServer> {
   const seed = options.seed ?? randomSeed();
   const worker = new Worker(options.id, options.simulation, createRandom(seed));
-  const lifecycle = { draining: false };
+  const lifecycle: TaskLifecycle = { draining: false, inFlight: 0 };
   const app = createWorkerApp({ worker, lifecycle, logger, bodyLimitBytes: options.bodyLimitBytes ?? 65536, validateResponses: options.validateResponses ?? false });
   const server = createServer(app);
   const url = await listen(server, options.port, options.host);
@@ -40,8 +41,11 @@ export async function startWorkerServer(options: WorkerServerOptions, logger: Lo
     worker,
     server,
     async close() {
+      // Keep listening while draining, so probes see /readyz fail and late tasks get a 503.
       lifecycle.draining = true;
-      await closeServer(server, options.shutdownGraceMs ?? 0);
+      const deadline = Date.now() + (options.shutdownGraceMs ?? 0);
+      while (lifecycle.inFlight > 0 && Date.now() < deadline) await sleep(10);
+      await closeServer(server);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OracleResult, WorkerInfo } from '../../src/shared/models.ts';
-import { Cleanup, postJson, register, replyJson, startFakeWorker, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
+import { startWorkerServer } from '../../src/worker/server.ts';
+import { Cleanup, HONEST, postJson, register, replyJson, silentLogger, startFakeWorker, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
 import { parsePrometheusText, valueOf } from '../helpers/prometheus.ts';
 
 const cleanup = new Cleanup();
@@ -30,6 +31,13 @@ async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs = 
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+function startWorkerServerForDrain() {
+  return startWorkerServer(
+    { id: 'drainer', host: '127.0.0.1', port: 0, seed: 1, shutdownGraceMs: 2000, validateResponses: true, simulation: { ...HONEST, minDelayMs: 300, maxDelayMs: 300 } },
+    silentLogger,
+  );
 }
 
 function honestFake(id: string, value = 100) {
@@ -198,6 +206,20 @@ describe('health, readiness, draining and metrics', () => {
     expect(finished.status).toBe(200);
     expect((finished.body as unknown as OracleResult).workers_answered).toBe(1);
     await drained;
+  });
+
+  it('lets a draining worker finish its tasks while it refuses new ones and fails /readyz', async () => {
+    const worker = await startWorkerServerForDrain();
+    const task = (id: string) => postJson(`${worker.url}/task`, { id, query: 'BTC/USD' });
+    expect(await getJson(`${worker.url}/readyz`)).toEqual({ status: 200, body: { status: 'ready' } });
+    const inFlight = task('r1');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const closed = worker.close();
+    expect((await getJson(`${worker.url}/readyz`)).body).toMatchObject({ status: 503, code: 'SHUTTING_DOWN' });
+    expect(await task('r2')).toMatchObject({ status: 503, body: { code: 'SHUTTING_DOWN' } });
+    expect(await inFlight).toMatchObject({ status: 200, body: { request_id: 'r1', worker_id: 'drainer' } });
+    await closed;
+    await expect(fetch(`${worker.url}/healthz`)).rejects.toThrow();
   });
 
   it('cancels what is still in flight when the grace period ends', async () => {
