@@ -191,6 +191,11 @@ export interface components {
             timeout_ms?: number;
             /** @description Quorum: how many usable answers make a complete result. Below it the result is still returned (200) but marked `partial` with a warning. Defaults to a majority of the workers asked. */
             min_responses?: number;
+            /** @description Share of the values dropped from each end by `trimmed_mean`; the coordinator's default (0.2) when unset. */
+            trim?: number;
+            /** @description Reject outliers before aggregating: with m the median and MAD = median(|xᵢ − m|), drop every xᵢ with |xᵢ − m| > k · 1.4826 · MAD. Unset: the coordinator's default (off unless configured); 0: off. */
+            mad_k?: number;
+            as_of?: components["schemas"]["AsOf"];
         };
         /**
          * @description The aggregated answer to an oracle request, with a per-worker breakdown.
@@ -236,6 +241,13 @@ export interface components {
             quorum?: number;
             /** @description How many workers were registered; the ones not asked were ejected. */
             workers_registered?: number;
+            /** @description How many values went into `final_value`. */
+            values_used?: number;
+            /** @description How many usable values MAD rejection dropped as outliers. */
+            values_rejected?: number;
+            /** @description Confidence figure: the inter-quartile range Q3 − Q1 of the values used (linear interpolation between order statistics), in the unit of the value; 0 for a single value. */
+            spread?: number;
+            as_of?: components["schemas"]["AsOf"];
         };
         /**
          * @description One worker's answer to one task. In an `OracleResult`, `response_time` is the round trip the coordinator measured and `reliable` is the coordinator's judgement of the answer; a failed worker has `err` set, `value` 0 and `reliable` false.
@@ -378,17 +390,21 @@ export interface components {
             status: "ok" | "ready";
         };
         /**
-         * @description How the usable worker values x₁…xₙ are combined into `final_value`:
+         * @description How the usable worker values x₁…xₙ (after MAD rejection, when asked for) become `final_value`:
          *     - `average`: the arithmetic mean, Σxᵢ / n (the default).
          *     - `median`: the middle value of the sorted values; the mean of the two middle ones when n is even.
          *     - `majority`: the values that agree with one another within the coordinator's relative
          *       tolerance t (|xᵢ − a| ≤ t·|a| around an anchor value a) form a group; if the largest group
          *       holds more than n/2 values its mean is the answer, otherwise there is no majority and the
-         *       request fails with a `no-majority` problem.
+         *       request fails with a `NO_MAJORITY` problem.
+         *     - `trimmed_mean`: sort, drop ⌊n·trim⌋ values from each end, average the rest (`trim` 0.2 by default).
+         *     - `weighted_median`: with each value weighted by its worker's reliability score wᵢ, the
+         *       smallest x₍ₖ₎ of the sorted values whose cumulative weight Σᵢ≤ₖ wᵢ reaches half of Σwᵢ
+         *       (the plain median when every weight is 0).
          * @default average
          * @enum {string}
          */
-        Strategy: "average" | "median" | "majority";
+        Strategy: "average" | "median" | "majority" | "trimmed_mean" | "weighted_median";
         /** @description An RFC 9457 problem details object. `code` is a stable machine-readable error code; `errors` lists each violation when the request failed validation. */
         Problem: {
             /**
@@ -438,6 +454,12 @@ export interface components {
          * @example BTC/USD
          */
         Query: string;
+        /**
+         * Format: date-time
+         * @description The moment to price. Defaults to now; setting it replays the synthetic market at that time, which makes simulations reproducible.
+         * @example 2026-11-29T17:40:00Z
+         */
+        AsOf: string;
     };
     responses: {
         /** @description The request is malformed or violates the schema; `errors` lists each violation. */

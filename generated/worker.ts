@@ -78,6 +78,7 @@ export interface components {
         OracleRequest: {
             id: components["schemas"]["RequestId"];
             query: components["schemas"]["Query"];
+            as_of?: components["schemas"]["AsOf"];
         };
         /**
          * @description One worker's answer to one task. In an `OracleResult`, `response_time` is the round trip the coordinator measured and `reliable` is the coordinator's judgement of the answer; a failed worker has `err` set, `value` 0 and `reliable` false.
@@ -135,6 +136,12 @@ export interface components {
          * @example BTC/USD
          */
         Query: string;
+        /**
+         * Format: date-time
+         * @description The moment to price. Defaults to now; setting it replays the synthetic market at that time, which makes simulations reproducible.
+         * @example 2026-11-29T17:40:00Z
+         */
+        AsOf: string;
         /**
          * @description Worker identifier, chosen by the worker. Letters, digits, `.`, `_` and `-`.
          * @example worker-1

@@ -5,11 +5,17 @@
  */
 import type { Strategy } from '../shared/models.ts';
 
+export const DEFAULT_TRIM = 0.2;
+
 export type AggregateOutcome = { ok: true; value: number } | { ok: false; reason: string };
 
 export interface AggregateOptions {
   /** Relative tolerance within which values count as agreeing under `majority`. */
   majorityTolerance: number;
+  /** Share dropped from each end by `trimmed_mean`; DEFAULT_TRIM when unset. */
+  trim?: number;
+  /** One weight per value for `weighted_median` (the workers' reliability scores). */
+  weights?: readonly number[];
 }
 
 export function aggregate(strategy: Strategy, values: readonly number[], options: AggregateOptions): AggregateOutcome {
@@ -21,6 +27,10 @@ export function aggregate(strategy: Strategy, values: readonly number[], options
       return { ok: true, value: aggregateMedian(values) };
     case 'majority':
       return aggregateMajority(values, options.majorityTolerance);
+    case 'trimmed_mean':
+      return { ok: true, value: aggregateTrimmedMean(values, options.trim ?? DEFAULT_TRIM) };
+    case 'weighted_median':
+      return { ok: true, value: aggregateWeightedMedian(values, options.weights ?? values.map(() => 1)) };
   }
 }
 
@@ -75,6 +85,70 @@ export function aggregateMajority(values: readonly number[], tolerance: number):
     return { ok: false, reason: `no majority: the largest group of agreeing values holds ${size} of ${sorted.length} (tolerance ${formatPercent(tolerance)})` };
   }
   return { ok: true, value: aggregateAverage(sorted.slice(best.start, best.end)) };
+}
+
+/** Sorts, drops ⌊n·trim⌋ values from each end, and averages the rest. */
+export function aggregateTrimmedMean(values: readonly number[], trim: number): number {
+  assertAggregatable(values);
+  if (!(trim >= 0 && trim < 0.5)) throw new RangeError('trim must be in [0, 0.5)');
+  const sorted = [...values].sort((a, b) => a - b);
+  const drop = Math.floor(sorted.length * trim);
+  return aggregateAverage(sorted.slice(drop, sorted.length - drop));
+}
+
+/**
+ * The lower weighted median: the smallest sorted value whose cumulative weight reaches half the
+ * total. Weights must be finite and non-negative; when they are all 0 it is the plain median.
+ */
+export function aggregateWeightedMedian(values: readonly number[], weights: readonly number[]): number {
+  assertAggregatable(values);
+  if (weights.length !== values.length) throw new RangeError('weighted median needs one weight per value');
+  if (weights.some((w) => !(Number.isFinite(w) && w >= 0))) throw new RangeError('weights must be finite and non-negative');
+  const total = weights.reduce((sum, w) => sum + w, 0);
+  if (total === 0) return aggregateMedian(values);
+  const order = values.map((_, i) => i).sort((a, b) => (values[a] as number) - (values[b] as number));
+  let cumulative = 0;
+  for (const index of order) {
+    cumulative += weights[index] as number;
+    if (cumulative >= total / 2) return values[index] as number;
+  }
+  return values[order[order.length - 1] as number] as number;
+}
+
+/** The consistency constant that makes the MAD estimate σ for normally distributed values. */
+const MAD_TO_SIGMA = 1.4826;
+
+/**
+ * MAD-based outlier rejection: with m the median and MAD = median(|xᵢ − m|), marks every xᵢ with
+ * |xᵢ − m| > k · 1.4826 · MAD. Returns one flag per value, true for the rejected ones. When more
+ * than half the values are equal (MAD = 0), every value that differs from them is rejected.
+ */
+export function rejectOutliersMad(values: readonly number[], k: number): boolean[] {
+  assertAggregatable(values);
+  if (!(k > 0 && Number.isFinite(k))) throw new RangeError('MAD rejection needs a positive, finite k');
+  const m = aggregateMedian(values);
+  const mad = aggregateMedian(values.map((v) => Math.abs(v - m)));
+  const limit = k * MAD_TO_SIGMA * mad;
+  return values.map((v) => Math.abs(v - m) > limit);
+}
+
+/** Q3 − Q1 with linear interpolation between order statistics (the usual "type 7" quantiles). */
+export function interquartileRange(values: readonly number[]): number {
+  assertAggregatable(values);
+  const sorted = [...values].sort((a, b) => a - b);
+  const range = quantileOfSorted(sorted, 0.75) - quantileOfSorted(sorted, 0.25);
+  return Number.isFinite(range) ? Math.max(0, range) : Number.MAX_VALUE;
+}
+
+function quantileOfSorted(sorted: readonly number[], q: number): number {
+  const position = (sorted.length - 1) * q;
+  const low = Math.floor(position);
+  const high = Math.ceil(position);
+  const a = sorted[low] as number;
+  const b = sorted[high] as number;
+  const fraction = position - low;
+  // Weighted sum rather than a + (b − a)·f, which overflows for huge values of opposite sign.
+  return fraction === 0 ? a : a * (1 - fraction) + b * fraction;
 }
 
 function assertAggregatable(values: readonly number[]): void {

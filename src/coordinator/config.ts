@@ -1,5 +1,6 @@
 import { booleanOption, choiceOption, integerOption, numberOption, stringOption, type OptionValues } from '../shared/cli.ts';
 import { LOG_LEVELS } from '../shared/logging.ts';
+import { DEFAULT_TRIM } from './aggregator.ts';
 import { DEFAULT_HEALTH_POLICY as HEALTH, type HealthPolicy } from './worker-health.ts';
 
 export const coordinatorOptions = {
@@ -13,6 +14,8 @@ export const coordinatorOptions = {
     0,
     0.5,
   ),
+  trim: numberOption('Share of values trimmed_mean drops from each end, when a request sets no trim', 'COORDINATOR_TRIM', DEFAULT_TRIM, 0, 0.49),
+  madK: numberOption('k of MAD outlier rejection applied before every strategy, when a request sets no mad_k; 0 turns it off', 'COORDINATOR_MAD_K', 0, 0, 100),
   workerTtlMs: integerOption('Evict workers not heard from (registration or heartbeat) for this long, in ms', 'COORDINATOR_WORKER_TTL_MS', 15000, 100, 86_400_000),
   sweepIntervalMs: integerOption('How often to look for stale workers, in ms', 'COORDINATOR_SWEEP_INTERVAL_MS', 1000, 10, 3_600_000),
   reliableThreshold: numberOption('Score at or above which a worker is reliable', 'COORDINATOR_RELIABLE_THRESHOLD', HEALTH.reliableThreshold, 0, 1),

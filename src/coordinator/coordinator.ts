@@ -10,7 +10,7 @@ import type { Logger } from '../shared/logging.ts';
 import type { OracleRequestSubmission, OracleResult, RegistrationAck, WorkerInfo, WorkerRegistration } from '../shared/models.ts';
 import type { components } from '../../generated/coordinator.ts';
 import { ProblemError } from '../shared/problems.ts';
-import { aggregate, aggregateMedian } from './aggregator.ts';
+import { aggregate, aggregateMedian, interquartileRange, rejectOutliersMad } from './aggregator.ts';
 import { Cancellation, dispatchToWorkers, type DispatchedTask } from './dispatch.ts';
 import type { CoordinatorMetrics, RequestOutcome } from './metrics.ts';
 import { buildReliabilityNote, describeFailures, majorityOf } from './reliability-note.ts';
@@ -28,6 +28,10 @@ export interface CoordinatorOptions {
   defaultTimeoutMs: number;
   /** Workers not heard from for this long are evicted by `evictStale`. */
   workerTtlMs: number;
+  /** `trimmed_mean`'s trim when a request sets none. */
+  defaultTrim: number;
+  /** MAD rejection's k when a request sets none; 0 turns rejection off. */
+  defaultMadK: number;
   now?: () => number;
 }
 
@@ -111,7 +115,7 @@ export class Coordinator {
     }
     const ejected = registered.filter((entry) => entry.health.isEjected(now)).map((entry) => entry.id);
     const timeoutMs = submission.timeout_ms ?? this.options.defaultTimeoutMs;
-    const task = { id: uuidv4(), query: submission.query };
+    const task = { id: uuidv4(), query: submission.query, ...(submission.as_of ? { as_of: submission.as_of } : {}) };
     const log = this.options.logger.child({ request_id: task.id });
     log.info({ query: task.query, strategy, workers: targets.length, ejected: ejected.length, timeout_ms: timeoutMs }, 'dispatching request');
 
@@ -123,12 +127,24 @@ export class Coordinator {
       }),
     );
     const abandoned = clientSignal?.aborted === true;
-    const values = dispatched.filter((d) => d.kind === 'success').map((d) => d.result.value);
-    const outcome = values.length > 0 ? aggregate(strategy, values, { majorityTolerance: registry.policy.agreementTolerance }) : undefined;
+    const answers = dispatched.filter((d) => d.kind === 'success');
+    const madK = submission.mad_k ?? this.options.defaultMadK;
+    const rejectedFlags = madK > 0 && answers.length > 0 ? rejectOutliersMad(answers.map((d) => d.result.value), madK) : answers.map(() => false);
+    const rejected = new Set(answers.filter((_, i) => rejectedFlags[i]));
+    const used = answers.filter((d) => !rejected.has(d));
+    const values = used.map((d) => d.result.value);
+    const outcome =
+      values.length > 0
+        ? aggregate(strategy, values, {
+            majorityTolerance: registry.policy.agreementTolerance,
+            trim: submission.trim ?? this.options.defaultTrim,
+            weights: used.map((d) => d.target.health.score),
+          })
+        : undefined;
     // Deviation is measured from the median of the answers, so that one wild value cannot make
     // the honest majority look wrong; with no majority there is no consensus to measure from.
-    const consensus = outcome?.ok ? aggregateMedian(values) : undefined;
-    const judged = this.#judge(dispatched, consensus, timeoutMs, !abandoned, log);
+    const consensus = outcome?.ok ? aggregateMedian(answers.map((d) => d.result.value)) : undefined;
+    const judged = this.#judge(dispatched, consensus, rejected, timeoutMs, !abandoned, log);
     const results = judged.map((j) => j.result);
     const breakdown = { request_id: task.id, worker_responses: results };
 
@@ -143,23 +159,34 @@ export class Coordinator {
       throw new ProblemError('NO_MAJORITY', `Workers did not agree: ${outcome.reason}`, breakdown);
     }
     const quorum = submission.min_responses ?? majorityOf(targets.length);
-    const partial = values.length < quorum;
-    const outliers = judged.filter((j) => j.deviation !== undefined && !j.result.reliable).map((j) => ({ id: j.result.worker_id, deviation: j.signedDeviation ?? 0 }));
+    const partial = answers.length < quorum;
+    const outliers = judged.filter((j) => j.deviation !== undefined && !j.result.reliable && !j.rejected).map((j) => ({ id: j.result.worker_id, deviation: j.signedDeviation ?? 0 }));
     const result: OracleResult = {
       request_id: task.id,
       final_value: outcome.value,
       worker_responses: results,
-      reliability_note: buildReliabilityNote({ results, answered: values.length, quorum, ejected, outliers }),
+      reliability_note: buildReliabilityNote({
+        results,
+        answered: answers.length,
+        quorum,
+        ejected,
+        outliers,
+        rejected: { k: madK, ids: [...rejected].map((d) => d.target.id) },
+      }),
       query: task.query,
       strategy,
       workers_asked: results.length,
-      workers_answered: values.length,
+      workers_answered: answers.length,
       workers_registered: registered.length,
       quorum,
       partial,
+      values_used: values.length,
+      values_rejected: rejected.size,
+      spread: interquartileRange(values),
+      ...(task.as_of ? { as_of: task.as_of } : {}),
     };
     finish(abandoned ? 'abandoned' : partial ? 'partial' : 'complete');
-    log.info({ final_value: result.final_value, answered: values.length, asked: results.length, partial }, 'request answered');
+    log.info({ final_value: result.final_value, answered: answers.length, asked: results.length, partial }, 'request answered');
     return result;
   }
 
@@ -178,7 +205,14 @@ export class Coordinator {
   }
 
   /** Judges each answer, and (unless the client left) lets the workers' health learn from it. */
-  #judge(dispatched: DispatchedTask<RegistryEntry>[], consensus: number | undefined, timeoutMs: number, learn: boolean, log: Logger) {
+  #judge(
+    dispatched: DispatchedTask<RegistryEntry>[],
+    consensus: number | undefined,
+    rejected: ReadonlySet<DispatchedTask<RegistryEntry>>,
+    timeoutMs: number,
+    learn: boolean,
+    log: Logger,
+  ) {
     const { registry, metrics } = this.options;
     const { policy } = registry;
     return dispatched.map((d) => {
@@ -188,7 +222,8 @@ export class Coordinator {
         signedDeviation = consensus === 0 ? d.result.value : (d.result.value - consensus) / Math.abs(consensus);
       }
       const deviation = signedDeviation === undefined ? undefined : Math.abs(signedDeviation);
-      const reliable = d.kind === 'success' && (deviation === undefined || deviation <= policy.agreementTolerance);
+      const isRejected = rejected.has(d);
+      const reliable = d.kind === 'success' && !isRejected && (deviation === undefined || deviation <= policy.agreementTolerance);
       if (learn) {
         metrics.recordTask(d.target.id, d.kind, d.latencyMs / 1000);
         if (d.kind === 'success') {
@@ -199,7 +234,7 @@ export class Coordinator {
           log.warn({ worker_id: d.target.id, until: new Date(until).toISOString(), streak: health.ejectionStreak }, 'worker ejected after consecutive failures');
         }
       }
-      return { result: { ...d.result, reliable }, deviation, signedDeviation };
+      return { result: { ...d.result, reliable }, deviation, signedDeviation, rejected: isRejected };
     });
   }
 

@@ -18,6 +18,8 @@ export interface NoteFacts {
   ejected: readonly string[];
   /** Answers that disagree with the consensus, with their relative deviation. */
   outliers: readonly { id: string; deviation: number }[];
+  /** Answers MAD rejection dropped before aggregating, and its k. */
+  rejected?: { k: number; ids: readonly string[] };
 }
 
 export function describeFailures(results: readonly WorkerResult[]): string {
@@ -34,6 +36,9 @@ export function buildReliabilityNote(facts: NoteFacts): string {
     parts.push(answered === asked ? ALL_RESPONDED : `${answered} of ${asked} workers responded.`);
   }
   if (answered < asked) parts.push(`Excluded: ${describeFailures(results)}.`);
+  if (facts.rejected && facts.rejected.ids.length > 0) {
+    parts.push(`Rejected as outliers (MAD, k = ${facts.rejected.k}): ${nameSome(facts.rejected.ids)}.`);
+  }
   if (facts.outliers.length > 0) {
     parts.push(`Outliers against the consensus: ${nameSome(facts.outliers.map((o) => `${o.id} (${formatSignedPercent(o.deviation)})`))}.`);
   }

@@ -30,6 +30,8 @@ export async function startCoordinatorServer(config: CoordinatorConfig, logger: 
     logger,
     defaultTimeoutMs: config.timeoutMs,
     workerTtlMs: config.workerTtlMs,
+    defaultTrim: config.trim,
+    defaultMadK: config.madK,
   });
   const app = createCoordinatorApp({ coordinator, metrics, logger, bodyLimitBytes: config.bodyLimit, validateResponses: config.validateResponses });
   const server = createServer(app);

@@ -64,7 +64,9 @@ export class WorkerHealth {
     this.ejectionStreak = 0;
     this.#latencies[this.#latencyCount++ % LATENCY_WINDOW] = latencyMs;
     this.#latencyEwma = this.#latencyEwma === undefined ? latencyMs : LATENCY_ALPHA * latencyMs + (1 - LATENCY_ALPHA) * this.#latencyEwma;
-    const timeliness = 1 - 0.5 * Math.min(1, latencyMs / deadlineMs);
+    // A step, not a slope: a prompt answer is worth the same however prompt, which keeps scores
+    // (and so the weighted median) reproducible when only the machine's timing varies.
+    const timeliness = latencyMs <= deadlineMs / 2 ? 1 : 0.5;
     let accuracy = 1;
     if (deviation !== undefined) {
       this.#deviationSum += deviation;

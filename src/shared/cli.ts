@@ -34,7 +34,7 @@ export function integerOption<F extends number | undefined>(description: string,
   };
 }
 
-export function numberOption(description: string, env: string | undefined, fallback: number, min: number, max: number): Option<number> {
+export function numberOption<F extends number | undefined>(description: string, env: string | undefined, fallback: F, min: number, max: number): Option<number | F> {
   return {
     description: `${description} (${min}–${max})`,
     env,
@@ -71,7 +71,7 @@ export function choiceOption<const C extends string>(description: string, env: s
   };
 }
 
-export function listOption<const C extends string>(description: string, env: string | undefined, choices: readonly C[], fallback: C[]): Option<C[]> {
+export function listOption<const C extends string, F extends C[] | undefined>(description: string, env: string | undefined, choices: readonly C[], fallback: F): Option<C[] | F> {
   return {
     description: `${description}, comma-separated (${choices.join(', ')})`,
     env,

@@ -1,6 +1,6 @@
 import { runMain } from '../shared/cli.ts';
 import { createLogger } from '../shared/logging.ts';
-import { workerOptions } from './config.ts';
+import { simulationOf, workerOptions } from './config.ts';
 import { Membership } from './membership.ts';
 import { startWorkerServer } from './server.ts';
 
@@ -20,7 +20,7 @@ await runMain(
         seed: config.seed,
         bodyLimitBytes: config.bodyLimit,
         shutdownGraceMs: config.shutdownGraceMs,
-        simulation: config,
+        simulation: simulationOf(config),
       },
       logger,
     );

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { closeServer, listen } from '../shared/http-server.ts';
 import type { Logger } from '../shared/logging.ts';
-import { createRandom, randomSeed } from '../shared/random.ts';
+import { randomSeed } from '../shared/random.ts';
 import { createWorkerApp, type TaskLifecycle } from './app.ts';
 import type { SimulationSettings } from './simulation.ts';
 import { Worker } from './worker.ts';
@@ -30,7 +30,7 @@ export interface WorkerServer {
 
 export async function startWorkerServer(options: WorkerServerOptions, logger: Logger): Promise<WorkerServer> {
   const seed = options.seed ?? randomSeed();
-  const worker = new Worker(options.id, options.simulation, createRandom(seed));
+  const worker = new Worker(options.id, options.simulation, seed);
   const lifecycle: TaskLifecycle = { draining: false, inFlight: 0 };
   const app = createWorkerApp({ worker, lifecycle, logger, bodyLimitBytes: options.bodyLimitBytes ?? 65536, validateResponses: options.validateResponses ?? false });
   const server = createServer(app);

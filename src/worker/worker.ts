@@ -4,8 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDuration } from '../shared/duration.ts';
 import type { OracleRequest, WorkerResult } from '../shared/models.ts';
 import { ProblemError } from '../shared/problems.ts';
-import type { Random } from '../shared/random.ts';
-import { planTask, type SimulationSettings } from './simulation.ts';
+import { planTask, taskRandom, type SimulationSettings } from './simulation.ts';
 
 /** A hanging worker gives up after this long, far past any deadline the coordinator accepts. */
 const HANG_LIMIT_MS = 10 * 60_000;
@@ -14,7 +13,8 @@ export class Worker {
   constructor(
     readonly id: string,
     private readonly settings: SimulationSettings,
-    private readonly random: Random,
+    /** With the query and the moment priced, decides every random draw of a task. */
+    private readonly seed: number,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -24,7 +24,8 @@ export class Worker {
    */
   async processTask(task: OracleRequest, signal: AbortSignal): Promise<WorkerResult> {
     const started = performance.now();
-    const plan = planTask(task.query, this.settings, this.random, this.now());
+    const asOfMs = task.as_of === undefined ? this.now() : Date.parse(task.as_of);
+    const plan = planTask(task.query, this.settings, taskRandom(this.seed, task.query, asOfMs), asOfMs);
     await sleep(plan.kind === 'hang' ? HANG_LIMIT_MS : plan.delayMs, undefined, { signal });
     const response_time = formatDuration(performance.now() - started);
     switch (plan.kind) {

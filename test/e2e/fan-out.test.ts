@@ -66,6 +66,55 @@ describe('POST /request over real workers', () => {
     expect((reply.body as unknown as OracleResult).final_value).toBeCloseTo(100.05, 9);
   });
 
+  it('rejects outliers with MAD before aggregating, and reports the spread and counts', async () => {
+    const coordinator = cleanup.add(await startTestCoordinator());
+    for (const [id, value] of [['a', 100], ['b', 100.1], ['c', 100.2], ['d', 100.3], ['wild', 5000]] as const) {
+      const fake = cleanup.add(await startFakeWorker((task, res) => replyJson(res, 200, answer(id, task.id, value))));
+      await register(coordinator.url, id, fake.url);
+    }
+    const plain = (await submit(coordinator.url, { query: 'BTC/USD' })).body as unknown as OracleResult;
+    expect(plain).toMatchObject({ values_used: 5, values_rejected: 0 });
+    expect(plain.final_value).toBeCloseTo(1080.12, 9);
+    expect(plain.spread).toBeCloseTo(0.2, 9);
+    const robust = (await submit(coordinator.url, { query: 'BTC/USD', mad_k: 3 })).body as unknown as OracleResult;
+    expect(robust).toMatchObject({ values_used: 4, values_rejected: 1, partial: false });
+    expect(robust.final_value).toBeCloseTo(100.15, 9);
+    expect(robust.spread).toBeCloseTo(0.15, 9);
+    expect(robust.worker_responses.find((r) => r.worker_id === 'wild')).toMatchObject({ value: 5000, reliable: false });
+    expect(robust.reliability_note).toBe('All workers responded successfully. Rejected as outliers (MAD, k = 3): wild.');
+    const trimmed = (await submit(coordinator.url, { query: 'BTC/USD', strategy: 'trimmed_mean', trim: 0.2 })).body as unknown as OracleResult;
+    expect(trimmed.final_value).toBeCloseTo(100.2, 9);
+  });
+
+  it('weights the median by reliability scores, so liars that have been caught lose their say', async () => {
+    const coordinator = cleanup.add(await startTestCoordinator());
+    let h3Down = false;
+    for (const [id, value] of [['h1', 100], ['h2', 100.2], ['h3', 100.1], ['l1', 120], ['l2', 120]] as const) {
+      const fake = cleanup.add(
+        await startFakeWorker((task, res) => (id === 'h3' && h3Down ? replyJson(res, 500, { title: 'down' }) : replyJson(res, 200, answer(id, task.id, value)))),
+      );
+      await register(coordinator.url, id, fake.url);
+    }
+    // While the honest workers hold the majority, the liars' answers count as outliers and their scores fall.
+    for (let i = 0; i < 5; i++) await submit(coordinator.url, { query: 'BTC/USD', strategy: 'median' });
+    h3Down = true;
+    const median = (await submit(coordinator.url, { query: 'BTC/USD', strategy: 'median' })).body as unknown as OracleResult;
+    const weighted = (await submit(coordinator.url, { query: 'BTC/USD', strategy: 'weighted_median' })).body as unknown as OracleResult;
+    expect(median.final_value).toBeCloseTo(110.1, 9);
+    expect(weighted.final_value).toBe(100.2);
+  });
+
+  it('prices the moment given in as_of, so seeded workers answer alike every time', async () => {
+    const coordinator = await coordinatorWithWorkers([{}, {}]);
+    const asOf = '2026-01-01T00:00:00.000Z';
+    const once = (await submit(coordinator.url, { query: 'ETH/USD', as_of: asOf })).body as unknown as OracleResult;
+    const again = (await submit(coordinator.url, { query: 'ETH/USD', as_of: asOf })).body as unknown as OracleResult;
+    expect(once.as_of).toBe(asOf);
+    expect(again.worker_responses.map((r) => r.value)).toEqual(once.worker_responses.map((r) => r.value));
+    const truth = truePrice('ETH/USD', Date.parse(asOf));
+    for (const response of once.worker_responses) expect(Math.abs(response.value / truth - 1)).toBeLessThanOrEqual(0.001);
+  });
+
   it('answers 503 NO_MAJORITY with the breakdown when the workers are split evenly', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
     for (const [id, value] of [['a', 100], ['b', 100], ['c', 200], ['d', 200]] as const) {

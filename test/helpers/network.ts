@@ -7,12 +7,12 @@ import { startCoordinatorServer, type CoordinatorServer } from '../../src/coordi
 import { closeServer } from '../../src/shared/http-server.ts';
 import { createLogger } from '../../src/shared/logging.ts';
 import type { OracleRequest } from '../../src/shared/models.ts';
-import type { SimulationSettings } from '../../src/worker/simulation.ts';
+import { simulationFor, type SimulationSettings } from '../../src/worker/simulation.ts';
 import { startWorkerServer, type WorkerServer } from '../../src/worker/server.ts';
 
 export const silentLogger = createLogger('test', 'silent');
 
-export const HONEST: SimulationSettings = { minDelayMs: 0, maxDelayMs: 5, failureRate: 0, failureModes: [], noise: 0.001 };
+export const HONEST: SimulationSettings = simulationFor('honest', { minDelayMs: 0, maxDelayMs: 5, failureRate: 0 });
 
 export function startTestCoordinator(overrides: Partial<CoordinatorConfig> = {}): Promise<CoordinatorServer> {
   return startCoordinatorServer({ ...DEFAULT_COORDINATOR_CONFIG, port: 0, validateResponses: true, ...overrides }, silentLogger);

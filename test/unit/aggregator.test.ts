@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { aggregate, aggregateAverage, aggregateMajority, aggregateMedian } from '../../src/coordinator/aggregator.ts';
+import {
+  aggregate,
+  aggregateAverage,
+  aggregateMajority,
+  aggregateMedian,
+  aggregateTrimmedMean,
+  aggregateWeightedMedian,
+  interquartileRange,
+  rejectOutliersMad,
+} from '../../src/coordinator/aggregator.ts';
 
 describe('aggregateAverage', () => {
   it('is the arithmetic mean', () => {
@@ -72,20 +81,97 @@ describe('aggregateMajority', () => {
   });
 });
 
+describe('aggregateTrimmedMean', () => {
+  it('drops ⌊n·trim⌋ values from each end', () => {
+    expect(aggregateTrimmedMean([1, 2, 3, 4, 1000], 0.2)).toBe(3);
+    expect(aggregateTrimmedMean([-1000, 1, 2, 3, 4, 5, 6, 7, 8, 1000], 0.1)).toBe(4.5);
+  });
+  it('drops nothing when n·trim is below one, and is the mean at trim 0', () => {
+    expect(aggregateTrimmedMean([1, 2, 9], 0.2)).toBe(4);
+    expect(aggregateTrimmedMean([1, 2, 3, 10], 0)).toBe(4);
+  });
+  it('returns a single value unchanged and handles even counts', () => {
+    expect(aggregateTrimmedMean([5], 0.4)).toBe(5);
+    expect(aggregateTrimmedMean([1, 2, 3, 4], 0.25)).toBe(2.5);
+  });
+  it('rejects a trim outside [0, 0.5)', () => {
+    expect(() => aggregateTrimmedMean([1, 2], 0.5)).toThrow(RangeError);
+    expect(() => aggregateTrimmedMean([1, 2], -0.1)).toThrow(RangeError);
+  });
+});
+
+describe('aggregateWeightedMedian', () => {
+  it('follows the weight rather than the count', () => {
+    expect(aggregateWeightedMedian([100, 101, 500, 500, 500], [1, 1, 0.1, 0.1, 0.1])).toBe(101);
+    expect(aggregateWeightedMedian([100, 101, 500, 500, 500], [1, 1, 1, 1, 1])).toBe(500);
+  });
+  it('is the lower median with equal weights and an even count', () => {
+    expect(aggregateWeightedMedian([4, 1, 3, 2], [1, 1, 1, 1])).toBe(2);
+  });
+  it('returns a single value unchanged, and falls back to the median when every weight is 0', () => {
+    expect(aggregateWeightedMedian([7], [0.3])).toBe(7);
+    expect(aggregateWeightedMedian([1, 2, 3, 4], [0, 0, 0, 0])).toBe(2.5);
+  });
+  it('rejects missing, negative or non-finite weights', () => {
+    expect(() => aggregateWeightedMedian([1, 2], [1])).toThrow(RangeError);
+    expect(() => aggregateWeightedMedian([1, 2], [1, -1])).toThrow(RangeError);
+    expect(() => aggregateWeightedMedian([1, 2], [1, Number.NaN])).toThrow(RangeError);
+  });
+});
+
+describe('rejectOutliersMad', () => {
+  it('rejects wild values and keeps the honest ones', () => {
+    const values = [100, 100.1, 99.9, 100.05, 99.95, 1000, 1];
+    expect(rejectOutliersMad(values, 3)).toEqual([false, false, false, false, false, true, true]);
+  });
+  it('keeps everything when the values are close together', () => {
+    expect(rejectOutliersMad([10, 11, 12, 13, 14], 3).some(Boolean)).toBe(false);
+  });
+  it('rejects every value that differs from a majority of equal ones', () => {
+    expect(rejectOutliersMad([5, 5, 5, 6], 3)).toEqual([false, false, false, true]);
+    expect(rejectOutliersMad([5, 5, 5], 3)).toEqual([false, false, false]);
+  });
+  it('keeps a single value', () => {
+    expect(rejectOutliersMad([42], 3)).toEqual([false]);
+  });
+  it('rejects a k that is not positive and finite', () => {
+    expect(() => rejectOutliersMad([1, 2], 0)).toThrow(RangeError);
+    expect(() => rejectOutliersMad([1, 2], Number.POSITIVE_INFINITY)).toThrow(RangeError);
+  });
+});
+
+describe('interquartileRange', () => {
+  it('is Q3 − Q1 with linear interpolation', () => {
+    expect(interquartileRange([1, 2, 3, 4, 5])).toBe(2);
+    expect(interquartileRange([1, 2, 3, 4])).toBe(1.5);
+  });
+  it('is 0 for one value or identical values', () => {
+    expect(interquartileRange([3])).toBe(0);
+    expect(interquartileRange([3, 3, 3])).toBe(0);
+  });
+  it('stays finite for huge values of opposite sign', () => {
+    expect(Number.isFinite(interquartileRange([-Number.MAX_VALUE, Number.MAX_VALUE]))).toBe(true);
+  });
+});
+
 describe('aggregate', () => {
   const options = { majorityTolerance: 0.01 };
   it('dispatches on the strategy', () => {
     expect(aggregate('average', [1, 2, 6], options)).toEqual({ ok: true, value: 3 });
     expect(aggregate('median', [1, 2, 6], options)).toEqual({ ok: true, value: 2 });
     expect(aggregate('majority', [1, 1, 6], options)).toEqual({ ok: true, value: 1 });
+    expect(aggregate('trimmed_mean', [1, 2, 3, 4, 100], options)).toEqual({ ok: true, value: 3 });
+    expect(aggregate('weighted_median', [1, 2, 100], { ...options, weights: [0, 0.1, 1] })).toEqual({ ok: true, value: 100 });
   });
-  it.each(['average', 'median', 'majority'] as const)('%s rejects empty input', (strategy) => {
+  it.each(['average', 'median', 'majority', 'trimmed_mean', 'weighted_median'] as const)('%s rejects empty input', (strategy) => {
     expect(() => aggregate(strategy, [], options)).toThrow(/empty/);
   });
   it.each([
     ['average', Number.NaN],
     ['median', Number.POSITIVE_INFINITY],
     ['majority', Number.NEGATIVE_INFINITY],
+    ['trimmed_mean', Number.NaN],
+    ['weighted_median', Number.POSITIVE_INFINITY],
   ] as const)('%s rejects the non-finite value %s', (strategy, bad) => {
     expect(() => aggregate(strategy, [1, bad, 2], options)).toThrow(/non-finite/);
   });

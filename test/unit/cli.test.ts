@@ -30,6 +30,7 @@ describe('configuration', () => {
     const help = formatHelp('x', 'y', workerOptions);
     expect(help).toContain('--min-delay-ms <value>');
     expect(help).toContain('(env WORKER_MIN_DELAY_MS)');
-    expect(help).toContain('[default: 0.1]');
+    expect(help).toContain('[default: honest]');
+    expect(help).toContain('Probability that a task fails; default 0.1, or the profile');
   });
 });
