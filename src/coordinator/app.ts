@@ -2,6 +2,7 @@
 import type { Express, Request, Response } from 'express';
 import { fileURLToPath } from 'node:url';
 import type { paths } from '../../generated/coordinator.ts';
+import { mountCoordinatorDocs } from '../docs/mount.ts';
 import { createApiApp } from '../shared/http-app.ts';
 import type { Logger } from '../shared/logging.ts';
 import { ProblemError } from '../shared/problems.ts';
@@ -83,6 +84,7 @@ export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
     logger: options.logger,
     bodyLimitBytes: options.bodyLimitBytes,
     validateResponses: options.validateResponses,
+    mountUnvalidated: mountCoordinatorDocs,
     mountApi(app) {
       app.post('/register', handleRegister);
       app.get('/workers', handleListWorkers);

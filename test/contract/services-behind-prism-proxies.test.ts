@@ -1,0 +1,292 @@
+/**
+ * The real coordinator and real workers, each behind a `prism proxy --errors` built from its
+ * spec, so every request and response of an end-to-end scenario is checked by an independent
+ * validator: clients talk to the coordinator's proxy, workers register (and heartbeat, and
+ * deregister) through it, and the coordinator reaches every worker through that worker's proxy.
+ * A violation in either direction fails the test: Prism turns it into an error answer of its own
+ * (which the scenario or the coordinator's breakdown would show) and logs it (checked at the end).
+ *
+ * Bad input needs a second coordinator proxy that does not validate requests: the strict one
+ * refuses bad input itself (422), so the coordinator's own 4xx answers would never be checked.
+ * Each bad input goes to both, showing that the spec forbids what the coordinator refuses and
+ * that the coordinator's refusal is itself within the spec.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOracleClient } from '../../src/client/client.ts';
+import type { CoordinatorServer } from '../../src/coordinator/server.ts';
+import type { OracleResult, Problem, WorkerList } from '../../src/shared/models.ts';
+import { Membership } from '../../src/worker/membership.ts';
+import type { SimulationSettings } from '../../src/worker/simulation.ts';
+import { startWorkerServer } from '../../src/worker/server.ts';
+import { exchange, isPrismProblem, prismVerdict, type Exchange, type ExchangeOptions } from '../helpers/http-exchange.ts';
+import { Cleanup, HONEST, silentLogger, startTestCoordinator } from '../helpers/network.ts';
+import { PRISM_TEST_TIMEOUT_MS, startPrismProxy, type PrismServer } from '../helpers/prism.ts';
+import { COORDINATOR_SPEC, loadResolvedSpec, WORKER_SPEC, type SpecOperation } from '../helpers/spec.ts';
+
+interface ProxiedWorker {
+  id: string;
+  proxy: PrismServer;
+  membership: Membership;
+  /** The `err` the coordinator must report for it, or undefined for an honest worker. */
+  expectedErr: string | undefined;
+}
+
+const FAILING: Record<string, { simulation: Partial<SimulationSettings>; err: string }> = {
+  'failing-error': { simulation: { failureRate: 1, failureModes: ['error'] }, err: 'worker reported: simulated failure: price source unavailable' },
+  'failing-outage': { simulation: { failureRate: 1, failureModes: ['outage'] }, err: 'HTTP 503: The simulated price source is down' },
+};
+const HONEST_IDS = ['honest-1', 'honest-2', 'honest-3'];
+/** The failing workers register first, alone, then the honest ones; the registry keeps this order. */
+const REGISTRATION_ORDER = [...Object.keys(FAILING), ...HONEST_IDS];
+
+const STRATEGIES_IN_SPEC = (await loadResolvedSpec(COORDINATOR_SPEC)).schemaEnum('Strategy') as string[];
+
+const cleanup = new Cleanup();
+let coordinator: CoordinatorServer;
+/** Validates requests and responses; a violation becomes Prism's own error answer. */
+let strict: PrismServer;
+/** Validates responses only, so that bad input reaches the coordinator. */
+let lenient: PrismServer;
+const workers = new Map<string, ProxiedWorker>();
+/** "METHOD /path/{template}" of every operation that crossed a proxy, per spec. */
+const exercised = { coordinator: new Set<string>(), worker: new Set<string>() };
+
+beforeAll(async () => {
+  // Prism is the only judge here: the services run as in production, without checking their
+  // own responses. Failing workers stay in every fan-out (no ejection), and nobody is evicted
+  // mid-scenario.
+  coordinator = cleanup.add(await startTestCoordinator({ validateResponses: false, ejectAfterFailures: 1000, workerTtlMs: 60_000 }));
+  const simulations = [...Object.entries(FAILING).map(([id, { simulation }]) => [id, simulation] as const), ...HONEST_IDS.map((id) => [id, {}] as const)];
+  const [strictProxy, lenientProxy, proxiedWorkers] = await Promise.all([
+    startPrismProxy(COORDINATOR_SPEC, coordinator.url),
+    startPrismProxy(COORDINATOR_SPEC, coordinator.url, { validateRequest: false }),
+    Promise.all(
+      simulations.map(async ([id, simulation], i) => {
+        const settings = { ...HONEST, ...simulation };
+        const server = cleanup.add(await startWorkerServer({ id, host: '127.0.0.1', port: 0, seed: 40 + i, simulation: settings, validateResponses: false }, silentLogger));
+        return { id, proxy: cleanup.add(await startPrismProxy(WORKER_SPEC, server.url)) };
+      }),
+    ),
+  ]);
+  strict = cleanup.add(strictProxy);
+  lenient = cleanup.add(lenientProxy);
+  for (const { id, proxy } of proxiedWorkers) {
+    const membership = new Membership({
+      coordinatorUrl: strict.url,
+      registration: { id, endpoint: proxy.url },
+      logger: silentLogger,
+      heartbeatIntervalMs: 250,
+    });
+    cleanup.add({ close: () => membership.stop() });
+    workers.set(id, { id, proxy, membership, expectedErr: FAILING[id]?.err });
+  }
+}, 60_000);
+afterAll(() => cleanup.run());
+
+/** One exchange with the coordinator through a proxy, noted as exercising `template`. */
+async function callCoordinator(proxy: PrismServer, method: string, template: string, options: ExchangeOptions & { params?: Record<string, string> } = {}): Promise<Exchange> {
+  exercised.coordinator.add(`${method} ${template}`);
+  const path = template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(options.params?.[name] ?? ''));
+  return exchange(proxy.url, method, path, options);
+}
+
+/** The exchange went through Prism without a single remark. */
+function expectConforming(reply: Exchange): void {
+  expect(prismVerdict(reply), 'Prism found the exchange outside the spec').toBe('');
+}
+
+function worker(id: string): ProxiedWorker {
+  const found = workers.get(id);
+  if (found === undefined) throw new Error(`no worker ${id}`);
+  return found;
+}
+
+async function submit(body: Record<string, unknown>): Promise<OracleResult> {
+  const reply = await callCoordinator(strict, 'POST', '/request', { json: body });
+  expectConforming(reply);
+  expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+  return reply.body as OracleResult;
+}
+
+/** Each worker's answer as the coordinator reports it: the honest ones usable, the others with their simulated failure. */
+function expectBreakdownOf(result: Pick<OracleResult, 'worker_responses' | 'request_id'>, ids: readonly string[]): void {
+  expect(result.worker_responses.map((response) => response.worker_id)).toEqual(ids);
+  for (const response of result.worker_responses) {
+    const { expectedErr } = worker(response.worker_id);
+    expect(response.request_id).toBe(result.request_id);
+    if (expectedErr === undefined) {
+      expect(response.err, response.worker_id).toBeUndefined();
+      expect(response.value).toBeGreaterThan(0);
+    } else {
+      expect(response, response.worker_id).toMatchObject({ err: expectedErr, value: 0, reliable: false });
+    }
+  }
+}
+
+function mean(values: readonly number[]): number {
+  return values.reduce((sum, value) => sum + value, 0) / values.length;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] ?? NaN) : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2;
+}
+
+describe('the coordinator and its workers behind validating Prism proxies', { timeout: PRISM_TEST_TIMEOUT_MS }, () => {
+  it('serves probes and metrics, and answers 503 NO_WORKERS while nobody is registered', async () => {
+    for (const path of ['/healthz', '/readyz', '/metrics']) {
+      const reply = await callCoordinator(strict, 'GET', path);
+      expectConforming(reply);
+      expect(reply.status, path).toBe(200);
+    }
+    const reply = await callCoordinator(strict, 'POST', '/request', { json: { query: 'BTC/USD' } });
+    expectConforming(reply);
+    expect(reply.status).toBe(503);
+    expect(reply.body).toMatchObject({ code: 'NO_WORKERS' });
+  });
+
+  it('answers 503 NO_USABLE_ANSWER with the breakdown when only failing workers registered', async () => {
+    const failing = Object.keys(FAILING);
+    // The real workers' own registration code, through the proxy, one after the other.
+    for (const id of failing) await worker(id).membership.start();
+    const reply = await callCoordinator(strict, 'POST', '/request', { json: { query: 'BTC/USD', timeout_ms: 3000 } });
+    expectConforming(reply);
+    expect(reply.status).toBe(503);
+    const problem = reply.body as Problem;
+    expect(problem.code).toBe('NO_USABLE_ANSWER');
+    expectBreakdownOf({ worker_responses: problem.worker_responses ?? [], request_id: problem.request_id ?? '' }, failing);
+  });
+
+  it('registers the honest workers at their proxies\' endpoints', async () => {
+    for (const id of HONEST_IDS) await worker(id).membership.start();
+    const list = await callCoordinator(strict, 'GET', '/workers');
+    expectConforming(list);
+    const registered = (list.body as WorkerList).workers;
+    expect(registered.map((entry) => [entry.id, entry.endpoint])).toEqual(REGISTRATION_ORDER.map((id) => [id, worker(id).proxy.url]));
+
+    const one = await callCoordinator(strict, 'GET', '/workers/{id}', { params: { id: 'honest-1' } });
+    expectConforming(one);
+    expect(one.body).toMatchObject({ id: 'honest-1', endpoint: worker('honest-1').proxy.url });
+
+    // Registering again under the same id keeps one entry.
+    const again = await callCoordinator(strict, 'POST', '/register', { json: { id: 'honest-1', endpoint: worker('honest-1').proxy.url } });
+    expectConforming(again);
+    expect(again.body).toMatchObject({ status: 'registered' });
+    const beat = await callCoordinator(strict, 'POST', '/workers/{id}/heartbeat', { params: { id: 'honest-1' } });
+    expectConforming(beat);
+    expect(beat.body).toMatchObject({ status: 'alive' });
+  });
+
+  // Every strategy the spec offers; the two with a closed form are checked exactly, and every
+  // strategy must land within the range of the usable values.
+  const exactly: Partial<Record<string, (values: number[]) => number>> = { average: mean, median };
+  it.each(STRATEGIES_IN_SPEC)('aggregates with strategy %s over the proxied workers', async (strategy) => {
+    const result = await submit({ query: 'ETH/USD', strategy, timeout_ms: 3000 });
+    expectBreakdownOf(result, REGISTRATION_ORDER);
+    const values = result.worker_responses.filter((response) => response.err === undefined).map((response) => response.value);
+    expect(values).toHaveLength(HONEST_IDS.length);
+    expect(result.final_value).toBeGreaterThanOrEqual(Math.min(...values));
+    expect(result.final_value).toBeLessThanOrEqual(Math.max(...values));
+    const formula = exactly[strategy];
+    if (formula !== undefined) expect(result.final_value).toBeCloseTo(formula(values), 6);
+    expect(result).toMatchObject({ strategy, workers_asked: REGISTRATION_ORDER.length, workers_answered: HONEST_IDS.length, partial: false });
+    for (const id of Object.keys(FAILING)) expect(result.reliability_note).toContain(id);
+    // Every answer above crossed a worker proxy: the registered endpoints are the proxies.
+    exercised.worker.add('POST /task');
+  });
+
+  it('returns a partial result with a warning when fewer answers come back than the quorum', async () => {
+    const result = await submit({ query: 'BTC/USD', min_responses: HONEST_IDS.length + 1, timeout_ms: 3000 });
+    expect(result.partial).toBe(true);
+    expect(result.reliability_note).toMatch(/^Warning: partial result/);
+  });
+
+  it('gives the library client a result through the proxy', async () => {
+    const client = createOracleClient({ baseUrl: strict.url });
+    const result = await client.submitOracleRequest('BTC/USD', { strategy: 'median', timeoutMs: 3000 });
+    expect(result.workers_answered).toBe(HONEST_IDS.length);
+  });
+
+  const badInputs: { name: string; method: string; template: string; options: ExchangeOptions; status: number; code: string; specForbids: boolean }[] = [
+    { name: 'a query that is not BASE/QUOTE', method: 'POST', template: '/request', options: { json: { query: 'bitcoin' } }, status: 400, code: 'VALIDATION_FAILED', specForbids: true },
+    { name: 'an unknown strategy', method: 'POST', template: '/request', options: { json: { query: 'BTC/USD', strategy: 'mode' } }, status: 400, code: 'VALIDATION_FAILED', specForbids: true },
+    { name: 'a deadline under the minimum', method: 'POST', template: '/request', options: { json: { query: 'BTC/USD', timeout_ms: 5 } }, status: 400, code: 'VALIDATION_FAILED', specForbids: true },
+    { name: 'an extra field', method: 'POST', template: '/request', options: { json: { query: 'BTC/USD', surprise: true } }, status: 400, code: 'VALIDATION_FAILED', specForbids: true },
+    { name: 'a missing query', method: 'POST', template: '/request', options: { json: {} }, status: 400, code: 'VALIDATION_FAILED', specForbids: true },
+    { name: 'a worker id with spaces', method: 'POST', template: '/register', options: { json: { id: 'no spaces', endpoint: 'http://127.0.0.1:1' } }, status: 400, code: 'VALIDATION_FAILED', specForbids: true },
+    { name: 'an endpoint that is not http(s)', method: 'POST', template: '/register', options: { json: { id: 'w', endpoint: 'ftp://example.org' } }, status: 400, code: 'VALIDATION_FAILED', specForbids: true },
+    { name: 'a body that is not JSON', method: 'POST', template: '/request', options: { text: 'BTC/USD', contentType: 'text/plain' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', specForbids: true },
+    { name: 'a body over the limit', method: 'POST', template: '/request', options: { json: { query: 'BTC/USD', padding: 'x'.repeat(70_000) } }, status: 413, code: 'PAYLOAD_TOO_LARGE', specForbids: true },
+    // Prism lets unknown query parameters through; the coordinator refuses them.
+    { name: 'an unknown query parameter', method: 'GET', template: '/workers?verbose=1', options: {}, status: 400, code: 'VALIDATION_FAILED', specForbids: false },
+  ];
+
+  it.each(badInputs)('refuses $name with a $status problem inside the spec', async ({ method, template, options, status, code, specForbids }) => {
+    const answered = await callCoordinator(lenient, method, template, options);
+    expectConforming(answered);
+    expect(answered.status).toBe(status);
+    expect(answered.contentType).toMatch(/^application\/problem\+json/);
+    expect(answered.body).toMatchObject({ status, code });
+    if (status === 400) expect((answered.body as Problem).errors?.length).toBeGreaterThan(0);
+
+    const judged = await callCoordinator(strict, method, template, options);
+    if (specForbids) {
+      // The spec itself forbids this input: Prism refuses it before the coordinator sees it.
+      expect(judged.status).toBe(422);
+      expect(isPrismProblem(judged)).toBe(true);
+    } else {
+      expectConforming(judged);
+      expect(judged.status).toBe(status);
+    }
+  });
+
+  it('answers 404 WORKER_NOT_REGISTERED for an unknown worker', async () => {
+    for (const [method, template] of [['GET', '/workers/{id}'], ['POST', '/workers/{id}/heartbeat'], ['DELETE', '/workers/{id}']] as const) {
+      const reply = await callCoordinator(strict, method, template, { params: { id: 'nobody' } });
+      expectConforming(reply);
+      expect(reply.status, `${method} ${template}`).toBe(404);
+      expect(reply.body).toMatchObject({ code: 'WORKER_NOT_REGISTERED' });
+    }
+  });
+
+  it('lets the workers\' own probes through their proxies', async () => {
+    for (const path of ['/healthz', '/readyz']) {
+      exercised.worker.add(`GET ${path}`);
+      const reply = await exchange(worker('honest-1').proxy.url, 'GET', path);
+      expectConforming(reply);
+      expect(reply.status, path).toBe(200);
+    }
+  });
+
+  it('deregisters every worker through the proxy', async () => {
+    const removed = await callCoordinator(strict, 'DELETE', '/workers/{id}', { params: { id: 'honest-3' } });
+    expectConforming(removed);
+    expect(removed.status).toBe(204);
+    await Promise.all([...workers.values()].map((w) => w.membership.stop()));
+    const list = await callCoordinator(strict, 'GET', '/workers');
+    expectConforming(list);
+    expect((list.body as WorkerList).workers).toEqual([]);
+  });
+
+  it('crossed the proxies with no violation in either direction', async () => {
+    // The strict proxy refused the bad inputs the spec forbids, and nothing else. Prism logs
+    // after it answers, so give the last refusal's line a moment to arrive.
+    const refusals = badInputs.filter((input) => input.specForbids).length;
+    await expect.poll(() => strict.reportedProblems().length, { timeout: 5000 }).toBeGreaterThanOrEqual(refusals);
+    const strictProblems = strict.reportedProblems();
+    expect(strictProblems.filter((line) => !line.includes('#UNPROCESSABLE_ENTITY')), strict.output()).toEqual([]);
+    expect(strictProblems).toHaveLength(refusals);
+    expect(lenient.reportedProblems(), lenient.output()).toEqual([]);
+    for (const { id, proxy } of workers.values()) expect(proxy.reportedProblems(), `${id}: ${proxy.output()}`).toEqual([]);
+  });
+
+  it('exercised every operation of both specs through a proxy', async () => {
+    const [coordinatorSpec, workerSpec] = await Promise.all([loadResolvedSpec(COORDINATOR_SPEC), loadResolvedSpec(WORKER_SPEC)]);
+    const missing = (operations: SpecOperation[], seen: Set<string>) =>
+      operations.map((operation) => `${operation.method} ${operation.path}`).filter((operation) => ![...seen].some((call) => call.split('?')[0] === operation));
+    expect(missing(coordinatorSpec.operations(), exercised.coordinator), 'coordinator operations this scenario never sent through a proxy').toEqual([]);
+    expect(missing(workerSpec.operations(), exercised.worker), 'worker operations this scenario never sent through a proxy').toEqual([]);
+  });
+});
+
