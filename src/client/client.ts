@@ -4,12 +4,20 @@
  */
 import createClient from 'openapi-fetch';
 import type { paths } from '../../generated/coordinator.ts';
-import type { OracleResult, Problem, Strategy, WorkerInfo } from '../shared/models.ts';
+import type { OracleRequestSubmission, OracleResult, Problem, Strategy, WorkerInfo } from '../shared/models.ts';
 import { ProblemResponseError } from '../shared/problems.ts';
 
 export interface SubmitOptions {
   strategy?: Strategy;
   timeoutMs?: number;
+  /** Quorum: usable answers needed for a complete (not partial) result. */
+  minResponses?: number;
+  /** k of MAD outlier rejection; 0 turns it off. */
+  madK?: number;
+  /** Share trimmed from each end by `trimmed_mean`. */
+  trim?: number;
+  /** The moment to price, ISO 8601. */
+  asOf?: string;
   signal?: AbortSignal;
 }
 
@@ -26,11 +34,15 @@ export interface OracleClient {
 export function createOracleClient(options: OracleClientOptions): OracleClient {
   const api = createClient<paths>({ baseUrl: options.baseUrl, ...(options.fetch ? { fetch: options.fetch } : {}) });
   return {
-    async submitOracleRequest(query, { strategy, timeoutMs, signal } = {}) {
-      const { data, error, response } = await api.POST('/request', {
-        body: { query, ...(strategy ? { strategy } : {}), ...(timeoutMs === undefined ? {} : { timeout_ms: timeoutMs }) },
-        signal,
-      });
+    async submitOracleRequest(query, { strategy, timeoutMs, minResponses, madK, trim, asOf, signal } = {}) {
+      const body: OracleRequestSubmission = { query };
+      if (strategy !== undefined) body.strategy = strategy;
+      if (timeoutMs !== undefined) body.timeout_ms = timeoutMs;
+      if (minResponses !== undefined) body.min_responses = minResponses;
+      if (madK !== undefined) body.mad_k = madK;
+      if (trim !== undefined) body.trim = trim;
+      if (asOf !== undefined) body.as_of = asOf;
+      const { data, error, response } = await api.POST('/request', { body, signal });
       if (data) return data;
       throw new ProblemResponseError(asProblem(error, response));
     },

@@ -20,4 +20,4 @@ export type Strategy = CoordinatorSchemas['Strategy'];
 export type Problem = CoordinatorSchemas['Problem'];
 export type Query = CoordinatorSchemas['Query'];
 
-export const STRATEGIES = ['average', 'median', 'majority'] as const satisfies readonly Strategy[];
+export const STRATEGIES = ['average', 'median', 'majority', 'trimmed_mean', 'weighted_median'] as const satisfies readonly Strategy[];

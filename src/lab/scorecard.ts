@@ -1,0 +1,66 @@
+/** Per-strategy figures of a lab run, and their table. */
+import type { LabRun, VariantRun } from './run.ts';
+
+export interface Score {
+  readonly label: string;
+  /** Over the requests that got an answer; undefined when none did. */
+  readonly meanErrorBps: number | undefined;
+  readonly p99ErrorBps: number | undefined;
+  readonly worstErrorBps: number | undefined;
+  /** Share of requests with a usable answer. */
+  readonly availability: number;
+  readonly p50LatencyMs: number;
+  readonly p99LatencyMs: number;
+}
+
+/** The nearest-rank percentile (p in [0, 100]) of unsorted values. */
+export function percentile(values: readonly number[], p: number): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+export function scoreRun(run: VariantRun): Score {
+  const errors = run.records.flatMap((r) => (r.errorBps === undefined ? [] : [r.errorBps]));
+  const latencies = run.records.map((r) => r.latencyMs);
+  return {
+    label: run.variant.label,
+    meanErrorBps: errors.length === 0 ? undefined : errors.reduce((a, b) => a + b, 0) / errors.length,
+    p99ErrorBps: percentile(errors, 99),
+    worstErrorBps: errors.length === 0 ? undefined : Math.max(...errors),
+    availability: run.records.length === 0 ? 0 : errors.length / run.records.length,
+    p50LatencyMs: percentile(latencies, 50) ?? 0,
+    p99LatencyMs: percentile(latencies, 99) ?? 0,
+  };
+}
+
+export function scoreLab(lab: LabRun): Score[] {
+  return lab.runs.map(scoreRun);
+}
+
+const COLUMNS = ['strategy', 'mean err (bps)', 'p99 err (bps)', 'worst (bps)', 'availability', 'p50 latency', 'p99 latency'];
+
+export function scorecardRows(scores: readonly Score[]): string[][] {
+  return scores.map((s) => [
+    s.label,
+    formatBps(s.meanErrorBps),
+    formatBps(s.p99ErrorBps),
+    formatBps(s.worstErrorBps),
+    `${(s.availability * 100).toFixed(1)}%`,
+    `${s.p50LatencyMs.toFixed(1)} ms`,
+    `${s.p99LatencyMs.toFixed(1)} ms`,
+  ]);
+}
+
+export function formatScorecard(scores: readonly Score[]): string {
+  const rows = [COLUMNS, ...scorecardRows(scores)];
+  const widths = COLUMNS.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
+  const line = (row: string[]) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ');
+  return [line(COLUMNS), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+export { COLUMNS as SCORECARD_COLUMNS };
+
+function formatBps(value: number | undefined): string {
+  return value === undefined ? '—' : value.toFixed(2);
+}
