@@ -193,7 +193,7 @@ export interface components {
             min_responses?: number;
             /** @description Share of the values dropped from each end by `trimmed_mean`; the coordinator's default (0.2) when unset. */
             trim?: number;
-            /** @description Reject outliers before aggregating: with m the median and MAD = median(|xᵢ − m|), drop every xᵢ with |xᵢ − m| > k · 1.4826 · MAD. Unset: the coordinator's default (off unless configured); 0: off. */
+            /** @description Reject outliers before aggregating: with m the median and MAD = median(|xᵢ − m|), drop every xᵢ with |xᵢ − m| > max(k · 1.4826 · MAD, t · |m|), t being the agreement tolerance (values that agree with the median are always kept). Unset: the coordinator's default (off unless configured); 0: off. */
             mad_k?: number;
             as_of?: components["schemas"]["AsOf"];
         };

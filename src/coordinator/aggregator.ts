@@ -120,15 +120,17 @@ const MAD_TO_SIGMA = 1.4826;
 
 /**
  * MAD-based outlier rejection: with m the median and MAD = median(|xᵢ − m|), marks every xᵢ with
- * |xᵢ − m| > k · 1.4826 · MAD. Returns one flag per value, true for the rejected ones. When more
- * than half the values are equal (MAD = 0), every value that differs from them is rejected.
+ * |xᵢ − m| > max(k · 1.4826 · MAD, relativeFloor · |m|). Returns one flag per value, true for the
+ * rejected ones. The floor keeps values that agree with the median anyway: a handful of honest
+ * values can have a tiny MAD by chance, and more than half equal values have none at all.
  */
-export function rejectOutliersMad(values: readonly number[], k: number): boolean[] {
+export function rejectOutliersMad(values: readonly number[], k: number, relativeFloor = 0): boolean[] {
   assertAggregatable(values);
   if (!(k > 0 && Number.isFinite(k))) throw new RangeError('MAD rejection needs a positive, finite k');
+  if (!(relativeFloor >= 0 && Number.isFinite(relativeFloor))) throw new RangeError('the MAD floor must be a non-negative, finite number');
   const m = aggregateMedian(values);
   const mad = aggregateMedian(values.map((v) => Math.abs(v - m)));
-  const limit = k * MAD_TO_SIGMA * mad;
+  const limit = Math.max(k * MAD_TO_SIGMA * mad, relativeFloor * Math.abs(m));
   return values.map((v) => Math.abs(v - m) > limit);
 }
 

@@ -10,7 +10,7 @@ import type { Logger } from '../shared/logging.ts';
 import type { OracleRequestSubmission, OracleResult, RegistrationAck, WorkerInfo, WorkerRegistration } from '../shared/models.ts';
 import type { components } from '../../generated/coordinator.ts';
 import { ProblemError } from '../shared/problems.ts';
-import { aggregate, aggregateMedian, interquartileRange, rejectOutliersMad } from './aggregator.ts';
+import { aggregate, aggregateWeightedMedian, interquartileRange, rejectOutliersMad } from './aggregator.ts';
 import { Cancellation, dispatchToWorkers, type DispatchedTask } from './dispatch.ts';
 import type { CoordinatorMetrics, RequestOutcome } from './metrics.ts';
 import { buildReliabilityNote, describeFailures, majorityOf } from './reliability-note.ts';
@@ -129,7 +129,8 @@ export class Coordinator {
     const abandoned = clientSignal?.aborted === true;
     const answers = dispatched.filter((d) => d.kind === 'success');
     const madK = submission.mad_k ?? this.options.defaultMadK;
-    const rejectedFlags = madK > 0 && answers.length > 0 ? rejectOutliersMad(answers.map((d) => d.result.value), madK) : answers.map(() => false);
+    const rejectedFlags =
+      madK > 0 && answers.length > 0 ? rejectOutliersMad(answers.map((d) => d.result.value), madK, registry.policy.agreementTolerance) : answers.map(() => false);
     const rejected = new Set(answers.filter((_, i) => rejectedFlags[i]));
     const used = answers.filter((d) => !rejected.has(d));
     const values = used.map((d) => d.result.value);
@@ -141,9 +142,15 @@ export class Coordinator {
             weights: used.map((d) => d.target.health.score),
           })
         : undefined;
-    // Deviation is measured from the median of the answers, so that one wild value cannot make
-    // the honest majority look wrong; with no majority there is no consensus to measure from.
-    const consensus = outcome?.ok ? aggregateMedian(answers.map((d) => d.result.value)) : undefined;
+    // Answers are judged against the consensus: the median of all answers weighted by their
+    // workers' scores, so that neither one wild value nor a bloc of workers already caught lying
+    // can make the honest ones look wrong. With no majority there is no consensus to judge by.
+    const consensus = outcome?.ok
+      ? aggregateWeightedMedian(
+          answers.map((d) => d.result.value),
+          answers.map((d) => d.target.health.score),
+        )
+      : undefined;
     const judged = this.#judge(dispatched, consensus, rejected, timeoutMs, !abandoned, log);
     const results = judged.map((j) => j.result);
     const breakdown = { request_id: task.id, worker_responses: results };

@@ -102,7 +102,7 @@ describe('reliability scores', () => {
     const liarAnswer = last?.worker_responses.find((r) => r.worker_id === 'liar');
     expect(liarAnswer).toMatchObject({ value: 110, reliable: false });
     expect(liarAnswer?.err).toBeUndefined();
-    expect(last?.reliability_note).toContain('Outliers against the consensus: liar (+9.95%)');
+    expect(last?.reliability_note).toContain('Outliers against the consensus: liar (+10.00%)');
     const liar = await workerInfo(coordinator.url, 'liar');
     const honest = await workerInfo(coordinator.url, 'h1');
     expect(liar.reliable).toBe(false);

@@ -134,6 +134,12 @@ describe('rejectOutliersMad', () => {
   it('keeps a single value', () => {
     expect(rejectOutliersMad([42], 3)).toEqual([false]);
   });
+  it('never rejects a value within the relative floor of the median, however small the MAD', () => {
+    const tight = [100, 100.001, 100.002, 100.003, 100.2];
+    expect(rejectOutliersMad(tight, 3)).toEqual([false, false, false, false, true]);
+    expect(rejectOutliersMad(tight, 3, 0.005)).toEqual([false, false, false, false, false]);
+    expect(rejectOutliersMad([5, 5, 5, 5.01, 9], 3, 0.005)).toEqual([false, false, false, false, true]);
+  });
   it('rejects a k that is not positive and finite', () => {
     expect(() => rejectOutliersMad([1, 2], 0)).toThrow(RangeError);
     expect(() => rejectOutliersMad([1, 2], Number.POSITIVE_INFINITY)).toThrow(RangeError);
