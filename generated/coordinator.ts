@@ -179,7 +179,7 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
-         * @description A client's oracle request. The coordinator assigns the request id.
+         * @description A client's oracle request. The coordinator assigns the request id, a UUID, unless the client chooses one in `request_id` (to correlate with its own records, or to replay against mock workers whose answers name a fixed request).
          * @example {
          *       "query": "BTC/USD"
          *     }
@@ -196,6 +196,7 @@ export interface components {
             /** @description Reject outliers before aggregating: with m the median and MAD = median(|xᵢ − m|), drop every xᵢ with |xᵢ − m| > max(k · 1.4826 · MAD, t · |m|), t being the agreement tolerance (values that agree with the median are always kept). Unset: the coordinator's default (off unless configured); 0: off. */
             mad_k?: number;
             as_of?: components["schemas"]["AsOf"];
+            request_id?: components["schemas"]["RequestId"];
         };
         /**
          * @description The aggregated answer to an oracle request, with a per-worker breakdown.
@@ -516,6 +517,15 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description The `request_id` the client chose belongs to a request still in flight. */
+        RequestIdInUse: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description No answer could be produced: no worker is registered or every one is ejected (`NO_WORKERS`), no worker gave a usable answer (`NO_USABLE_ANSWER`), `majority` found no majority (`NO_MAJORITY`), or the coordinator is shutting down (`SHUTTING_DOWN`). The second and third carry the per-worker breakdown. */
         NoAnswer: {
             headers: {
@@ -685,6 +695,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            409: components["responses"]["RequestIdInUse"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];

@@ -18,6 +18,8 @@ export interface SubmitOptions {
   trim?: number;
   /** The moment to price, ISO 8601. */
   asOf?: string;
+  /** A request id of the caller's choosing; the coordinator assigns a UUID otherwise. */
+  requestId?: string;
   signal?: AbortSignal;
 }
 
@@ -34,7 +36,7 @@ export interface OracleClient {
 export function createOracleClient(options: OracleClientOptions): OracleClient {
   const api = createClient<paths>({ baseUrl: options.baseUrl, ...(options.fetch ? { fetch: options.fetch } : {}) });
   return {
-    async submitOracleRequest(query, { strategy, timeoutMs, minResponses, madK, trim, asOf, signal } = {}) {
+    async submitOracleRequest(query, { strategy, timeoutMs, minResponses, madK, trim, asOf, requestId, signal } = {}) {
       const body: OracleRequestSubmission = { query };
       if (strategy !== undefined) body.strategy = strategy;
       if (timeoutMs !== undefined) body.timeout_ms = timeoutMs;
@@ -42,6 +44,7 @@ export function createOracleClient(options: OracleClientOptions): OracleClient {
       if (madK !== undefined) body.mad_k = madK;
       if (trim !== undefined) body.trim = trim;
       if (asOf !== undefined) body.as_of = asOf;
+      if (requestId !== undefined) body.request_id = requestId;
       const { data, error, response } = await api.POST('/request', { body, signal });
       if (data) return data;
       throw new ProblemResponseError(asProblem(error, response));

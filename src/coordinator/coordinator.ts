@@ -39,6 +39,8 @@ export class Coordinator {
   readonly #shutdown = new AbortController();
   #draining = false;
   #inFlight = 0;
+  /** Ids of the requests being dispatched, so that a client-chosen id cannot mix two requests. */
+  readonly #requestsInFlight = new Set<string>();
   #idleWaiters: (() => void)[] = [];
   readonly #now: () => number;
 
@@ -115,17 +117,21 @@ export class Coordinator {
     }
     const ejected = registered.filter((entry) => entry.health.isEjected(now)).map((entry) => entry.id);
     const timeoutMs = submission.timeout_ms ?? this.options.defaultTimeoutMs;
-    const task = { id: uuidv4(), query: submission.query, ...(submission.as_of ? { as_of: submission.as_of } : {}) };
+    const task = { id: submission.request_id ?? uuidv4(), query: submission.query, ...(submission.as_of ? { as_of: submission.as_of } : {}) };
+    if (this.#requestsInFlight.has(task.id)) {
+      throw new ProblemError('REQUEST_ID_IN_USE', `Request ${task.id} is still in flight; choose another id`);
+    }
     const log = this.options.logger.child({ request_id: task.id });
     log.info({ query: task.query, strategy, workers: targets.length, ejected: ejected.length, timeout_ms: timeoutMs }, 'dispatching request');
 
+    this.#requestsInFlight.add(task.id);
     const dispatched = await this.#track(() =>
       dispatchToWorkers(targets, task, {
         timeoutMs,
         sendTask: this.options.sendTask,
         cancelSignals: clientSignal ? [clientSignal, this.#shutdown.signal] : [this.#shutdown.signal],
       }),
-    );
+    ).finally(() => this.#requestsInFlight.delete(task.id));
     const abandoned = clientSignal?.aborted === true;
     const answers = dispatched.filter((d) => d.kind === 'success');
     const madK = submission.mad_k ?? this.options.defaultMadK;

@@ -18,6 +18,7 @@ export const PROBLEM_KINDS = {
   NOT_FOUND: { status: 404, title: 'Not Found', generic: true },
   WORKER_NOT_REGISTERED: { status: 404, title: 'Worker not registered' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method Not Allowed', generic: true },
+  REQUEST_ID_IN_USE: { status: 409, title: 'Request id in use' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload Too Large', generic: true },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported Media Type', generic: true },
   NO_WORKERS: { status: 503, title: 'No workers registered' },

@@ -2,19 +2,18 @@
  * The real coordinator against workers that are nothing but worker.yaml: Prism mock servers
  * answering every task with the spec's example WorkerResult.
  *
- * A static example cannot know the id the coordinator gives each request (a fresh UUID), and
- * the coordinator rightly refuses an answer about another request. So over HTTP the honest
- * outcome is a 503 whose breakdown excludes every mock for exactly that reason, which also
- * shows that the example passed every check made before it (status, media type, schema). The
- * coordinator's own fan-out, given the task the spec's examples describe, then accepts the
- * example and aggregates it.
+ * A static example cannot know the id the coordinator gives a request (a fresh UUID), and the
+ * coordinator rightly refuses an answer about another request: so with a coordinator-assigned id
+ * the honest outcome is a 503 whose breakdown excludes every mock for exactly that reason. A
+ * client may choose the request id, though; choosing the examples' id, the mock registered under
+ * the examples' worker id is aggregated over HTTP to the example's value by every strategy.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregate } from '../../src/coordinator/aggregator.ts';
 import { dispatchToWorkers } from '../../src/coordinator/dispatch.ts';
 import type { CoordinatorServer } from '../../src/coordinator/server.ts';
 import { createTaskClient } from '../../src/coordinator/task-client.ts';
-import { STRATEGIES, type OracleRequest, type Problem, type WorkerResult } from '../../src/shared/models.ts';
+import { STRATEGIES, type OracleRequest, type OracleResult, type Problem, type WorkerResult } from '../../src/shared/models.ts';
 import { Cleanup, postJson, register, startTestCoordinator } from '../helpers/network.ts';
 import { PRISM_TEST_TIMEOUT_MS, startPrismMock, type PrismServer } from '../helpers/prism.ts';
 import { loadResolvedSpec, WORKER_SPEC } from '../helpers/spec.ts';
@@ -66,6 +65,18 @@ describe('POST /request over Prism-mocked workers', { timeout: PRISM_TEST_TIMEOU
       })),
     );
     for (const id of mockIds) expect(problem.detail).toContain(id);
+  });
+});
+
+describe('POST /request with the examples\' request id, over Prism-mocked workers', { timeout: PRISM_TEST_TIMEOUT_MS }, () => {
+  it.each(STRATEGIES)('aggregates the mock answering as the registered worker to the example value (%s)', async (strategy) => {
+    const reply = await postJson(`${coordinator.url}/request`, { query: exampleTask.query, strategy, request_id: exampleTask.id, timeout_ms: 5000 });
+    expect(reply.status).toBe(200);
+    const result = reply.body as unknown as OracleResult;
+    expect(result).toMatchObject({ request_id: exampleTask.id, final_value: exampleAnswer.value, strategy, workers_asked: 2, workers_answered: 1, values_used: 1 });
+    expect(result.worker_responses[0]).toMatchObject({ worker_id: exampleAnswer.worker_id, request_id: exampleTask.id, value: exampleAnswer.value, reliable: true });
+    // The twin is refused for the one field a static example cannot get right for it.
+    expect(result.worker_responses[1]?.err).toBe(`answer names worker ${exampleAnswer.worker_id}, not ${mockIds[1]}`);
   });
 });
 

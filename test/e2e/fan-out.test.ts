@@ -115,6 +115,18 @@ describe('POST /request over real workers', () => {
     for (const response of once.worker_responses) expect(Math.abs(response.value / truth - 1)).toBeLessThanOrEqual(0.001);
   });
 
+  it('uses a request id the client chose, and refuses it with 409 while that request is in flight', async () => {
+    const coordinator = await coordinatorWithWorkers([{ minDelayMs: 200, maxDelayMs: 200 }]);
+    const first = submit(coordinator.url, { query: 'BTC/USD', request_id: 'my-request-1' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const clash = await submit(coordinator.url, { query: 'BTC/USD', request_id: 'my-request-1' });
+    expect(clash).toMatchObject({ status: 409, body: { code: 'REQUEST_ID_IN_USE' } });
+    const reply = await first;
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({ request_id: 'my-request-1', worker_responses: [expect.objectContaining({ request_id: 'my-request-1', reliable: true })] });
+    expect((await submit(coordinator.url, { query: 'BTC/USD', request_id: 'my-request-1' })).status).toBe(200);
+  });
+
   it('answers 503 NO_MAJORITY with the breakdown when the workers are split evenly', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
     for (const [id, value] of [['a', 100], ['b', 100], ['c', 200], ['d', 200]] as const) {
