@@ -197,6 +197,8 @@ export interface components {
             mad_k?: number;
             as_of?: components["schemas"]["AsOf"];
             request_id?: components["schemas"]["RequestId"];
+            /** @description Committee size: ask only this many of the available workers, chosen at random with chances weighted by their reliability scores. Defaults to all of them, up to the coordinator's fan-out cap (256 by default). */
+            ask_count?: number;
         };
         /**
          * @description The aggregated answer to an oracle request, with a per-worker breakdown.
@@ -240,7 +242,7 @@ export interface components {
             partial?: boolean;
             /** @description The quorum applied, `min_responses` or a majority of the workers asked. */
             quorum?: number;
-            /** @description How many workers were registered; the ones not asked were ejected. */
+            /** @description How many workers were registered. Those not asked were ejected, or left out of a committee sample (`ask_count` or the fan-out cap). */
             workers_registered?: number;
             /** @description How many values went into `final_value`. */
             values_used?: number;

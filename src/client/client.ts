@@ -20,6 +20,8 @@ export interface SubmitOptions {
   asOf?: string;
   /** A request id of the caller's choosing; the coordinator assigns a UUID otherwise. */
   requestId?: string;
+  /** Committee size: ask only this many workers, sampled by reliability. */
+  askCount?: number;
   signal?: AbortSignal;
 }
 
@@ -36,7 +38,7 @@ export interface OracleClient {
 export function createOracleClient(options: OracleClientOptions): OracleClient {
   const api = createClient<paths>({ baseUrl: options.baseUrl, ...(options.fetch ? { fetch: options.fetch } : {}) });
   return {
-    async submitOracleRequest(query, { strategy, timeoutMs, minResponses, madK, trim, asOf, requestId, signal } = {}) {
+    async submitOracleRequest(query, { strategy, timeoutMs, minResponses, madK, trim, asOf, requestId, askCount, signal } = {}) {
       const body: OracleRequestSubmission = { query };
       if (strategy !== undefined) body.strategy = strategy;
       if (timeoutMs !== undefined) body.timeout_ms = timeoutMs;
@@ -45,6 +47,7 @@ export function createOracleClient(options: OracleClientOptions): OracleClient {
       if (trim !== undefined) body.trim = trim;
       if (asOf !== undefined) body.as_of = asOf;
       if (requestId !== undefined) body.request_id = requestId;
+      if (askCount !== undefined) body.ask_count = askCount;
       const { data, error, response } = await api.POST('/request', { body, signal });
       if (data) return data;
       throw new ProblemResponseError(asProblem(error, response));

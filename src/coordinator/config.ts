@@ -14,6 +14,7 @@ export const coordinatorOptions = {
     0,
     0.5,
   ),
+  maxFanOut: integerOption('Most workers asked per request, when it sets no ask_count; more are committee-sampled by reliability', 'COORDINATOR_MAX_FAN_OUT', 256, 1, 100_000),
   trim: numberOption('Share of values trimmed_mean drops from each end, when a request sets no trim', 'COORDINATOR_TRIM', DEFAULT_TRIM, 0, 0.49),
   madK: numberOption('k of MAD outlier rejection applied before every strategy, when a request sets no mad_k; 0 turns it off', 'COORDINATOR_MAD_K', 0, 0, 100),
   workerTtlMs: integerOption('Evict workers not heard from (registration or heartbeat) for this long, in ms', 'COORDINATOR_WORKER_TTL_MS', 15000, 100, 86_400_000),

@@ -14,6 +14,7 @@ import { aggregate, aggregateWeightedMedian, interquartileRange, rejectOutliersM
 import { Cancellation, dispatchToWorkers, type DispatchedTask } from './dispatch.ts';
 import type { CoordinatorMetrics, RequestOutcome } from './metrics.ts';
 import { buildReliabilityNote, describeFailures, majorityOf } from './reliability-note.ts';
+import { sampleCommittee } from './committee.ts';
 import type { Registry, RegistryEntry } from './registry.ts';
 import type { SendTask } from './task-client.ts';
 
@@ -28,6 +29,10 @@ export interface CoordinatorOptions {
   defaultTimeoutMs: number;
   /** Workers not heard from for this long are evicted by `evictStale`. */
   workerTtlMs: number;
+  /** Most workers asked when a request sets no `ask_count`. */
+  maxFanOut: number;
+  /** Draws committee samples; Math.random unless a test pins it. */
+  random?: () => number;
   /** `trimmed_mean`'s trim when a request sets none. */
   defaultTrim: number;
   /** MAD rejection's k when a request sets none; 0 turns rejection off. */
@@ -105,7 +110,9 @@ export class Coordinator {
     const { registry } = this.options;
     const registered = registry.entries();
     const now = this.#now();
-    const targets = registered.filter((entry) => !entry.health.isEjected(now));
+    const available = registered.filter((entry) => !entry.health.isEjected(now));
+    const committeeSize = submission.ask_count ?? this.options.maxFanOut;
+    const targets = sampleCommittee(available, committeeSize, (entry) => entry.health.score, this.options.random);
     if (targets.length === 0) {
       finish('no_workers');
       throw new ProblemError(
@@ -183,6 +190,7 @@ export class Coordinator {
         answered: answers.length,
         quorum,
         ejected,
+        sampledOutOf: targets.length < available.length ? available.length : undefined,
         outliers,
         rejected: { k: madK, ids: [...rejected].map((d) => d.target.id) },
       }),

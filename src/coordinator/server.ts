@@ -31,6 +31,7 @@ export async function startCoordinatorServer(config: CoordinatorConfig, logger: 
     defaultTimeoutMs: config.timeoutMs,
     workerTtlMs: config.workerTtlMs,
     defaultTrim: config.trim,
+    maxFanOut: config.maxFanOut,
     defaultMadK: config.madK,
   });
   const app = createCoordinatorApp({ coordinator, metrics, logger, bodyLimitBytes: config.bodyLimit, validateResponses: config.validateResponses });

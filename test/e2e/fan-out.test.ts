@@ -127,6 +127,22 @@ describe('POST /request over real workers', () => {
     expect((await submit(coordinator.url, { query: 'BTC/USD', request_id: 'my-request-1' })).status).toBe(200);
   });
 
+  it('asks a committee of ask_count workers, and at most the fan-out cap by default', async () => {
+    const coordinator = cleanup.add(await startTestCoordinator({ maxFanOut: 4 }));
+    for (let i = 1; i <= 6; i++) {
+      const worker = cleanup.add(await startTestWorker(`worker-${i}`, {}, i));
+      await register(coordinator.url, `worker-${i}`, worker.url);
+    }
+    const committee = (await submit(coordinator.url, { query: 'BTC/USD', ask_count: 2 })).body as unknown as OracleResult;
+    expect(committee).toMatchObject({ workers_asked: 2, workers_answered: 2, workers_registered: 6, quorum: 2, partial: false });
+    expect(committee.worker_responses).toHaveLength(2);
+    expect(committee.reliability_note).toBe('All workers responded successfully. Committee of 2 sampled by reliability from 6 available workers.');
+    const capped = (await submit(coordinator.url, { query: 'BTC/USD' })).body as unknown as OracleResult;
+    expect(capped).toMatchObject({ workers_asked: 4, workers_registered: 6 });
+    const everyone = (await submit(coordinator.url, { query: 'BTC/USD', ask_count: 10 })).body as unknown as OracleResult;
+    expect(everyone).toMatchObject({ workers_asked: 6, reliability_note: 'All workers responded successfully' });
+  });
+
   it('answers 503 NO_MAJORITY with the breakdown when the workers are split evenly', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
     for (const [id, value] of [['a', 100], ['b', 100], ['c', 200], ['d', 200]] as const) {
