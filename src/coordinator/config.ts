@@ -27,6 +27,7 @@ export const coordinatorOptions = {
   maxEjectedShare: numberOption('Largest share of the registry ejected at once', 'COORDINATOR_MAX_EJECTED_SHARE', HEALTH.maxEjectedShare, 0, 1),
   shutdownGraceMs: integerOption('On SIGTERM, how long requests in flight may finish before they are cancelled, in ms', 'COORDINATOR_SHUTDOWN_GRACE_MS', 10000, 0, 600_000),
   bodyLimit: integerOption('Largest accepted request body in bytes', 'COORDINATOR_BODY_LIMIT', 65536, 256, 10_485_760),
+  maxAnswerBytes: integerOption("Largest worker answer read, in bytes; a longer one excludes the worker", 'COORDINATOR_MAX_ANSWER_BYTES', 65536, 256, 10_485_760),
   validateResponses: booleanOption('Check every response against the spec (slower; for testing)', 'COORDINATOR_VALIDATE_RESPONSES'),
   logLevel: choiceOption('Log level', 'LOG_LEVEL', LOG_LEVELS, 'info'),
 };

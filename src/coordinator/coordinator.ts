@@ -110,9 +110,12 @@ export class Coordinator {
     const { registry } = this.options;
     const registered = registry.entries();
     const now = this.#now();
-    const available = registered.filter((entry) => !entry.health.isEjected(now));
     const committeeSize = submission.ask_count ?? this.options.maxFanOut;
-    const targets = sampleCommittee(available, committeeSize, (entry) => entry.health.score, this.options.random);
+    const isActive = (entry: RegistryEntry) => !entry.health.isEjected(now);
+    // A committee smaller than the registry is drawn without looking at every entry; only when
+    // everyone is asked anyway are the ejected ones counted out and named.
+    const sampled = committeeSize < registered.length;
+    const targets = sampled ? sampleCommittee(registered, committeeSize, (entry) => entry.health.score, this.options.random, isActive) : registered.filter(isActive);
     if (targets.length === 0) {
       finish('no_workers');
       throw new ProblemError(
@@ -122,7 +125,7 @@ export class Coordinator {
           : `All ${registered.length} registered workers are ejected after repeated failures; try again shortly`,
       );
     }
-    const ejected = registered.filter((entry) => entry.health.isEjected(now)).map((entry) => entry.id);
+    const ejected = sampled ? [] : registered.filter((entry) => !isActive(entry)).map((entry) => entry.id);
     const timeoutMs = submission.timeout_ms ?? this.options.defaultTimeoutMs;
     const task = { id: submission.request_id ?? uuidv4(), query: submission.query, ...(submission.as_of ? { as_of: submission.as_of } : {}) };
     if (this.#requestsInFlight.has(task.id)) {
@@ -190,7 +193,7 @@ export class Coordinator {
         answered: answers.length,
         quorum,
         ejected,
-        sampledOutOf: targets.length < available.length ? available.length : undefined,
+        sampledOutOf: sampled ? registered.length : undefined,
         outliers,
         rejected: { k: madK, ids: [...rejected].map((d) => d.target.id) },
       }),

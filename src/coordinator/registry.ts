@@ -18,6 +18,8 @@ export type RegisterOutcome = 'registered' | 'updated';
 
 export class Registry {
   readonly #entries = new Map<string, RegistryEntry>();
+  /** The entries in order, rebuilt only when membership changes: requests read it without copying. */
+  #ordered: readonly RegistryEntry[] = [];
 
   constructor(
     readonly policy: HealthPolicy,
@@ -33,6 +35,7 @@ export class Registry {
     }
     const now = this.now();
     this.#entries.set(id, { id, endpoint, lastSeenMs: now, registeredAtMs: now, health: new WorkerHealth() });
+    this.#reorder();
     return 'registered';
   }
 
@@ -44,7 +47,9 @@ export class Registry {
   }
 
   deregister(id: string): boolean {
-    return this.#entries.delete(id);
+    const removed = this.#entries.delete(id);
+    if (removed) this.#reorder();
+    return removed;
   }
 
   /** Removes and returns the entries last seen more than `ttlMs` ago. */
@@ -52,6 +57,7 @@ export class Registry {
     const cutoff = this.now() - ttlMs;
     const stale = [...this.#entries.values()].filter((entry) => entry.lastSeenMs < cutoff);
     for (const entry of stale) this.#entries.delete(entry.id);
+    if (stale.length > 0) this.#reorder();
     return stale;
   }
 
@@ -63,8 +69,9 @@ export class Registry {
     return this.#entries.size;
   }
 
-  entries(): RegistryEntry[] {
-    return [...this.#entries.values()];
+  /** Every entry in registration order; the same array until membership changes, so do not keep it. */
+  entries(): readonly RegistryEntry[] {
+    return this.#ordered;
   }
 
   ejectedCount(): number {
@@ -97,5 +104,9 @@ export class Registry {
 
   list(): WorkerInfo[] {
     return this.entries().map((entry) => this.info(entry));
+  }
+
+  #reorder(): void {
+    this.#ordered = [...this.#entries.values()];
   }
 }

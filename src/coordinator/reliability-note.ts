@@ -16,7 +16,7 @@ export interface NoteFacts {
   quorum: number;
   /** Ids of registered workers not asked because they are ejected. */
   ejected: readonly string[];
-  /** When a committee was sampled: how many workers were available to sample from. */
+  /** When a committee was sampled: how many registered workers it was drawn from. */
   sampledOutOf?: number | undefined;
   /** Answers that disagree with the consensus, with their relative deviation. */
   outliers: readonly { id: string; deviation: number }[];
@@ -44,7 +44,7 @@ export function buildReliabilityNote(facts: NoteFacts): string {
   if (facts.outliers.length > 0) {
     parts.push(`Outliers against the consensus: ${nameSome(facts.outliers.map((o) => `${o.id} (${formatSignedPercent(o.deviation)})`))}.`);
   }
-  if (facts.sampledOutOf !== undefined) parts.push(`Committee of ${asked} sampled by reliability from ${facts.sampledOutOf} available workers.`);
+  if (facts.sampledOutOf !== undefined) parts.push(`Committee of ${asked} sampled by reliability from ${facts.sampledOutOf} registered workers.`);
   if (facts.ejected.length > 0) parts.push(`Not asked (ejected after repeated failures): ${nameSome(facts.ejected)}.`);
   // The design document's wording stands alone, without a full stop, when everything went well.
   return parts.length === 1 ? parts[0]! : parts.map((part) => (part === ALL_RESPONDED ? `${part}.` : part)).join(' ');

@@ -22,7 +22,7 @@ export interface CoordinatorServer {
 export async function startCoordinatorServer(config: CoordinatorConfig, logger: Logger): Promise<CoordinatorServer> {
   const registry = new Registry(healthPolicyOf(config));
   const metrics = new CoordinatorMetrics(registry);
-  const taskClient = createTaskClient();
+  const taskClient = createTaskClient({ maxAnswerBytes: config.maxAnswerBytes });
   const coordinator = new Coordinator({
     registry,
     metrics,

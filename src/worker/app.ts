@@ -42,11 +42,11 @@ export function createWorkerApp(options: WorkerAppOptions): Express {
     lifecycle.inFlight++;
     try {
       const result = await worker.processTask(req.body, abandoned.signal);
-      req.log.debug({ request_id: req.body.id, value: result.value, err: result.err }, 'task done');
+      options.logger.debug({ request_id: req.body.id, value: result.value, err: result.err }, 'task done');
       res.json(result);
     } catch (error) {
       if (abandoned.signal.aborted) {
-        req.log.debug({ request_id: req.body.id }, 'task abandoned by the caller');
+        options.logger.debug({ request_id: req.body.id }, 'task abandoned by the caller');
         return;
       }
       throw error;

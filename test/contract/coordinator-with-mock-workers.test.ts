@@ -82,7 +82,7 @@ describe('POST /request with the examples\' request id, over Prism-mocked worker
 
 describe('the coordinator fan-out, given the task of the spec examples', { timeout: PRISM_TEST_TIMEOUT_MS }, () => {
   it('accepts the mock answering as the registered worker and aggregates its example value', async () => {
-    const taskClient = createTaskClient();
+    const taskClient = createTaskClient({ maxAnswerBytes: 65536 });
     try {
       const targets = mocks.map((mock, i) => ({ id: mockIds[i] ?? '', endpoint: mock.url }));
       const outcomes = await dispatchToWorkers(targets, exampleTask, { timeoutMs: 5000, sendTask: taskClient.sendTask });

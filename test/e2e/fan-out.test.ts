@@ -136,7 +136,7 @@ describe('POST /request over real workers', () => {
     const committee = (await submit(coordinator.url, { query: 'BTC/USD', ask_count: 2 })).body as unknown as OracleResult;
     expect(committee).toMatchObject({ workers_asked: 2, workers_answered: 2, workers_registered: 6, quorum: 2, partial: false });
     expect(committee.worker_responses).toHaveLength(2);
-    expect(committee.reliability_note).toBe('All workers responded successfully. Committee of 2 sampled by reliability from 6 available workers.');
+    expect(committee.reliability_note).toBe('All workers responded successfully. Committee of 2 sampled by reliability from 6 registered workers.');
     const capped = (await submit(coordinator.url, { query: 'BTC/USD' })).body as unknown as OracleResult;
     expect(capped).toMatchObject({ workers_asked: 4, workers_registered: 6 });
     const everyone = (await submit(coordinator.url, { query: 'BTC/USD', ask_count: 10 })).body as unknown as OracleResult;
