@@ -120,18 +120,21 @@ const MAD_TO_SIGMA = 1.4826;
 
 /**
  * MAD-based outlier rejection: with m the median and MAD = median(|xᵢ − m|), marks every xᵢ with
- * |xᵢ − m| > max(k · 1.4826 · MAD, relativeFloor · |m|). Returns one flag per value, true for the
- * rejected ones. The floor keeps values that agree with the median anyway: a handful of honest
- * values can have a tiny MAD by chance, and more than half equal values have none at all.
+ * |xᵢ − m| > max(k · 1.4826 · MAD, MAD, relativeFloor · |m|). Returns one flag per value, true for
+ * the rejected ones. The floor keeps values that agree with the median anyway (a handful of honest
+ * values can have a tiny MAD by chance, and more than half equal values have none at all), and
+ * MAD itself in the limit keeps at least half the values whatever k is.
  */
 export function rejectOutliersMad(values: readonly number[], k: number, relativeFloor = 0): boolean[] {
   assertAggregatable(values);
   if (!(k > 0 && Number.isFinite(k))) throw new RangeError('MAD rejection needs a positive, finite k');
   if (!(relativeFloor >= 0 && Number.isFinite(relativeFloor))) throw new RangeError('the MAD floor must be a non-negative, finite number');
-  const m = aggregateMedian(values);
-  const mad = aggregateMedian(values.map((v) => Math.abs(v - m)));
-  const limit = Math.max(k * MAD_TO_SIGMA * mad, relativeFloor * Math.abs(m));
-  return values.map((v) => Math.abs(v - m) > limit);
+  // Work on halves: |x/2 − m/2| cannot overflow, where |x − m| can for values of opposite sign.
+  const halfMedian = aggregateMedian(values) / 2;
+  const halfDeviations = values.map((v) => Math.abs(v / 2 - halfMedian));
+  const halfMad = aggregateMedian(halfDeviations);
+  const halfLimit = Math.max(k * MAD_TO_SIGMA * halfMad, halfMad, relativeFloor * Math.abs(halfMedian));
+  return halfDeviations.map((deviation) => deviation > halfLimit);
 }
 
 /** Q3 − Q1 with linear interpolation between order statistics (the usual "type 7" quantiles). */

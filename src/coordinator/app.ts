@@ -5,6 +5,7 @@ import type { paths } from '../../generated/coordinator.ts';
 import { mountCoordinatorDocs } from '../docs/mount.ts';
 import { createApiApp } from '../shared/http-app.ts';
 import type { Logger } from '../shared/logging.ts';
+import { parseInstant } from '../shared/instant.ts';
 import { ProblemError } from '../shared/problems.ts';
 import type { Coordinator } from './coordinator.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
@@ -49,6 +50,11 @@ export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
   }
 
   async function handleRequest(req: Request<object, JsonReply<'/request', 'post'>, JsonBody<'/request'>>, res: Response<JsonReply<'/request', 'post'>>): Promise<void> {
+    if (req.body.as_of !== undefined && parseInstant(req.body.as_of) === undefined) {
+      throw new ProblemError('VALIDATION_FAILED', '/body/as_of is not a date-time the market can price', {
+        errors: [{ path: '/body/as_of', message: 'cannot be priced' }],
+      });
+    }
     // A client that hangs up abandons its request: stop the fan-out instead of finishing it.
     const abandoned = new AbortController();
     const onClose = () => {

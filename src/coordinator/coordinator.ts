@@ -243,7 +243,9 @@ export class Coordinator {
       const health = d.target.health;
       let signedDeviation: number | undefined;
       if (d.kind === 'success' && consensus !== undefined) {
-        signedDeviation = consensus === 0 ? d.result.value : (d.result.value - consensus) / Math.abs(consensus);
+        const raw = consensus === 0 ? d.result.value : (d.result.value / 2 - consensus / 2) / (Math.abs(consensus) / 2);
+        // Finite answers far apart, or a consensus near 0, can make the ratio overflow: cap it.
+        signedDeviation = Math.max(-Number.MAX_VALUE, Math.min(Number.MAX_VALUE, raw));
       }
       const deviation = signedDeviation === undefined ? undefined : Math.abs(signedDeviation);
       const isRejected = rejected.has(d);

@@ -53,7 +53,8 @@ export class WorkerHealth {
   #latencies = new Float64Array(LATENCY_WINDOW);
   #latencyCount = 0;
   #latencyEwma: number | undefined;
-  #deviationSum = 0;
+  /** A running mean rather than a sum, which could overflow to Infinity. */
+  #deviationMean = 0;
   #deviationCount = 0;
 
   /** A usable answer. `deviation` is undefined when there was no consensus to compare with. */
@@ -69,8 +70,8 @@ export class WorkerHealth {
     const timeliness = latencyMs <= deadlineMs / 2 ? 1 : 0.5;
     let accuracy = 1;
     if (deviation !== undefined) {
-      this.#deviationSum += deviation;
       this.#deviationCount++;
+      this.#deviationMean += (deviation - this.#deviationMean) / this.#deviationCount;
       const t = policy.agreementTolerance;
       accuracy = deviation <= t ? 1 : Math.exp(-(deviation - t) / Math.max(t, 1e-9));
     }
@@ -116,7 +117,7 @@ export class WorkerHealth {
       stats.latency_p50_ms = roundTo(median(this.#latencies.subarray(0, Math.min(this.#latencyCount, LATENCY_WINDOW))), 3);
       stats.latency_ewma_ms = roundTo(this.#latencyEwma ?? 0, 3);
     }
-    if (this.#deviationCount > 0) stats.mean_deviation = this.#deviationSum / this.#deviationCount;
+    if (this.#deviationCount > 0) stats.mean_deviation = this.#deviationMean;
     return stats;
   }
 

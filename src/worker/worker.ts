@@ -2,6 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatDuration } from '../shared/duration.ts';
+import { parseInstant } from '../shared/instant.ts';
 import type { OracleRequest, WorkerResult } from '../shared/models.ts';
 import { ProblemError } from '../shared/problems.ts';
 import { planTask, taskRandom, type SimulationSettings } from './simulation.ts';
@@ -24,7 +25,8 @@ export class Worker {
    */
   async processTask(task: OracleRequest, signal: AbortSignal): Promise<WorkerResult> {
     const started = performance.now();
-    const asOfMs = task.as_of === undefined ? this.now() : Date.parse(task.as_of);
+    const asOfMs = task.as_of === undefined ? this.now() : parseInstant(task.as_of);
+    if (asOfMs === undefined) throw new ProblemError('VALIDATION_FAILED', '/body/as_of is not a date-time this worker can price', { errors: [{ path: '/body/as_of', message: 'cannot be priced' }] });
     const plan = planTask(task.query, this.settings, taskRandom(this.seed, task.query, asOfMs), asOfMs);
     await sleep(plan.kind === 'hang' ? HANG_LIMIT_MS : plan.delayMs, undefined, { signal });
     const response_time = formatDuration(performance.now() - started);

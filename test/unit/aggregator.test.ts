@@ -134,6 +134,13 @@ describe('rejectOutliersMad', () => {
   it('keeps a single value', () => {
     expect(rejectOutliersMad([42], 3)).toEqual([false]);
   });
+  it('keeps at least half the values, however small k is', () => {
+    expect(rejectOutliersMad([42_000, 42_000, 44_000, 44_000], 0.5)).toEqual([false, false, false, false]);
+    expect(rejectOutliersMad([1, 2, 3, 100], 0.1).filter((rejected) => !rejected).length).toBeGreaterThanOrEqual(2);
+  });
+  it('does not overflow on finite values far apart', () => {
+    expect(rejectOutliersMad([1e308, -1e308, 1e308, 1e308, 42_000], 3)).toEqual([false, true, false, false, true]);
+  });
   it('never rejects a value within the relative floor of the median, however small the MAD', () => {
     const tight = [100, 100.001, 100.002, 100.003, 100.2];
     expect(rejectOutliersMad(tight, 3)).toEqual([false, false, false, false, true]);

@@ -53,6 +53,13 @@ describe('WorkerHealth', () => {
     expect(health.eject(20_000, policy)).toBe(21_000);
   });
 
+  it('keeps the mean deviation finite for the largest deviations', () => {
+    const health = new WorkerHealth();
+    for (let i = 0; i < 3; i++) health.recordSuccess(1, 1000, Number.MAX_VALUE, policy);
+    expect(health.stats().mean_deviation).toBe(Number.MAX_VALUE);
+    expect(health.score).toBeLessThan(0.6);
+  });
+
   it('reports latency p50 and EWMA, and the mean deviation', () => {
     const health = new WorkerHealth();
     for (const latency of [10, 20, 30, 40]) health.recordSuccess(latency, 1000, 0.002, policy);
