@@ -1,0 +1,158 @@
+/**
+ * Load runs: autocannon's programmatic API drives `POST` requests at a URL over a fixed number
+ * of keep-alive connections for a fixed time, after a warm-up whose figures are thrown away (so
+ * the JIT and the connection pools are warm before anything is counted).
+ *
+ * Latencies are taken from autocannon's per-response event rather than from its histogram:
+ * the histogram keeps whole milliseconds and only 2xx answers, and the overhead and deadline
+ * figures need sub-millisecond values and 503s too.
+ */
+import autocannon from 'autocannon';
+import { cpuBetween, snapshotCpu, type CpuUsage } from './cpu.ts';
+import { benchPids } from './processes.ts';
+
+export interface LoadSpec {
+  url: string;
+  /** The process behind `url`, for its CPU figure. */
+  servicePid: number;
+  /** The JSON body of every request. */
+  body: unknown;
+  /** Concurrent connections, each with one request in flight at a time. */
+  connections: number;
+  durationSec: number;
+  warmupSec: number;
+  /** Runs between the warm-up and the measured period (e.g. to reset other counters). */
+  beforeMeasure?: () => Promise<void>;
+}
+
+export interface LatencySummary {
+  count: number;
+  mean: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export interface LoadResult {
+  /** Responses per second over the measured period (any status). */
+  rps: number;
+  durationSec: number;
+  latencyMs: LatencySummary;
+  /** Responses by HTTP status. */
+  statuses: Record<string, number>;
+  /** Connection errors and timeouts (no response at all). */
+  errors: number;
+  /** CPU over the measured period; undefined without /proc. */
+  cpu: CpuUsage | undefined;
+}
+
+/** One measured period, before it is summarized (several can make one LoadResult). */
+interface Slice {
+  latencies: number[];
+  statuses: Record<string, number>;
+  errors: number;
+  durationSec: number;
+  cpu: CpuUsage | undefined;
+}
+
+/** What went wrong with a run that should have answered `status` every time; empty when nothing. */
+export function unexpectedOutcomes(label: string, result: LoadResult, status: number): string[] {
+  const problems: string[] = [];
+  const others = Object.entries(result.statuses).filter(([code]) => code !== String(status));
+  if (others.length > 0) problems.push(`${label}: expected only HTTP ${status}, got ${others.map(([code, n]) => `${n}× ${code}`).join(', ')}`);
+  if (result.errors > 0) problems.push(`${label}: ${result.errors} connection errors or timeouts`);
+  if (result.latencyMs.count === 0) problems.push(`${label}: no response at all`);
+  return problems;
+}
+
+/** The nearest-rank percentile of ascending values; NaN when there are none. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? Number.NaN;
+}
+
+export function summarize(values: readonly number[]): LatencySummary {
+  const sorted = [...values].sort((a, b) => a - b);
+  const sum = sorted.reduce((total, value) => total + value, 0);
+  return {
+    count: sorted.length,
+    mean: sorted.length === 0 ? Number.NaN : sum / sorted.length,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted.at(-1) ?? Number.NaN,
+  };
+}
+
+function fire(spec: LoadSpec, durationSec: number): Promise<Omit<Slice, 'cpu'>> {
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: spec.url,
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(spec.body),
+        connections: spec.connections,
+        duration: durationSec,
+        // Far beyond any deadline the scenarios use: a timeout here means the service is stuck.
+        timeout: 10,
+      },
+      (error: unknown, result: autocannon.Result) => {
+        if (error) reject(error instanceof Error ? error : new Error(String(error)));
+        else resolve({ latencies, statuses, errors: result.errors, durationSec: result.duration });
+      },
+    );
+    instance.on('response', (_client, statusCode, _bytes, responseTimeMs) => {
+      latencies.push(responseTimeMs);
+      statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
+    });
+  });
+}
+
+async function measureSlice(spec: LoadSpec, durationSec: number): Promise<Slice> {
+  const before = await snapshotCpu(benchPids());
+  const slice = await fire(spec, durationSec);
+  const after = await snapshotCpu(benchPids());
+  return { ...slice, cpu: cpuBetween(before, after, spec.servicePid) };
+}
+
+function combine(slices: readonly Slice[]): LoadResult {
+  const durationSec = slices.reduce((sum, slice) => sum + slice.durationSec, 0);
+  const latencies = slices.flatMap((slice) => slice.latencies);
+  const statuses: Record<string, number> = {};
+  for (const slice of slices) for (const [code, n] of Object.entries(slice.statuses)) statuses[code] = (statuses[code] ?? 0) + n;
+  const timed = slices.filter((slice): slice is Slice & { cpu: CpuUsage } => slice.cpu !== undefined);
+  // Percentages of equal-length slices: their plain mean is the whole period's figure.
+  const mean = (pick: (cpu: CpuUsage) => number) => timed.reduce((sum, slice) => sum + pick(slice.cpu), 0) / timed.length;
+  return {
+    rps: latencies.length / durationSec,
+    durationSec,
+    latencyMs: summarize(latencies),
+    statuses,
+    errors: slices.reduce((sum, slice) => sum + slice.errors, 0),
+    cpu: timed.length === 0 ? undefined : { machineBusyPct: mean((c) => c.machineBusyPct), foreignPct: mean((c) => c.foreignPct), servicePct: mean((c) => c.servicePct) },
+  };
+}
+
+export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
+  if (spec.warmupSec > 0) await fire(spec, spec.warmupSec);
+  await spec.beforeMeasure?.();
+  return combine([await measureSlice(spec, spec.durationSec)]);
+}
+
+/**
+ * Measures two services in alternating slices (A, B, A, B, …), each getting `durationSec` in
+ * all. On a shared machine whatever else runs then weighs on both about equally, which keeps
+ * their ratio meaningful even when the absolute figures move.
+ */
+export async function runInterleaved(a: LoadSpec, b: LoadSpec, rounds: number): Promise<[LoadResult, LoadResult]> {
+  for (const spec of [a, b]) if (spec.warmupSec > 0) await fire(spec, spec.warmupSec);
+  const slices: [Slice[], Slice[]] = [[], []];
+  for (let round = 0; round < rounds; round++) {
+    slices[0].push(await measureSlice(a, a.durationSec / rounds));
+    slices[1].push(await measureSlice(b, b.durationSec / rounds));
+  }
+  return [combine(slices[0]), combine(slices[1])];
+}

@@ -1,0 +1,144 @@
+/**
+ * The benchmark's child processes: the coordinator under test, the bare baseline, and the worker
+ * fleet each get a process of their own, so that none of them shares an event loop with the
+ * load generator (autocannon) or with each other.
+ */
+import { spawn, fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { request } from 'undici';
+
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** Children run TypeScript the way `npm run start:*` does, through tsx's loader. */
+const TSX_EXEC_ARGV = ['--import', 'tsx'];
+const OUTPUT_LINES_KEPT = 200;
+
+const running = new Set<ChildProcess>();
+
+// A crash of the benchmark must not leave servers behind (the fleet also exits on its own when
+// its IPC channel closes).
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+// Without these, a signal ends this process without the 'exit' event above.
+process.once('SIGINT', () => process.exit(130));
+process.once('SIGTERM', () => process.exit(143));
+
+export interface ServiceProcess {
+  readonly name: string;
+  readonly pid: number;
+  /** Base URL, e.g. http://127.0.0.1:40123 */
+  readonly url: string;
+  /** The last lines the process printed, for error messages. */
+  output(): string;
+  /** SIGTERM, then SIGKILL if it has not exited within a few seconds. */
+  stop(): Promise<void>;
+}
+
+/** This process and every child it started: what the CPU accounting counts as the benchmark's own. */
+export function benchPids(): number[] {
+  return [process.pid, ...[...running].flatMap((child) => (child.pid === undefined ? [] : [child.pid]))];
+}
+
+/** A port that was free a moment ago; the child binds it right after. */
+export async function findFreePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+function track(child: ChildProcess, name: string) {
+  running.add(child);
+  const lines: string[] = [];
+  const keep = (chunk: Buffer) => {
+    lines.push(...chunk.toString('utf8').split('\n').filter((line) => line !== ''));
+    if (lines.length > OUTPUT_LINES_KEPT) lines.splice(0, lines.length - OUTPUT_LINES_KEPT);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    });
+  });
+  const output = () => (lines.length === 0 ? `(${name} printed nothing)` : lines.join('\n'));
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(killer);
+  };
+  return { exited, output, stop };
+}
+
+/** Starts `node --import tsx <entry> --port <free> ...args` and waits for its GET /healthz. */
+export async function startHttpService(name: string, entry: string, args: readonly string[]): Promise<ServiceProcess> {
+  const port = await findFreePort();
+  const child = spawn(process.execPath, [...TSX_EXEC_ARGV, entry, '--port', String(port), ...args], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const { exited, output, stop } = track(child, name);
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 20_000;
+  let early: number | null | undefined;
+  void exited.then((code) => (early = code));
+  for (;;) {
+    if (early !== undefined) throw new Error(`${name} exited with ${String(early)} before it was ready:\n${output()}`);
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`${name} was not ready within 20 s:\n${output()}`);
+    }
+    try {
+      const { statusCode, body } = await request(`${url}/healthz`);
+      await body.dump();
+      if (statusCode === 200) break;
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(50);
+  }
+  if (child.pid === undefined) throw new Error(`${name} has no pid`);
+  return { name, pid: child.pid, url, output, stop };
+}
+
+/** The coordinator under test, exactly as `npm run start:coordinator` runs it. */
+export function startCoordinator(extraArgs: readonly string[] = []): Promise<ServiceProcess> {
+  return startHttpService('coordinator', 'src/coordinator/main.ts', [
+    '--log-level',
+    'warn',
+    // The fleet sends no heartbeats (they would add load the baseline does not get): keep its
+    // workers registered for the whole run instead.
+    '--worker-ttl-ms',
+    '86400000',
+    ...extraArgs,
+  ]);
+}
+
+export function startBaseline(): Promise<ServiceProcess> {
+  return startHttpService('baseline', 'bench/baseline.ts', []);
+}
+
+/** Forks a Node process running a TypeScript module with an IPC channel. */
+export function forkModule(name: string, entry: string) {
+  const child = fork(entry, [], { cwd: REPO_ROOT, execArgv: TSX_EXEC_ARGV, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  return { child, ...track(child, name) };
+}
+
+/** Resident set size in bytes, from /proc (Linux). */
+export async function readResidentBytes(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
+  if (!match?.[1]) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Number(match[1]) * 1024;
+}

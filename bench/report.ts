@@ -1,0 +1,213 @@
+/**
+ * The run's figures: the targets of issue 6 judged, one Markdown table for the terminal (and for
+ * pasting into bench/README.md), and the JSON written to bench/results.json.
+ */
+import { cpus } from 'node:os';
+import { THROUGHPUT_CONNECTIONS, type Profile } from './context.ts';
+import type { LoadResult } from './measure.ts';
+import { DEADLINE_CONNECTIONS, DEADLINE_MS } from './scenarios/deadline.ts';
+import { OVERHEAD_CONNECTIONS, OVERHEAD_WORKER_DELAY_MS, OVERHEAD_WORKERS, type OverheadFigures } from './scenarios/overhead.ts';
+import { ASK_COUNT, DEFAULT_FAN_OUT_CONNECTIONS, type ScaleFigures } from './scenarios/scale.ts';
+import type { ThroughputFigures } from './scenarios/throughput.ts';
+
+export const TARGETS = {
+  /** coordinator ÷ baseline req/s at 10 workers, at least */
+  throughputRatioAt10: 0.7,
+  overheadP50Ms: 2,
+  overheadP99Ms: 10,
+  /** deadline + 25 ms */
+  deadlineP99Ms: DEADLINE_MS + 25,
+  residentMiB: 150,
+  /** ask_count req/s ÷ 10-worker req/s, at least (within 20 %) */
+  askCountRatio: 0.8,
+} as const;
+
+export interface Machine {
+  cores: number;
+  cpu: string;
+  node: string;
+  platform: string;
+}
+
+export interface BenchResults {
+  machine: Machine;
+  profile: Profile;
+  startedAt: string;
+  elapsedSec: number;
+  throughput: ThroughputFigures[];
+  overhead?: { coordinator: OverheadFigures; baseline: OverheadFigures };
+  deadline?: LoadResult;
+  scale?: ScaleFigures;
+  targets: TargetVerdict[];
+  /** Measurements that misbehaved; any makes the run exit non-zero. */
+  failures: string[];
+}
+
+export type Verdict = 'met' | 'missed' | 'n/a';
+
+export interface TargetVerdict {
+  name: string;
+  target: string;
+  measured: string;
+  verdict: Verdict;
+}
+
+export function describeMachine(): Machine {
+  const list = cpus();
+  return { cores: list.length, cpu: list[0]?.model.trim() ?? 'unknown', node: process.version, platform: `${process.platform}/${process.arch}` };
+}
+
+const MIB = 2 ** 20;
+const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+const signedMs = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(2)} ms`;
+const rate = (value: number) => `${Math.round(value).toLocaleString('en-US')} req/s`;
+/** The service's CPU (% of one core) and what processes outside the benchmark took (% of the machine). */
+const cpuOf = (result: LoadResult) => (result.cpu ? ` · cpu ${Math.round(result.cpu.servicePct)} % · others ${Math.round(result.cpu.foreignPct)} %` : '');
+const load = (result: LoadResult) =>
+  result.latencyMs.count === 0
+    ? `no request finished within ${result.durationSec.toFixed(1)} s${cpuOf(result)}`
+    : `${rate(result.rps)} · p50 ${ms(result.latencyMs.p50)} · p99 ${ms(result.latencyMs.p99)}${cpuOf(result)}`;
+const judge = (ok: boolean): Verdict => (ok ? 'met' : 'missed');
+
+export function coordinatorRpsAt(results: Pick<BenchResults, 'throughput'>, workers: number): number | undefined {
+  return results.throughput.find((row) => row.workers === workers)?.coordinator.rps;
+}
+
+export function judgeTargets(results: Omit<BenchResults, 'targets' | 'elapsedSec'>): TargetVerdict[] {
+  const verdicts: TargetVerdict[] = [];
+  const at10 = results.throughput.find((row) => row.workers === 10);
+  if (at10) {
+    verdicts.push({ name: 'throughput ÷ baseline, 10 workers', target: `≥ ${TARGETS.throughputRatioAt10}`, measured: at10.ratio.toFixed(2), verdict: judge(at10.ratio >= TARGETS.throughputRatioAt10) });
+  }
+  if (results.overhead) {
+    const { overheadP50Ms, overheadP99Ms } = results.overhead.coordinator;
+    verdicts.push({ name: 'latency overhead p50', target: `≤ ${TARGETS.overheadP50Ms} ms`, measured: signedMs(overheadP50Ms), verdict: judge(overheadP50Ms <= TARGETS.overheadP50Ms) });
+    verdicts.push({ name: 'latency overhead p99', target: `≤ ${TARGETS.overheadP99Ms} ms`, measured: signedMs(overheadP99Ms), verdict: judge(overheadP99Ms <= TARGETS.overheadP99Ms) });
+  }
+  if (results.deadline) {
+    const p99 = results.deadline.latencyMs.p99;
+    verdicts.push({ name: `deadline ${DEADLINE_MS} ms, p99`, target: `≤ ${TARGETS.deadlineP99Ms} ms`, measured: ms(p99), verdict: judge(p99 <= TARGETS.deadlineP99Ms) });
+  }
+  if (results.scale) {
+    const peak = Math.max(results.scale.residentIdleBytes, results.scale.residentAfterAskCountBytes ?? 0) / MIB;
+    verdicts.push({ name: `resident memory, ${results.scale.workers.toLocaleString('en-US')} workers`, target: `≤ ${TARGETS.residentMiB} MiB`, measured: `${peak.toFixed(1)} MiB`, verdict: judge(peak <= TARGETS.residentMiB) });
+    const ask = results.scale.askCount;
+    const reference = coordinatorRpsAt(results, 10);
+    if (!ask.supported || reference === undefined) {
+      const why = ask.supported ? 'n/a (no 10-worker figure in this run)' : 'n/a (ask_count not supported)';
+      verdicts.push({ name: `ask_count ${ASK_COUNT} ÷ 10 workers`, target: `≥ ${TARGETS.askCountRatio}`, measured: why, verdict: 'n/a' });
+    } else {
+      const ratio = ask.result.rps / reference;
+      verdicts.push({ name: `ask_count ${ASK_COUNT} ÷ 10 workers`, target: `≥ ${TARGETS.askCountRatio}`, measured: ratio.toFixed(2), verdict: judge(ratio >= TARGETS.askCountRatio) });
+    }
+  }
+  return verdicts;
+}
+
+type Row = [measurement: string, coordinator: string, baseline: string, ratio: string, target: string, verdict: string];
+
+function verdictOf(results: BenchResults, name: string): [string, string] {
+  const verdict = results.targets.find((t) => t.name === name);
+  return verdict ? [verdict.target, verdict.verdict] : ['', ''];
+}
+
+function rowsOf(results: BenchResults): Row[] {
+  const rows: Row[] = [];
+  for (const row of results.throughput) {
+    const [target, verdict] = row.workers === 10 ? verdictOf(results, 'throughput ÷ baseline, 10 workers') : ['', ''];
+    rows.push([`POST /request, ${row.workers} workers of 0 ms, ${row.connections} conns`, load(row.coordinator), load(row.baseline), row.ratio.toFixed(2), target, verdict]);
+  }
+  if (results.overhead) {
+    const { coordinator: c, baseline: b } = results.overhead;
+    const context = `${OVERHEAD_WORKERS} workers of ${OVERHEAD_WORKER_DELAY_MS} ms, ${OVERHEAD_CONNECTIONS} conn`;
+    rows.push([
+      `latency overhead p50, ${context}`,
+      `${signedMs(c.overheadP50Ms)} (${ms(c.service.latencyMs.p50)} − slowest worker ${ms(c.slowestWorkerMs.p50)})${cpuOf(c.service)}`,
+      `${signedMs(b.overheadP50Ms)} (${ms(b.service.latencyMs.p50)} − ${ms(b.slowestWorkerMs.p50)})`,
+      '',
+      ...verdictOf(results, 'latency overhead p50'),
+    ]);
+    rows.push([
+      `latency overhead p99, ${context}`,
+      `${signedMs(c.overheadP99Ms)} (${ms(c.service.latencyMs.p99)} − slowest worker ${ms(c.slowestWorkerMs.p99)})${cpuOf(c.service)}`,
+      `${signedMs(b.overheadP99Ms)} (${ms(b.service.latencyMs.p99)} − ${ms(b.slowestWorkerMs.p99)})`,
+      '',
+      ...verdictOf(results, 'latency overhead p99'),
+    ]);
+  }
+  if (results.deadline) {
+    const d = results.deadline.latencyMs;
+    rows.push([`deadline ${DEADLINE_MS} ms, 1 worker that never answers, ${DEADLINE_CONNECTIONS} conns`, `p50 ${ms(d.p50)} · p99 ${ms(d.p99)} · max ${ms(d.max)}${cpuOf(results.deadline)}`, '', '', ...verdictOf(results, `deadline ${DEADLINE_MS} ms, p99`)]);
+  }
+  if (results.scale) {
+    const s = results.scale;
+    rows.push([
+      `resident memory, ${s.workers.toLocaleString('en-US')} registered workers`,
+      [
+        `idle ${mib(s.residentIdleBytes)}`,
+        `after ask_count run ${s.residentAfterAskCountBytes === undefined ? 'n/a' : mib(s.residentAfterAskCountBytes)}`,
+        `after the runs without ask_count ${mib(s.residentAfterDefaultFanOutBytes)} (information)`,
+      ].join(' · '),
+      '',
+      '',
+      ...verdictOf(results, `resident memory, ${s.workers.toLocaleString('en-US')} workers`),
+    ]);
+    const [target, verdict] = verdictOf(results, `ask_count ${ASK_COUNT} ÷ 10 workers`);
+    const reference = coordinatorRpsAt(results, 10);
+    const ask = s.askCount;
+    rows.push([
+      `POST /request, ${s.workers.toLocaleString('en-US')} workers, ask_count ${ASK_COUNT}, ${THROUGHPUT_CONNECTIONS} conns`,
+      ask.supported ? load(ask.result) : 'n/a (ask_count not supported)',
+      '',
+      ask.supported && reference !== undefined ? `${(ask.result.rps / reference).toFixed(2)} of 10 workers` : 'n/a',
+      target,
+      verdict,
+    ]);
+    const asked = s.defaultFanOut.workersAsked === undefined ? '' : `, ${s.defaultFanOut.workersAsked.toLocaleString('en-US')} asked`;
+    rows.push([`POST /request, ${s.workers.toLocaleString('en-US')} workers, no ask_count${asked}, ${DEFAULT_FAN_OUT_CONNECTIONS} conns (information)`, load(s.defaultFanOut.result), '', '', '', '']);
+  }
+  return rows;
+}
+
+function allLoads(results: BenchResults): LoadResult[] {
+  const loads = results.throughput.flatMap((row) => [row.coordinator, row.baseline]);
+  if (results.overhead) loads.push(results.overhead.coordinator.service, results.overhead.baseline.service);
+  if (results.deadline) loads.push(results.deadline);
+  if (results.scale) {
+    if (results.scale.askCount.supported) loads.push(results.scale.askCount.result);
+    loads.push(results.scale.defaultFanOut.result);
+  }
+  return loads;
+}
+
+/** How much CPU processes outside the benchmark took: the context every figure needs here. */
+function foreignLoadNote(results: BenchResults): string {
+  const foreign = allLoads(results).flatMap((load) => (load.cpu ? [load.cpu.foreignPct] : []));
+  if (foreign.length === 0) return 'cpu: not measured (no /proc)';
+  const mean = foreign.reduce((sum, value) => sum + value, 0) / foreign.length;
+  return (
+    `cpu: "cpu N %" is the service's own use, in % of one core; "others N %" is what processes outside the benchmark took, in % of the machine: ${mean.toFixed(0)} % on average ` +
+    `(at most ${Math.max(...foreign).toFixed(0)} %) during the measurements${mean > 10 ? ': the machine was shared, so absolute figures are low; ratios hold better' : ''}.`
+  );
+}
+
+function markdownTable(header: Row, rows: Row[]): string {
+  const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => row[i]?.length ?? 0)));
+  const line = (cells: readonly string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+export function renderReport(results: BenchResults): string {
+  const { machine, profile } = results;
+  const title = `Oracle coordinator benchmark, ${profile.name} run (${profile.durationSec} s per measurement after ${profile.warmupSec} s warm-up): ${machine.cores} cores (${machine.cpu}), Node ${machine.node}, ${machine.platform}, ${results.startedAt}`;
+  const table = markdownTable(['measurement', 'coordinator', 'baseline', 'coordinator ÷ baseline', 'target', 'verdict'], rowsOf(results));
+  const missed = results.targets.filter((t) => t.verdict === 'missed');
+  const summary = [
+    `targets: ${results.targets.filter((t) => t.verdict === 'met').length} met, ${missed.length} missed, ${results.targets.filter((t) => t.verdict === 'n/a').length} n/a` +
+      (missed.length > 0 ? ` (missed: ${missed.map((t) => `${t.name} ${t.measured}, target ${t.target}`).join('; ')})` : ''),
+    foreignLoadNote(results),
+    ...results.failures.map((failure) => `FAILED: ${failure}`),
+  ];
+  return [title, '', table, '', ...summary].join('\n');
+}

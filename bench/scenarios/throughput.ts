@@ -1,0 +1,63 @@
+/**
+ * POST /request throughput and latency with n zero-delay workers, for the coordinator and for the
+ * bare baseline against the very same workers, in alternating slices.
+ */
+import type { OracleResult } from '../../src/shared/models.ts';
+import { deregisterWorkers, postJson, registerWorkers } from '../admin.ts';
+import { SUBMISSION, THROUGHPUT_CONNECTIONS, type BenchContext } from '../context.ts';
+import { runInterleaved, unexpectedOutcomes, type LoadResult, type LoadSpec } from '../measure.ts';
+import type { ServiceProcess } from '../processes.ts';
+
+export interface ThroughputFigures {
+  workers: number;
+  connections: number;
+  coordinator: LoadResult;
+  baseline: LoadResult;
+  /** coordinator req/s ÷ baseline req/s */
+  ratio: number;
+}
+
+/**
+ * One request before the load: the service must answer 200 with every worker's value in the
+ * average, or the throughput figure would be measuring failures.
+ */
+export async function probeFullAnswer(service: ServiceProcess, workers: number, body: unknown = SUBMISSION): Promise<string | undefined> {
+  const reply = await postJson(`${service.url}/request`, body);
+  const result = reply.body as Partial<OracleResult>;
+  if (reply.status !== 200) return `${service.name} probe: HTTP ${reply.status} ${JSON.stringify(reply.body).slice(0, 500)}`;
+  const usable = result.worker_responses?.filter((response) => response.err === undefined).length;
+  if (usable !== workers) return `${service.name} probe: ${String(usable)} usable answers, expected ${workers}: ${result.reliability_note ?? ''}`;
+  if (typeof result.final_value !== 'number' || Math.abs(result.final_value - 42_000) > 10) return `${service.name} probe: final_value ${String(result.final_value)}`;
+  return undefined;
+}
+
+function loadOn(context: BenchContext, service: ServiceProcess): LoadSpec {
+  return {
+    url: `${service.url}/request`,
+    servicePid: service.pid,
+    body: SUBMISSION,
+    connections: THROUGHPUT_CONNECTIONS,
+    durationSec: context.profile.durationSec,
+    warmupSec: context.profile.warmupSec,
+  };
+}
+
+export async function measureThroughput(context: BenchContext, workerCount: number): Promise<ThroughputFigures> {
+  const batch = `zero${workerCount}`;
+  const workers = await context.fleet.start(batch, workerCount, { kind: 'answer', delayMs: 0 });
+  try {
+    await Promise.all([registerWorkers(context.coordinator.url, workers), registerWorkers(context.baseline.url, workers)]);
+    for (const service of [context.coordinator, context.baseline]) {
+      const problem = await probeFullAnswer(service, workers.length);
+      if (problem) context.fail(problem);
+    }
+    const [coordinator, baseline] = await runInterleaved(loadOn(context, context.coordinator), loadOn(context, context.baseline), context.profile.rounds);
+    for (const [name, result] of [['coordinator', coordinator], ['baseline', baseline]] as const) {
+      for (const issue of unexpectedOutcomes(`${name}, ${workerCount} workers`, result, 200)) context.fail(issue);
+    }
+    return { workers: workerCount, connections: THROUGHPUT_CONNECTIONS, coordinator, baseline, ratio: coordinator.rps / baseline.rps };
+  } finally {
+    await Promise.all([deregisterWorkers(context.coordinator.url, workers), deregisterWorkers(context.baseline.url, workers)]);
+    await context.fleet.stop(batch);
+  }
+}
