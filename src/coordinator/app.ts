@@ -8,6 +8,7 @@ import type { Logger } from '../shared/logging.ts';
 import { parseInstant } from '../shared/instant.ts';
 import { ProblemError } from '../shared/problems.ts';
 import type { Coordinator } from './coordinator.ts';
+import type { EndpointPolicy } from './endpoint-policy.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
 
 type JsonBody<P extends keyof paths> = paths[P]['post'] extends { requestBody: { content: { 'application/json': infer B } } } ? B : never;
@@ -19,16 +20,20 @@ export const COORDINATOR_SPEC_PATH = fileURLToPath(new URL('../../openapi/coordi
 export interface CoordinatorAppOptions {
   coordinator: Coordinator;
   metrics: CoordinatorMetrics;
+  endpointPolicy: EndpointPolicy;
   logger: Logger;
   bodyLimitBytes: number;
   validateResponses: boolean;
 }
 
 export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
-  const { coordinator, metrics } = options;
+  const { coordinator, metrics, endpointPolicy } = options;
 
   function handleRegister(req: Request<object, JsonReply<'/register', 'post'>, JsonBody<'/register'>>, res: Response<JsonReply<'/register', 'post'>>): void {
-    assertAbsoluteHttpUrl(req.body.endpoint);
+    const refusal = endpointPolicy.refuseEndpoint(req.body.endpoint);
+    if (refusal !== undefined) {
+      throw new ProblemError('VALIDATION_FAILED', `/body/endpoint ${refusal}`, { errors: [{ path: '/body/endpoint', message: refusal }] });
+    }
     res.json(coordinator.registerWorker(req.body));
   }
 
@@ -103,19 +108,4 @@ export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
       app.get('/metrics', handleMetrics);
     },
   });
-}
-
-/** The spec's pattern admits only http(s); this also rejects what WHATWG URL cannot parse. */
-function assertAbsoluteHttpUrl(endpoint: string): void {
-  let url: URL | undefined;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    url = undefined;
-  }
-  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new ProblemError('VALIDATION_FAILED', '/body/endpoint must be an absolute http(s) URL', {
-      errors: [{ path: '/body/endpoint', message: 'must be an absolute http(s) URL' }],
-    });
-  }
 }

@@ -1,6 +1,7 @@
-import { booleanOption, choiceOption, integerOption, numberOption, stringOption, type OptionValues } from '../shared/cli.ts';
+import { booleanOption, choiceOption, integerOption, numberOption, stringOption, UsageError, type Option, type OptionValues } from '../shared/cli.ts';
 import { LOG_LEVELS } from '../shared/logging.ts';
 import { DEFAULT_TRIM } from './aggregator.ts';
+import { createEndpointPolicy, DEFAULT_ALLOWED_WORKER_NETWORKS } from './endpoint-policy.ts';
 import { DEFAULT_HEALTH_POLICY as HEALTH, type HealthPolicy } from './worker-health.ts';
 
 export const coordinatorOptions = {
@@ -27,6 +28,20 @@ export const coordinatorOptions = {
   maxEjectedShare: numberOption('Largest share of the registry ejected at once', 'COORDINATOR_MAX_EJECTED_SHARE', HEALTH.maxEjectedShare, 0, 1),
   shutdownGraceMs: integerOption('On SIGTERM, how long requests in flight may finish before they are cancelled, in ms', 'COORDINATOR_SHUTDOWN_GRACE_MS', 10000, 0, 600_000),
   bodyLimit: integerOption('Largest accepted request body in bytes', 'COORDINATOR_BODY_LIMIT', 65536, 256, 10_485_760),
+  allowedWorkerNetworks: {
+    description: 'Comma-separated CIDRs or addresses workers may live at, or * for any (link-local and metadata addresses are always refused)',
+    env: 'COORDINATOR_ALLOWED_WORKER_NETWORKS',
+    default: DEFAULT_ALLOWED_WORKER_NETWORKS,
+    parse: (raw: string): string[] => {
+      const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+      try {
+        createEndpointPolicy(entries);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+      return entries;
+    },
+  } satisfies Option<string[]>,
   maxAnswerBytes: integerOption("Largest worker answer read, in bytes; a longer one excludes the worker", 'COORDINATOR_MAX_ANSWER_BYTES', 65536, 256, 10_485_760),
   validateResponses: booleanOption('Check every response against the spec (slower; for testing)', 'COORDINATOR_VALIDATE_RESPONSES'),
   logLevel: choiceOption('Log level', 'LOG_LEVEL', LOG_LEVELS, 'info'),

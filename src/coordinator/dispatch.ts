@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { formatDuration } from '../shared/duration.ts';
 import type { OracleRequest, WorkerResult } from '../shared/models.ts';
 import { checkAnswer } from './answer-check.ts';
+import { BlockedAddressError } from './endpoint-policy.ts';
 import { TaskTransportError, type SendTask } from './task-client.ts';
 
 export interface DispatchTarget {
@@ -82,6 +83,7 @@ async function callWorker<T extends DispatchTarget>(target: T, task: OracleReque
 /** "unreachable: ECONNREFUSED" rather than undici's generic "fetch failed". */
 function transportError(error: unknown): string {
   if (error instanceof TaskTransportError) return error.message;
+  if (error instanceof BlockedAddressError) return `refused: ${error.message}`;
   const own = (error as { code?: unknown } | undefined)?.code;
   // undici.request rejects with the system error itself (ECONNREFUSED); fetch wrapped it in `cause`.
   if (typeof own === 'string' && !own.startsWith('UND_ERR_')) return `unreachable: ${own}`;

@@ -5,6 +5,7 @@ import type { Logger } from '../shared/logging.ts';
 import { createCoordinatorApp } from './app.ts';
 import { healthPolicyOf, type CoordinatorConfig } from './config.ts';
 import { Coordinator } from './coordinator.ts';
+import { createEndpointPolicy, createGuardedLookup, type Lookup } from './endpoint-policy.ts';
 import { CoordinatorMetrics } from './metrics.ts';
 import { Registry } from './registry.ts';
 import { createTaskClient } from './task-client.ts';
@@ -19,10 +20,16 @@ export interface CoordinatorServer {
   close(): Promise<void>;
 }
 
-export async function startCoordinatorServer(config: CoordinatorConfig, logger: Logger): Promise<CoordinatorServer> {
+export interface CoordinatorServerDependencies {
+  /** Resolves worker hostnames; the system resolver unless a test pins one. */
+  resolve?: Lookup;
+}
+
+export async function startCoordinatorServer(config: CoordinatorConfig, logger: Logger, dependencies: CoordinatorServerDependencies = {}): Promise<CoordinatorServer> {
   const registry = new Registry(healthPolicyOf(config));
   const metrics = new CoordinatorMetrics(registry);
-  const taskClient = createTaskClient({ maxAnswerBytes: config.maxAnswerBytes });
+  const endpointPolicy = createEndpointPolicy(config.allowedWorkerNetworks);
+  const taskClient = createTaskClient({ maxAnswerBytes: config.maxAnswerBytes, lookup: createGuardedLookup(endpointPolicy, dependencies.resolve) });
   const coordinator = new Coordinator({
     registry,
     metrics,
@@ -34,7 +41,7 @@ export async function startCoordinatorServer(config: CoordinatorConfig, logger: 
     maxFanOut: config.maxFanOut,
     defaultMadK: config.madK,
   });
-  const app = createCoordinatorApp({ coordinator, metrics, logger, bodyLimitBytes: config.bodyLimit, validateResponses: config.validateResponses });
+  const app = createCoordinatorApp({ coordinator, metrics, endpointPolicy, logger, bodyLimitBytes: config.bodyLimit, validateResponses: config.validateResponses });
   const server = createServer(app);
   const url = await listen(server, config.port, config.host);
   const sweeper = setInterval(() => coordinator.evictStale(), config.sweepIntervalMs);

@@ -11,6 +11,7 @@
 import { Agent, request } from 'undici';
 import type { paths as WorkerPaths } from '../../generated/worker.ts';
 import type { RawAnswer } from './answer-check.ts';
+import type { Lookup } from './endpoint-policy.ts';
 
 type TaskPath = Extract<keyof WorkerPaths, '/task'>;
 type TaskBody = WorkerPaths[TaskPath]['post']['requestBody']['content']['application/json'];
@@ -30,6 +31,8 @@ export interface TaskClientOptions {
   /** Safety nets under the request's own deadline: a worker may stall headers or body this long. */
   headersTimeoutMs?: number;
   bodyTimeoutMs?: number;
+  /** Resolves worker hostnames; the endpoint policy's guarded lookup refuses forbidden addresses. */
+  lookup?: Lookup;
 }
 
 /** A transport failure whose message is fit to show a client as the worker's `err`. */
@@ -43,6 +46,7 @@ export function createTaskClient(options: TaskClientOptions): TaskClient {
     connections: 64,
     headersTimeout: options.headersTimeoutMs ?? 60_000,
     bodyTimeout: options.bodyTimeoutMs ?? 60_000,
+    ...(options.lookup ? { connect: { lookup: options.lookup as never } } : {}),
   });
   return {
     async sendTask(endpoint, task, signal) {

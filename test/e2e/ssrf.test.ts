@@ -1,0 +1,88 @@
+/**
+ * Registering a "worker" chooses where the coordinator sends requests. These tests check that
+ * it cannot be pointed at cloud metadata, link-local or unlisted addresses, by IP literal or
+ * through DNS, and that credentials and non-HTTP schemes are refused.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Lookup } from '../../src/coordinator/endpoint-policy.ts';
+import { startCoordinatorServer } from '../../src/coordinator/server.ts';
+import { DEFAULT_COORDINATOR_CONFIG } from '../../src/coordinator/config.ts';
+import type { OracleResult, WorkerInfo } from '../../src/shared/models.ts';
+import { Cleanup, postJson, register, silentLogger, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
+
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
+
+async function workers(url: string): Promise<WorkerInfo[]> {
+  return ((await (await fetch(`${url}/workers`)).json()) as { workers: WorkerInfo[] }).workers;
+}
+
+/** A resolver for made-up names, so DNS answers are the test's to choose. */
+function fakeResolver(names: Record<string, string>): Lookup {
+  return (hostname, options, callback) => {
+    const address = names[hostname];
+    if (address === undefined) {
+      callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
+      return;
+    }
+    const family = address.includes(':') ? 6 : 4;
+    if ('all' in options && options.all) callback(null, [{ address, family }]);
+    else callback(null, address, family);
+  };
+}
+
+describe('worker endpoints at registration', () => {
+  it.each([
+    ['the cloud metadata address', 'http://169.254.169.254/latest/meta-data', /never allowed/],
+    ['a link-local IPv6 address', 'http://[fe80::1]:8081', /never allowed/],
+    ['an IPv4-mapped metadata address', 'http://[::ffff:169.254.169.254]/', /never allowed/],
+    ['the unspecified address', 'http://0.0.0.0:8081', /never allowed/],
+    ['a public address outside the allowlist', 'http://8.8.8.8:80', /outside the allowed worker networks/],
+    ['credentials in the URL', 'http://admin:secret@127.0.0.1:8081', /must not carry credentials/],
+    ['a file: URL', 'file:///etc/passwd', /.+/],
+    ['a gopher: URL', 'gopher://127.0.0.1:70/_stats', /.+/],
+  ])('refuses %s with 400 and leaves the registry alone', async (_name, endpoint, reason) => {
+    const coordinator = cleanup.add(await startTestCoordinator());
+    const reply = await postJson(`${coordinator.url}/register`, { id: 'intruder', endpoint });
+    expect(reply.status).toBe(400);
+    expect(reply.contentType).toMatch(/^application\/problem\+json/);
+    expect(reply.body).toMatchObject({ code: 'VALIDATION_FAILED' });
+    const errors = reply.body.errors as { path: string; message: string }[];
+    expect(errors.some((e) => e.path === '/body/endpoint' && reason.test(e.message))).toBe(true);
+    expect(await workers(coordinator.url)).toEqual([]);
+  });
+
+  it('accepts loopback and private addresses, and any public one when the allowlist says *', async () => {
+    const coordinator = cleanup.add(await startTestCoordinator());
+    for (const endpoint of ['http://127.0.0.1:8081', 'http://10.1.2.3:8081', 'http://[::1]:8081', 'http://worker.internal:8081']) {
+      expect((await postJson(`${coordinator.url}/register`, { id: 'w', endpoint })).status).toBe(200);
+    }
+    expect((await postJson(`${coordinator.url}/register`, { id: 'w', endpoint: 'http://8.8.8.8:80' })).status).toBe(400);
+    const open = cleanup.add(await startTestCoordinator({ allowedWorkerNetworks: ['*'] }));
+    expect((await postJson(`${open.url}/register`, { id: 'w', endpoint: 'http://8.8.8.8:80' })).status).toBe(200);
+    expect((await postJson(`${open.url}/register`, { id: 'w', endpoint: 'http://169.254.169.254/' })).status).toBe(400);
+  });
+});
+
+describe('worker hostnames at dispatch', () => {
+  it('refuses to connect to a hostname that resolves to the metadata address, and connects to one that resolves well', async () => {
+    const worker = cleanup.add(await startTestWorker('good'));
+    const port = new URL(worker.url).port;
+    const coordinator = cleanup.add(
+      await startCoordinatorServer({ ...DEFAULT_COORDINATOR_CONFIG, port: 0, validateResponses: true }, silentLogger, {
+        resolve: fakeResolver({ 'metadata.test': '169.254.169.254', 'good.test': '127.0.0.1', 'rebound.test': '::ffff:169.254.169.254' }),
+      }),
+    );
+    await register(coordinator.url, 'good', `http://good.test:${port}`);
+    await register(coordinator.url, 'evil', 'http://metadata.test:80');
+    await register(coordinator.url, 'sneaky', 'http://rebound.test:80');
+    const reply = await postJson(`${coordinator.url}/request`, { query: 'BTC/USD', timeout_ms: 2000 });
+    expect(reply.status).toBe(200);
+    const result = reply.body as unknown as OracleResult;
+    const byId = new Map(result.worker_responses.map((r) => [r.worker_id, r]));
+    expect(byId.get('good')).toMatchObject({ reliable: true });
+    expect(byId.get('evil')?.err).toMatch(/^refused: worker host metadata\.test resolves to a refused address: address 169\.254\.169\.254 is never allowed/);
+    expect(byId.get('sneaky')?.err).toMatch(/^refused: worker host rebound\.test resolves to a refused address/);
+    expect(result.workers_answered).toBe(1);
+  });
+});
