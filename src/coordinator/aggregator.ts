@@ -37,14 +37,16 @@ export function aggregate(strategy: Strategy, values: readonly number[], options
 /** Σxᵢ / n, computed so that huge values cannot overflow to ±Infinity. */
 export function aggregateAverage(values: readonly number[]): number {
   assertAggregatable(values);
+  // Summing in sorted order makes the result independent of the order answers arrived in.
+  const sorted = [...values].sort((a, b) => a - b);
   let sum = 0;
-  for (const value of values) sum += value;
-  let mean = sum / values.length;
+  for (const value of sorted) sum += value;
+  let mean = sum / sorted.length;
   if (!Number.isFinite(mean)) {
     mean = 0;
-    for (const value of values) mean += value / values.length;
+    for (const value of sorted) mean += value / sorted.length;
   }
-  return clampToRange(mean, values);
+  return clampToRange(mean, sorted);
 }
 
 /** The middle of the sorted values; the midpoint of the two middle ones for an even count. */
@@ -55,7 +57,7 @@ export function aggregateMedian(values: readonly number[]): number {
   const high = sorted[upper] as number;
   if (sorted.length % 2 === 1) return high;
   const low = sorted[upper - 1] as number;
-  return clampToRange(low / 2 + high / 2, sorted);
+  return Math.min(high, Math.max(low, low / 2 + high / 2));
 }
 
 /**

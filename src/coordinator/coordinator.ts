@@ -243,8 +243,10 @@ export class Coordinator {
       const health = d.target.health;
       let signedDeviation: number | undefined;
       if (d.kind === 'success' && consensus !== undefined) {
-        const raw = consensus === 0 ? d.result.value : (d.result.value / 2 - consensus / 2) / (Math.abs(consensus) / 2);
-        // Finite answers far apart, or a consensus near 0, can make the ratio overflow: cap it.
+        // Halves cannot overflow; a consensus so close to 0 that its half is 0 makes any difference "infinitely" far.
+        const difference = d.result.value / 2 - consensus / 2;
+        const scale = Math.abs(consensus) / 2;
+        const raw = difference === 0 ? 0 : scale === 0 ? Math.sign(difference) * Number.MAX_VALUE : difference / scale;
         signedDeviation = Math.max(-Number.MAX_VALUE, Math.min(Number.MAX_VALUE, raw));
       }
       const deviation = signedDeviation === undefined ? undefined : Math.abs(signedDeviation);

@@ -69,7 +69,7 @@ export class WorkerHealth {
     // (and so the weighted median) reproducible when only the machine's timing varies.
     const timeliness = latencyMs <= deadlineMs / 2 ? 1 : 0.5;
     let accuracy = 1;
-    if (deviation !== undefined) {
+    if (deviation !== undefined && !Number.isNaN(deviation)) {
       this.#deviationCount++;
       this.#deviationMean += (deviation - this.#deviationMean) / this.#deviationCount;
       const t = policy.agreementTolerance;

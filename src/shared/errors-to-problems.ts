@@ -48,7 +48,7 @@ export function toProblemError(error: unknown, method: string, path: string): Pr
     const headers = typeof http.headers === 'object' && http.headers !== null ? stringRecord(http.headers) : {};
     return new ProblemError(code, detail, code === 'VALIDATION_FAILED' ? { errors } : {}, headers);
   }
-  if (status === 500 && Array.isArray(http.errors) && String(http.message).includes('.response')) {
+  if (status === 500 && Array.isArray(http.errors) && /[./]response\b/.test(String(http.message))) {
     // express-openapi-validator's response validation: our own contract bug, worth showing.
     const errors = fieldErrors(http.errors);
     return new ProblemError('RESPONSE_VALIDATION_FAILED', summarise(errors), { errors });
