@@ -5,6 +5,7 @@
 import createClient from 'openapi-fetch';
 import type { paths } from '../../generated/coordinator.ts';
 import type { OracleRequestSubmission, OracleResult, Problem, Strategy, WorkerInfo } from '../shared/models.ts';
+import { bearerHeader } from '../shared/bearer.ts';
 import { ProblemResponseError } from '../shared/problems.ts';
 
 export interface SubmitOptions {
@@ -27,6 +28,8 @@ export interface SubmitOptions {
 
 export interface OracleClientOptions {
   baseUrl: string;
+  /** Sent as a bearer token, for a coordinator that requires an API key. */
+  apiKey?: string | undefined;
   fetch?: typeof globalThis.fetch;
 }
 
@@ -36,7 +39,7 @@ export interface OracleClient {
 }
 
 export function createOracleClient(options: OracleClientOptions): OracleClient {
-  const api = createClient<paths>({ baseUrl: options.baseUrl, ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const api = createClient<paths>({ baseUrl: options.baseUrl, headers: bearerHeader(options.apiKey), ...(options.fetch ? { fetch: options.fetch } : {}) });
   return {
     async submitOracleRequest(query, { strategy, timeoutMs, minResponses, madK, trim, asOf, requestId, askCount, signal } = {}) {
       const body: OracleRequestSubmission = { query };

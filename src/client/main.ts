@@ -1,5 +1,5 @@
 import { STRATEGIES } from '../shared/models.ts';
-import { booleanOption, choiceOption, integerOption, runMain, stringOption } from '../shared/cli.ts';
+import { booleanOption, choiceOption, integerOption, runMain, secretOption, stringOption } from '../shared/cli.ts';
 import { ProblemResponseError } from '../shared/problems.ts';
 import { createOracleClient } from './client.ts';
 import { formatResult } from './format.ts';
@@ -9,6 +9,7 @@ const clientOptions = {
   strategy: choiceOption('Aggregation strategy', 'ORACLE_STRATEGY', STRATEGIES, 'average'),
   timeoutMs: integerOption('Deadline of the request in ms; the coordinator default when unset', 'ORACLE_TIMEOUT_MS', undefined, 10, 60000),
   json: booleanOption('Print the raw OracleResult as JSON', 'ORACLE_JSON'),
+  apiKey: secretOption('API key, for a coordinator that requires one', 'ORACLE_API_KEY'),
 };
 
 await runMain(
@@ -25,7 +26,7 @@ await runMain(
       process.exitCode = 2;
       return;
     }
-    const client = createOracleClient({ baseUrl: values.coordinator });
+    const client = createOracleClient({ baseUrl: values.coordinator, apiKey: values.apiKey });
     try {
       const result = await client.submitOracleRequest(query, { strategy: values.strategy, timeoutMs: values.timeoutMs });
       process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatResult(result));

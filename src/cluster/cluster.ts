@@ -3,6 +3,7 @@
  * tsx, the workers registering themselves over HTTP exactly as they would anywhere else.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -43,9 +44,14 @@ export async function startCluster(options: ClusterOptions, readyTimeoutMs = 30_
   let reportExit: (exit: { name: string; code: number | null }) => void = () => {};
   const unexpectedExit = new Promise<{ name: string; code: number | null }>((resolve) => (reportExit = resolve));
 
+  // Fresh tokens for this cluster only: its workers and its coordinator know them, nobody else.
+  const tokens = {
+    ORACLE_REGISTRATION_TOKEN: process.env.ORACLE_REGISTRATION_TOKEN ?? randomBytes(24).toString('base64url'),
+    ORACLE_TASK_TOKEN: process.env.ORACLE_TASK_TOKEN ?? randomBytes(24).toString('base64url'),
+  };
   const launch = (name: string, entry: string, args: string[]) => {
     const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(entry, SRC)), ...args], {
-      env: { ...process.env, ...options.env, LOG_LEVEL: options.logLevel },
+      env: { ...process.env, ...tokens, ...options.env, LOG_LEVEL: options.logLevel },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.set(name, child);
@@ -93,7 +99,7 @@ export async function startCluster(options: ClusterOptions, readyTimeoutMs = 30_
 }
 
 async function waitForWorkers(coordinatorUrl: string, ids: string[], timeoutMs: number, unexpectedExit: Promise<{ name: string; code: number | null }>) {
-  const client = createOracleClient({ baseUrl: coordinatorUrl });
+  const client = createOracleClient({ baseUrl: coordinatorUrl, apiKey: process.env.ORACLE_API_KEY });
   const deadline = Date.now() + timeoutMs;
   let crashed: { name: string; code: number | null } | undefined;
   void unexpectedExit.then((exit) => (crashed = exit));

@@ -3,6 +3,7 @@ import type { Express, Request, Response } from 'express';
 import { fileURLToPath } from 'node:url';
 import type { paths } from '../../generated/coordinator.ts';
 import { mountCoordinatorDocs } from '../docs/mount.ts';
+import { requireBearer } from '../shared/bearer.ts';
 import { createApiApp } from '../shared/http-app.ts';
 import type { Logger } from '../shared/logging.ts';
 import { parseInstant } from '../shared/instant.ts';
@@ -21,6 +22,10 @@ export interface CoordinatorAppOptions {
   coordinator: Coordinator;
   metrics: CoordinatorMetrics;
   endpointPolicy: EndpointPolicy;
+  /** Required of workers on register, heartbeat and deregister when set. */
+  registrationToken?: string | undefined;
+  /** Required of clients on POST /request when set. */
+  apiKey?: string | undefined;
   logger: Logger;
   bodyLimitBytes: number;
   validateResponses: boolean;
@@ -96,6 +101,13 @@ export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
     bodyLimitBytes: options.bodyLimitBytes,
     validateResponses: options.validateResponses,
     mountUnvalidated: mountCoordinatorDocs,
+    mountAuthentication(app) {
+      const worker = requireBearer(options.registrationToken, 'registration token');
+      app.post('/register', worker);
+      app.post('/workers/:id/heartbeat', worker);
+      app.delete('/workers/:id', worker);
+      app.post('/request', requireBearer(options.apiKey, 'API key'));
+    },
     mountApi(app) {
       app.post('/register', handleRegister);
       app.get('/workers', handleListWorkers);

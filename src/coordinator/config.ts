@@ -1,4 +1,4 @@
-import { booleanOption, choiceOption, integerOption, numberOption, stringOption, UsageError, type Option, type OptionValues } from '../shared/cli.ts';
+import { booleanOption, choiceOption, integerOption, numberOption, secretOption, stringOption, UsageError, type Option, type OptionValues } from '../shared/cli.ts';
 import { LOG_LEVELS } from '../shared/logging.ts';
 import { DEFAULT_TRIM } from './aggregator.ts';
 import { createEndpointPolicy, DEFAULT_ALLOWED_WORKER_NETWORKS } from './endpoint-policy.ts';
@@ -27,6 +27,9 @@ export const coordinatorOptions = {
   ejectionMaxMs: integerOption('Longest ejection in ms', 'COORDINATOR_EJECTION_MAX_MS', HEALTH.ejectionMaxMs, 1, 86_400_000),
   maxEjectedShare: numberOption('Largest share of the registry ejected at once', 'COORDINATOR_MAX_EJECTED_SHARE', HEALTH.maxEjectedShare, 0, 1),
   shutdownGraceMs: integerOption('On SIGTERM, how long requests in flight may finish before they are cancelled, in ms', 'COORDINATOR_SHUTDOWN_GRACE_MS', 10000, 0, 600_000),
+  registrationToken: secretOption('Bearer token workers must present to register, heartbeat and deregister', 'ORACLE_REGISTRATION_TOKEN'),
+  taskToken: secretOption('Bearer token the coordinator presents to workers on POST /task', 'ORACLE_TASK_TOKEN'),
+  apiKey: secretOption('Bearer token clients must present on POST /request', 'ORACLE_API_KEY'),
   bodyLimit: integerOption('Largest accepted request body in bytes', 'COORDINATOR_BODY_LIMIT', 65536, 256, 10_485_760),
   allowedWorkerNetworks: {
     description: 'Comma-separated CIDRs or addresses workers may live at, or * for any (link-local and metadata addresses are always refused)',

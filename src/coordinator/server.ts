@@ -29,7 +29,11 @@ export async function startCoordinatorServer(config: CoordinatorConfig, logger: 
   const registry = new Registry(healthPolicyOf(config));
   const metrics = new CoordinatorMetrics(registry);
   const endpointPolicy = createEndpointPolicy(config.allowedWorkerNetworks);
-  const taskClient = createTaskClient({ maxAnswerBytes: config.maxAnswerBytes, lookup: createGuardedLookup(endpointPolicy, dependencies.resolve) });
+  const taskClient = createTaskClient({
+    maxAnswerBytes: config.maxAnswerBytes,
+    lookup: createGuardedLookup(endpointPolicy, dependencies.resolve),
+    taskToken: config.taskToken,
+  });
   const coordinator = new Coordinator({
     registry,
     metrics,
@@ -41,7 +45,8 @@ export async function startCoordinatorServer(config: CoordinatorConfig, logger: 
     maxFanOut: config.maxFanOut,
     defaultMadK: config.madK,
   });
-  const app = createCoordinatorApp({ coordinator, metrics, endpointPolicy, logger, bodyLimitBytes: config.bodyLimit, validateResponses: config.validateResponses });
+  warnIfOpen(config, logger);
+  const app = createCoordinatorApp({ coordinator, metrics, endpointPolicy, registrationToken: config.registrationToken, apiKey: config.apiKey, logger, bodyLimitBytes: config.bodyLimit, validateResponses: config.validateResponses });
   const server = createServer(app);
   const url = await listen(server, config.port, config.host);
   const sweeper = setInterval(() => coordinator.evictStale(), config.sweepIntervalMs);
@@ -59,4 +64,13 @@ export async function startCoordinatorServer(config: CoordinatorConfig, logger: 
       await taskClient.close();
     },
   };
+}
+
+function warnIfOpen(config: CoordinatorConfig, logger: Logger): void {
+  const open = [
+    config.registrationToken === undefined ? 'anyone can register, heartbeat and deregister workers (no ORACLE_REGISTRATION_TOKEN)' : undefined,
+    config.taskToken === undefined ? 'tasks go to workers unauthenticated (no ORACLE_TASK_TOKEN)' : undefined,
+    config.apiKey === undefined ? 'anyone can submit requests (no ORACLE_API_KEY)' : undefined,
+  ].filter((line) => line !== undefined);
+  if (open.length > 0) logger.warn({ open }, 'running without some tokens: fine on a laptop, not on a network');
 }

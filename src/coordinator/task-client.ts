@@ -10,6 +10,7 @@
  */
 import { Agent, request } from 'undici';
 import type { paths as WorkerPaths } from '../../generated/worker.ts';
+import { bearerHeader } from '../shared/bearer.ts';
 import type { RawAnswer } from './answer-check.ts';
 import type { Lookup } from './endpoint-policy.ts';
 
@@ -33,6 +34,8 @@ export interface TaskClientOptions {
   bodyTimeoutMs?: number;
   /** Resolves worker hostnames; the endpoint policy's guarded lookup refuses forbidden addresses. */
   lookup?: Lookup;
+  /** Presented to workers as a bearer token. */
+  taskToken?: string | undefined;
 }
 
 /** A transport failure whose message is fit to show a client as the worker's `err`. */
@@ -48,21 +51,22 @@ export function createTaskClient(options: TaskClientOptions): TaskClient {
     bodyTimeout: options.bodyTimeoutMs ?? 60_000,
     ...(options.lookup ? { connect: { lookup: options.lookup as never } } : {}),
   });
+  const headers = { 'content-type': 'application/json', ...bearerHeader(options.taskToken) };
   return {
     async sendTask(endpoint, task, signal) {
       const url = endpoint.endsWith('/') ? `${endpoint.slice(0, -1)}${TASK_PATH}` : `${endpoint}${TASK_PATH}`;
-      const { statusCode, headers, body } = await request(url, {
+      const { statusCode, headers: answerHeaders, body } = await request(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers,
         body: JSON.stringify(task),
         signal,
         dispatcher: agent,
       });
-      const contentType = headers['content-type'];
+      const contentType = answerHeaders['content-type'];
       return {
         status: statusCode,
         contentType: typeof contentType === 'string' ? contentType : null,
-        body: await readCapped(body, options.maxAnswerBytes, headers['content-length']),
+        body: await readCapped(body, options.maxAnswerBytes, answerHeaders['content-length']),
       };
     },
     close: () => agent.close(),

@@ -3,6 +3,7 @@
  * default, in that order of precedence, and `--help` prints them all. Values are checked once,
  * at start-up, with a message that names the flag.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 export interface Option<T> {
@@ -13,6 +14,8 @@ export interface Option<T> {
   readonly parse: (raw: string) => T;
   /** Boolean flags take no value on the command line. */
   readonly boolean?: true;
+  /** An environment variable naming a file that holds the value (for secrets), read last. */
+  readonly fileEnv?: string;
 }
 
 export type OptionValues<O> = { -readonly [K in keyof O]: O[K] extends Option<infer T> ? T : never };
@@ -85,6 +88,20 @@ export function listOption<const C extends string, F extends C[] | undefined>(de
   };
 }
 
+/** A secret: from the flag, the variable, or a file named by `<variable>_FILE` (trimmed). */
+export function secretOption(description: string, env: string): Option<string | undefined> {
+  return {
+    description: `${description}; or a file named by ${env}_FILE`,
+    env,
+    fileEnv: `${env}_FILE`,
+    default: undefined,
+    parse: (raw) => {
+      if (raw.trim() === '') throw new UsageError('must not be empty');
+      return raw.trim();
+    },
+  };
+}
+
 export function booleanOption(description: string, env: string | undefined): Option<boolean> {
   return {
     description,
@@ -124,8 +141,9 @@ export function parseCommandLine<O extends Record<string, Option<unknown>>>(
     const flag = flagName(name);
     const raw = parsed.values[flag];
     const fromEnv = option.env === undefined ? undefined : env[option.env];
-    const source = raw !== undefined ? `--${flag}` : `${option.env ?? ''}`;
-    const text = typeof raw === 'boolean' ? String(raw) : (raw ?? fromEnv);
+    const fromFile = raw === undefined && fromEnv === undefined && option.fileEnv !== undefined ? env[option.fileEnv] : undefined;
+    const source = raw !== undefined ? `--${flag}` : fromEnv !== undefined ? `${option.env ?? ''}` : `${option.fileEnv ?? ''}`;
+    const text = typeof raw === 'boolean' ? String(raw) : (raw ?? fromEnv ?? (fromFile === undefined ? undefined : readSecretFile(fromFile, source)));
     try {
       values[name] = text === undefined ? option.default : option.parse(text);
     } catch (error) {
@@ -140,6 +158,7 @@ export function formatHelp(usage: string, summary: string, options: Record<strin
     const flag = `--${flagName(name)}${option.boolean ? '' : ' <value>'}`;
     const fallback = option.default === undefined || option.default === false ? '' : ` [default: ${String(option.default)}]`;
     const env = option.env ? ` (env ${option.env})` : '';
+    if (option.fileEnv) return `  ${flag.padEnd(30)} ${option.description}${env}`;
     return `  ${flag.padEnd(30)} ${option.description}${fallback}${env}`;
   });
   return `Usage: ${usage}\n\n${summary}\n\nOptions:\n${rows.join('\n')}\n  ${'--help'.padEnd(30)} Show this help\n`;
@@ -164,6 +183,14 @@ export async function runMain<O extends Record<string, Option<unknown>>>(
     return;
   }
   await main(parsed);
+}
+
+function readSecretFile(path: string, source: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`${source}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
 }
 
 /** camelCase option names become kebab-case flags. */

@@ -15,6 +15,7 @@ interface ProblemKind {
 export const PROBLEM_KINDS = {
   VALIDATION_FAILED: { status: 400, title: 'Request validation failed' },
   MALFORMED_JSON: { status: 400, title: 'Malformed JSON' },
+  UNAUTHORIZED: { status: 401, title: 'Unauthorized', generic: true },
   NOT_FOUND: { status: 404, title: 'Not Found', generic: true },
   WORKER_NOT_REGISTERED: { status: 404, title: 'Worker not registered' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method Not Allowed', generic: true },

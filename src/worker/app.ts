@@ -3,6 +3,7 @@ import type { Express, Request, Response } from 'express';
 import { fileURLToPath } from 'node:url';
 import type { paths } from '../../generated/worker.ts';
 import { mountWorkerDocs } from '../docs/mount.ts';
+import { requireBearer } from '../shared/bearer.ts';
 import { createApiApp } from '../shared/http-app.ts';
 import type { Logger } from '../shared/logging.ts';
 import { ProblemError } from '../shared/problems.ts';
@@ -24,6 +25,8 @@ export interface WorkerAppOptions {
   worker: Worker;
   /** Shared with the server: once draining, new tasks are refused and readiness fails. */
   lifecycle: TaskLifecycle;
+  /** Required of the coordinator on POST /task when set. */
+  taskToken?: string | undefined;
   logger: Logger;
   bodyLimitBytes: number;
   validateResponses: boolean;
@@ -71,6 +74,9 @@ export function createWorkerApp(options: WorkerAppOptions): Express {
     bodyLimitBytes: options.bodyLimitBytes,
     validateResponses: options.validateResponses,
     mountUnvalidated: mountWorkerDocs,
+    mountAuthentication(app) {
+      app.post('/task', requireBearer(options.taskToken, 'task token'));
+    },
     mountApi(app) {
       app.post('/task', handleTask);
       app.get('/healthz', handleLiveness);

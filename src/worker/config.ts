@@ -1,4 +1,4 @@
-import { choiceOption, integerOption, listOption, numberOption, stringOption, type OptionValues } from '../shared/cli.ts';
+import { choiceOption, integerOption, listOption, numberOption, secretOption, stringOption, type OptionValues } from '../shared/cli.ts';
 import { LOG_LEVELS } from '../shared/logging.ts';
 import { BASE_SIMULATION, BYZANTINE_MODES, FAILURE_MODES, PROFILES, simulationFor, type SimulationSettings } from './simulation.ts';
 
@@ -22,6 +22,8 @@ export const workerOptions = {
   seed: integerOption('Seed for the simulation, for reproducible runs; random when unset', 'WORKER_SEED', undefined, 0, 4_294_967_295),
   heartbeatIntervalMs: integerOption('How often to tell the coordinator this worker is alive, in ms', 'WORKER_HEARTBEAT_INTERVAL_MS', 5000, 10, 3_600_000),
   shutdownGraceMs: integerOption('On SIGTERM, how long tasks in flight may finish, in ms', 'WORKER_SHUTDOWN_GRACE_MS', 10000, 0, 600_000),
+  registrationToken: secretOption('Bearer token presented to the coordinator on register, heartbeat and deregister', 'ORACLE_REGISTRATION_TOKEN'),
+  taskToken: secretOption('Bearer token the coordinator must present on POST /task', 'ORACLE_TASK_TOKEN'),
   bodyLimit: integerOption('Largest accepted request body in bytes', 'WORKER_BODY_LIMIT', 65536, 256, 10_485_760),
   logLevel: choiceOption('Log level', 'LOG_LEVEL', LOG_LEVELS, 'info'),
 };

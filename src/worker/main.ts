@@ -20,6 +20,7 @@ await runMain(
         seed: config.seed,
         bodyLimitBytes: config.bodyLimit,
         shutdownGraceMs: config.shutdownGraceMs,
+        taskToken: config.taskToken,
         simulation: simulationOf(config),
       },
       logger,
@@ -29,6 +30,7 @@ await runMain(
       registration: { id: config.id, endpoint: config.endpoint ?? worker.url },
       logger,
       heartbeatIntervalMs: config.heartbeatIntervalMs,
+      registrationToken: config.registrationToken,
     });
     let stopping = false;
     const stop = async (signal: string) => {

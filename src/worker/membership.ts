@@ -7,6 +7,7 @@
 import createClient from 'openapi-fetch';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { paths as CoordinatorPaths } from '../../generated/coordinator.ts';
+import { bearerHeader } from '../shared/bearer.ts';
 import type { Logger } from '../shared/logging.ts';
 import type { WorkerRegistration } from '../shared/models.ts';
 import { ProblemResponseError } from '../shared/problems.ts';
@@ -16,6 +17,8 @@ export interface MembershipOptions {
   registration: WorkerRegistration;
   logger: Logger;
   heartbeatIntervalMs: number;
+  /** Presented to the coordinator as a bearer token. */
+  registrationToken?: string | undefined;
   /** Back-off of registration retries. */
   retryInitialMs?: number;
   retryMaxMs?: number;
@@ -32,7 +35,7 @@ export class Membership {
   #heartbeatTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: MembershipOptions) {
-    this.#client = createClient<CoordinatorPaths>({ baseUrl: options.coordinatorUrl });
+    this.#client = createClient<CoordinatorPaths>({ baseUrl: options.coordinatorUrl, headers: bearerHeader(options.registrationToken) });
   }
 
   /** Registers (retrying until it succeeds or `stop` is called), then starts the heartbeats. */

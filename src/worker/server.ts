@@ -18,6 +18,8 @@ export interface WorkerServerOptions {
   validateResponses?: boolean;
   /** How long tasks in flight may finish when the server closes. */
   shutdownGraceMs?: number;
+  /** Required of the coordinator on POST /task when set. */
+  taskToken?: string | undefined;
 }
 
 export interface WorkerServer {
@@ -32,7 +34,8 @@ export async function startWorkerServer(options: WorkerServerOptions, logger: Lo
   const seed = options.seed ?? randomSeed();
   const worker = new Worker(options.id, options.simulation, seed);
   const lifecycle: TaskLifecycle = { draining: false, inFlight: 0 };
-  const app = createWorkerApp({ worker, lifecycle, logger, bodyLimitBytes: options.bodyLimitBytes ?? 65536, validateResponses: options.validateResponses ?? false });
+  if (options.taskToken === undefined) logger.warn('running without ORACLE_TASK_TOKEN: anyone who can reach this worker can send it tasks');
+  const app = createWorkerApp({ worker, lifecycle, taskToken: options.taskToken, logger, bodyLimitBytes: options.bodyLimitBytes ?? 65536, validateResponses: options.validateResponses ?? false });
   const server = createServer(app);
   const url = await listen(server, options.port, options.host);
   logger.info({ url, seed }, 'worker listening');

@@ -26,6 +26,19 @@ describe('configuration', () => {
     expect(parseCommandLine(coordinatorOptions, ['--validate-responses'], {}).values.validateResponses).toBe(true);
     expect(parseCommandLine(coordinatorOptions, [], { COORDINATOR_VALIDATE_RESPONSES: 'false' }).values.validateResponses).toBe(false);
   });
+  it('reads a secret from its flag, its variable, or the file its _FILE variable names', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const file = join(await mkdtemp(join(tmpdir(), 'secret-')), 'key');
+    await writeFile(file, 'from-file\n');
+    expect(parseCommandLine(coordinatorOptions, [], { ORACLE_API_KEY_FILE: file }).values.apiKey).toBe('from-file');
+    expect(parseCommandLine(coordinatorOptions, [], { ORACLE_API_KEY: 'from-env', ORACLE_API_KEY_FILE: file }).values.apiKey).toBe('from-env');
+    expect(parseCommandLine(coordinatorOptions, ['--api-key', 'from-flag'], { ORACLE_API_KEY: 'from-env' }).values.apiKey).toBe('from-flag');
+    expect(parseCommandLine(coordinatorOptions, [], {}).values.apiKey).toBeUndefined();
+    expect(() => parseCommandLine(coordinatorOptions, [], { ORACLE_API_KEY_FILE: `${file}.missing` })).toThrow(/ORACLE_API_KEY_FILE: cannot read .* ENOENT/);
+  });
+
   it('documents every option with its flag, variable and default in --help', () => {
     const help = formatHelp('x', 'y', workerOptions);
     expect(help).toContain('--min-delay-ms <value>');
