@@ -5,6 +5,7 @@ import type { paths } from '../../generated/coordinator.ts';
 import { mountCoordinatorDocs } from '../docs/mount.ts';
 import { requireBearer } from '../shared/bearer.ts';
 import { createApiApp } from '../shared/http-app.ts';
+import { limitPerClient } from '../shared/rate-limit.ts';
 import type { Logger } from '../shared/logging.ts';
 import { parseInstant } from '../shared/instant.ts';
 import { ProblemError } from '../shared/problems.ts';
@@ -26,6 +27,9 @@ export interface CoordinatorAppOptions {
   registrationToken?: string | undefined;
   /** Required of clients on POST /request when set. */
   apiKey?: string | undefined;
+  /** Per client IP and minute; 0 or unset for no limit. */
+  requestRateLimit?: number;
+  registerRateLimit?: number;
   logger: Logger;
   bodyLimitBytes: number;
   validateResponses: boolean;
@@ -101,7 +105,10 @@ export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
     bodyLimitBytes: options.bodyLimitBytes,
     validateResponses: options.validateResponses,
     mountUnvalidated: mountCoordinatorDocs,
-    mountAuthentication(app) {
+    mountGuards(app) {
+      // Limits first, so that guessing tokens is throttled too.
+      app.post('/register', limitPerClient(options.registerRateLimit ?? 0, 'registrations'));
+      app.post('/request', limitPerClient(options.requestRateLimit ?? 0, 'requests'));
       const worker = requireBearer(options.registrationToken, 'registration token');
       app.post('/register', worker);
       app.post('/workers/:id/heartbeat', worker);

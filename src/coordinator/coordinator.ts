@@ -15,7 +15,7 @@ import { Cancellation, dispatchToWorkers, type DispatchedTask } from './dispatch
 import type { CoordinatorMetrics, RequestOutcome } from './metrics.ts';
 import { buildReliabilityNote, describeFailures, majorityOf } from './reliability-note.ts';
 import { sampleCommittee } from './committee.ts';
-import type { Registry, RegistryEntry } from './registry.ts';
+import { RegistryFullError, type Registry, type RegistryEntry } from './registry.ts';
 import type { SendTask } from './task-client.ts';
 
 type HeartbeatAck = components['schemas']['HeartbeatAck'];
@@ -58,7 +58,13 @@ export class Coordinator {
   }
 
   registerWorker(registration: WorkerRegistration): RegistrationAck {
-    const outcome = this.options.registry.register(registration.id, registration.endpoint);
+    let outcome;
+    try {
+      outcome = this.options.registry.register(registration.id, registration.endpoint);
+    } catch (error) {
+      if (error instanceof RegistryFullError) throw new ProblemError('REGISTRY_FULL', `${error.message}; deregister one first`);
+      throw error;
+    }
     this.options.logger.info({ worker_id: registration.id, endpoint: registration.endpoint, outcome }, 'worker registered');
     return { status: 'registered', message: `Worker ${registration.id} successfully registered` };
   }

@@ -16,6 +16,13 @@ export interface RegistryEntry {
 
 export type RegisterOutcome = 'registered' | 'updated';
 
+export class RegistryFullError extends Error {
+  override name = 'RegistryFullError';
+  constructor(readonly capacity: number) {
+    super(`The registry holds its maximum of ${capacity} workers`);
+  }
+}
+
 export class Registry {
   readonly #entries = new Map<string, RegistryEntry>();
   /** The entries in order, rebuilt only when membership changes: requests read it without copying. */
@@ -24,8 +31,11 @@ export class Registry {
   constructor(
     readonly policy: HealthPolicy,
     private readonly now: () => number = Date.now,
+    /** New ids beyond this many are refused; known ids may always re-register. */
+    private readonly capacity = Number.POSITIVE_INFINITY,
   ) {}
 
+  /** Throws RegistryFullError for a new id once the registry holds `capacity` workers. */
   register(id: string, endpoint: string): RegisterOutcome {
     const existing = this.#entries.get(id);
     if (existing) {
@@ -33,6 +43,7 @@ export class Registry {
       existing.lastSeenMs = this.now();
       return 'updated';
     }
+    if (this.#entries.size >= this.capacity) throw new RegistryFullError(this.capacity);
     const now = this.now();
     this.#entries.set(id, { id, endpoint, lastSeenMs: now, registeredAtMs: now, health: new WorkerHealth() });
     this.#reorder();

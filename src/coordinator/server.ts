@@ -26,7 +26,7 @@ export interface CoordinatorServerDependencies {
 }
 
 export async function startCoordinatorServer(config: CoordinatorConfig, logger: Logger, dependencies: CoordinatorServerDependencies = {}): Promise<CoordinatorServer> {
-  const registry = new Registry(healthPolicyOf(config));
+  const registry = new Registry(healthPolicyOf(config), Date.now, config.maxWorkers);
   const metrics = new CoordinatorMetrics(registry);
   const endpointPolicy = createEndpointPolicy(config.allowedWorkerNetworks);
   const taskClient = createTaskClient({
@@ -46,7 +46,7 @@ export async function startCoordinatorServer(config: CoordinatorConfig, logger: 
     defaultMadK: config.madK,
   });
   warnIfOpen(config, logger);
-  const app = createCoordinatorApp({ coordinator, metrics, endpointPolicy, registrationToken: config.registrationToken, apiKey: config.apiKey, logger, bodyLimitBytes: config.bodyLimit, validateResponses: config.validateResponses });
+  const app = createCoordinatorApp({ coordinator, metrics, endpointPolicy, registrationToken: config.registrationToken, apiKey: config.apiKey, requestRateLimit: config.requestRateLimit, registerRateLimit: config.registerRateLimit, logger, bodyLimitBytes: config.bodyLimit, validateResponses: config.validateResponses });
   const server = createServer(app);
   const url = await listen(server, config.port, config.host);
   const sweeper = setInterval(() => coordinator.evictStale(), config.sweepIntervalMs);

@@ -22,8 +22,8 @@ export interface ApiAppOptions {
   validateResponses: boolean;
   /** Routes outside the spec (docs, health) go here, ahead of the validator. */
   mountUnvalidated?: (app: Express) => void;
-  /** Authentication, ahead of body parsing: an unauthenticated caller learns nothing from validation. */
-  mountAuthentication?: (app: Express) => void;
+  /** Rate limits and authentication, ahead of body parsing: a refused caller costs little and learns nothing from validation. */
+  mountGuards?: (app: Express) => void;
   /** The spec's operations. */
   mountApi: (app: Express) => void;
 }
@@ -36,7 +36,7 @@ export function createApiApp(options: ApiAppOptions): Express {
   // out; at info and above, log only the requests that failed (the benchmark measured the cost).
   app.use(options.logger.isLevelEnabled('debug') ? accessLog(options.logger) : failedRequestLog(options.logger));
   options.mountUnvalidated?.(app);
-  options.mountAuthentication?.(app);
+  options.mountGuards?.(app);
   app.use(express.json({ limit: options.bodyLimitBytes, type: ['application/json', 'application/*+json'], strict: true }));
   app.use(
     OpenApiValidator.middleware({

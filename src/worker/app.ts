@@ -74,7 +74,7 @@ export function createWorkerApp(options: WorkerAppOptions): Express {
     bodyLimitBytes: options.bodyLimitBytes,
     validateResponses: options.validateResponses,
     mountUnvalidated: mountWorkerDocs,
-    mountAuthentication(app) {
+    mountGuards(app) {
       app.post('/task', requireBearer(options.taskToken, 'task token'));
     },
     mountApi(app) {

@@ -1,0 +1,55 @@
+/** The coordinator's limits: registry size, per-client rates, and the size of a worker's answer. */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { OracleResult } from '../../src/shared/models.ts';
+import { Cleanup, postJson, register, replyJson, startFakeWorker, startTestCoordinator } from '../helpers/network.ts';
+
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
+
+describe('limits', () => {
+  it('refuses a new worker once the registry is full, but lets a known one re-register', async () => {
+    const coordinator = cleanup.add(await startTestCoordinator({ maxWorkers: 2 }));
+    await register(coordinator.url, 'a', 'http://127.0.0.1:1');
+    await register(coordinator.url, 'b', 'http://127.0.0.1:2');
+    const full = await postJson(`${coordinator.url}/register`, { id: 'c', endpoint: 'http://127.0.0.1:3' });
+    expect(full).toMatchObject({ status: 409, body: { code: 'REGISTRY_FULL' } });
+    expect((await postJson(`${coordinator.url}/register`, { id: 'a', endpoint: 'http://127.0.0.1:4' })).status).toBe(200);
+  });
+
+  it('answers 429 with Retry-After once a client passes its per-minute limit', async () => {
+    const coordinator = cleanup.add(await startTestCoordinator({ requestRateLimit: 3, registerRateLimit: 2 }));
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await postJson(`${coordinator.url}/request`, { query: 'BTC/USD' })).status);
+    expect(statuses).toEqual([503, 503, 503, 429]);
+    const limited = await fetch(`${coordinator.url}/request`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"BTC/USD"}' });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await limited.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+    const registrations = [];
+    for (let i = 0; i < 3; i++) registrations.push((await postJson(`${coordinator.url}/register`, { id: `w${i}`, endpoint: 'http://127.0.0.1:1' })).status);
+    expect(registrations).toEqual([200, 200, 429]);
+  });
+
+  it('excludes a worker whose answer is larger than the cap, and does not wait for all of it', async () => {
+    const coordinator = cleanup.add(await startTestCoordinator());
+    const huge = cleanup.add(
+      await startFakeWorker((task, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const chunk = 'x'.repeat(64 * 1024);
+        // 10 MiB of padding in a string field, streamed without a length.
+        res.write(`{"worker_id":"huge","request_id":"${task.id}","value":1,"response_time":"1ms","reliable":true,"pad":"`);
+        for (let i = 0; i < 160; i++) res.write(chunk);
+        res.end('"}');
+      }),
+    );
+    const honest = cleanup.add(await startFakeWorker((task, res) => replyJson(res, 200, { worker_id: 'honest', request_id: task.id, value: 7, response_time: '1ms', reliable: true })));
+    await register(coordinator.url, 'huge', huge.url);
+    await register(coordinator.url, 'honest', honest.url);
+    const reply = await postJson(`${coordinator.url}/request`, { query: 'BTC/USD' });
+    expect(reply.status).toBe(200);
+    const result = reply.body as unknown as OracleResult;
+    expect(result.final_value).toBe(7);
+    expect(result.worker_responses.find((r) => r.worker_id === 'huge')).toMatchObject({ err: 'answer larger than 65536 bytes', reliable: false });
+  });
+});
