@@ -25,26 +25,22 @@ export class UsageError extends Error {
 }
 
 export function integerOption<F extends number | undefined>(description: string, env: string | undefined, fallback: F, min: number, max: number): Option<number | F> {
-  return {
-    description: `${description} (${min}–${max})`,
-    env,
-    default: fallback,
-    parse: (raw) => {
-      const value = Number(raw);
-      if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`must be an integer from ${min} to ${max}, got "${raw}"`);
-      return value;
-    },
-  };
+  return rangedOption(description, env, fallback, min, max, 'an integer');
 }
 
 export function numberOption<F extends number | undefined>(description: string, env: string | undefined, fallback: F, min: number, max: number): Option<number | F> {
+  return rangedOption(description, env, fallback, min, max, 'a number');
+}
+
+function rangedOption<F extends number | undefined>(description: string, env: string | undefined, fallback: F, min: number, max: number, kind: 'an integer' | 'a number'): Option<number | F> {
   return {
     description: `${description} (${min}–${max})`,
     env,
     default: fallback,
     parse: (raw) => {
       const value = Number(raw);
-      if (raw.trim() === '' || !Number.isFinite(value) || value < min || value > max) throw new UsageError(`must be a number from ${min} to ${max}, got "${raw}"`);
+      const wrongKind = kind === 'an integer' ? !Number.isInteger(value) : raw.trim() === '' || !Number.isFinite(value);
+      if (wrongKind || value < min || value > max) throw new UsageError(`must be ${kind} from ${min} to ${max}, got "${raw}"`);
       return value;
     },
   };

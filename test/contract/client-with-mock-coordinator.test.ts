@@ -4,20 +4,16 @@
  * request says `Prefer: example=<name>` (and a status with `code=<status>`); the library takes
  * an injected fetch, which is how these tests ask for each one.
  */
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOracleClient } from '../../src/client/client.ts';
 import { formatResult } from '../../src/client/format.ts';
 import type { OracleRequestSubmission, OracleResult, Problem, WorkerList } from '../../src/shared/models.ts';
 import { ProblemResponseError } from '../../src/shared/problems.ts';
+import { runClient } from '../helpers/client-cli.ts';
 import { Cleanup } from '../helpers/network.ts';
 import { PRISM_TEST_TIMEOUT_MS, startPrismMock, type PrismServer } from '../helpers/prism.ts';
 import { COORDINATOR_SPEC, loadResolvedSpec, type NamedExample, type SpecView } from '../helpers/spec.ts';
 
-const run = promisify(execFile);
-const CLIENT_MAIN = fileURLToPath(new URL('../../src/client/main.ts', import.meta.url));
 
 const cleanup = new Cleanup();
 let mock: PrismServer;
@@ -43,15 +39,6 @@ function preferring(preference: string): typeof globalThis.fetch {
   };
 }
 
-async function runClient(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', CLIENT_MAIN, ...args], { timeout: 20_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 describe('createOracleClient against the mocked coordinator', { timeout: PRISM_TEST_TIMEOUT_MS }, () => {
   it('returns the first OracleResult example of POST /request as is', async () => {

@@ -1,15 +1,11 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOracleClient } from '../../src/client/client.ts';
 import type { CoordinatorServer } from '../../src/coordinator/server.ts';
 import type { OracleResult } from '../../src/shared/models.ts';
 import { ProblemResponseError } from '../../src/shared/problems.ts';
+import { runClient } from '../helpers/client-cli.ts';
 import { Cleanup, register, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
 
-const run = promisify(execFile);
-const CLIENT_MAIN = fileURLToPath(new URL('../../src/client/main.ts', import.meta.url));
 const cleanup = new Cleanup();
 let coordinator: CoordinatorServer;
 let empty: CoordinatorServer;
@@ -24,15 +20,6 @@ beforeAll(async () => {
 });
 afterAll(() => cleanup.run());
 
-async function runClient(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', CLIENT_MAIN, ...args], { timeout: 20_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 describe('submitOracleRequest', () => {
   it('returns the typed OracleResult with the requested strategy', async () => {

@@ -4,17 +4,11 @@
  * (stack frames, file paths, module names) unless the request itself carried that text.
  */
 import { expect } from 'vitest';
+import type { Problem } from '../../src/shared/models.ts';
 import type { RawReply } from './raw-http.ts';
 
-export interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  instance?: string;
-  code?: string;
-  [member: string]: unknown;
-}
+/** The spec's Problem, open to the extension members RFC 9457 allows. */
+export type ProblemBody = Problem & Record<string, unknown>;
 
 /** Marks of internals leaking out: stack frames, source locations, the checkout, node_modules. */
 const LEAK_MARKS: readonly RegExp[] = [
