@@ -43,9 +43,8 @@ export interface CoordinatorOptions {
 export class Coordinator {
   readonly #shutdown = new AbortController();
   #draining = false;
-  #inFlight = 0;
-  /** Ids of the requests being dispatched, so that a client-chosen id cannot mix two requests. */
-  readonly #requestsInFlight = new Set<string>();
+  /** Ids of the requests being dispatched: draining waits for them, and a client-chosen id cannot mix two. */
+  readonly #inFlight = new Set<string>();
   #idleWaiters: (() => void)[] = [];
   readonly #now: () => number;
 
@@ -134,20 +133,19 @@ export class Coordinator {
     const ejected = sampled ? [] : registered.filter((entry) => !isActive(entry)).map((entry) => entry.id);
     const timeoutMs = submission.timeout_ms ?? this.options.defaultTimeoutMs;
     const task = { id: submission.request_id ?? uuidv4(), query: submission.query, ...(submission.as_of ? { as_of: submission.as_of } : {}) };
-    if (this.#requestsInFlight.has(task.id)) {
+    if (this.#inFlight.has(task.id)) {
       throw new ProblemError('REQUEST_ID_IN_USE', `Request ${task.id} is still in flight; choose another id`);
     }
     const log = this.options.logger.child({ request_id: task.id });
     log.info({ query: task.query, strategy, workers: targets.length, ejected: ejected.length, timeout_ms: timeoutMs }, 'dispatching request');
 
-    this.#requestsInFlight.add(task.id);
-    const dispatched = await this.#track(() =>
+    const dispatched = await this.#track(task.id, () =>
       dispatchToWorkers(targets, task, {
         timeoutMs,
         sendTask: this.options.sendTask,
         cancelSignals: clientSignal ? [clientSignal, this.#shutdown.signal] : [this.#shutdown.signal],
       }),
-    ).finally(() => this.#requestsInFlight.delete(task.id));
+    );
     const abandoned = clientSignal?.aborted === true;
     const answers = dispatched.filter((d) => d.kind === 'success');
     const madK = submission.mad_k ?? this.options.defaultMadK;
@@ -226,9 +224,9 @@ export class Coordinator {
    */
   async drain(graceMs: number): Promise<void> {
     this.#draining = true;
-    if (this.#inFlight > 0) await Promise.race([this.#idle(), sleep(graceMs, undefined, { ref: false })]);
-    if (this.#inFlight > 0) {
-      this.options.logger.warn({ in_flight: this.#inFlight }, 'grace period over, cancelling requests in flight');
+    if (this.#inFlight.size > 0) await Promise.race([this.#idle(), sleep(graceMs, undefined, { ref: false })]);
+    if (this.#inFlight.size > 0) {
+      this.options.logger.warn({ in_flight: this.#inFlight.size }, 'grace period over, cancelling requests in flight');
       this.#shutdown.abort(new Cancellation('cancelled: the coordinator is shutting down'));
       await this.#idle();
     }
@@ -272,18 +270,18 @@ export class Coordinator {
     });
   }
 
-  async #track<T>(work: () => Promise<T>): Promise<T> {
-    this.#inFlight++;
+  async #track<T>(requestId: string, work: () => Promise<T>): Promise<T> {
+    this.#inFlight.add(requestId);
     try {
       return await work();
     } finally {
-      this.#inFlight--;
-      if (this.#inFlight === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
+      this.#inFlight.delete(requestId);
+      if (this.#inFlight.size === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
     }
   }
 
   #idle(): Promise<void> {
-    return this.#inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.#idleWaiters.push(resolve));
+    return this.#inFlight.size === 0 ? Promise.resolve() : new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 }
 

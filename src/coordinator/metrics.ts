@@ -3,10 +3,10 @@
  * several can live in one process (as they do in the tests) without sharing counters.
  */
 import { Counter, Gauge, Histogram, Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
+import type { DispatchKind } from './dispatch.ts';
 import type { Registry } from './registry.ts';
 
 export type RequestOutcome = 'complete' | 'partial' | 'no_workers' | 'no_usable_answer' | 'no_majority' | 'shutting_down' | 'abandoned';
-export type TaskOutcome = 'success' | 'failure' | 'timeout' | 'cancelled';
 
 export class CoordinatorMetrics {
   readonly registry = new MetricsRegistry();
@@ -64,7 +64,7 @@ export class CoordinatorMetrics {
     this.#requestDuration.observe({ strategy }, seconds);
   }
 
-  recordTask(workerId: string, outcome: TaskOutcome, seconds: number): void {
+  recordTask(workerId: string, outcome: DispatchKind, seconds: number): void {
     this.#tasks.inc({ worker_id: workerId, outcome });
     if (outcome === 'success') this.#taskDuration.observe({ worker_id: workerId }, seconds);
   }

@@ -34,8 +34,6 @@ export const DEFAULT_HEALTH_POLICY: HealthPolicy = {
   maxEjectedShare: 0.5,
 };
 
-export type TaskOutcomeKind = 'success' | 'failure' | 'timeout';
-
 const LATENCY_WINDOW = 128;
 const LATENCY_ALPHA = 0.2;
 
@@ -79,7 +77,7 @@ export class WorkerHealth {
   }
 
   /** A failed task; true when the worker has now failed often enough in a row to be ejected. */
-  recordFailure(kind: Exclude<TaskOutcomeKind, 'success'>, policy: HealthPolicy): boolean {
+  recordFailure(kind: 'failure' | 'timeout', policy: HealthPolicy): boolean {
     this.tasks++;
     if (kind === 'timeout') this.timeouts++;
     else this.failures++;

@@ -18,10 +18,6 @@ export function randomSeed(): number {
   return Math.floor(Math.random() * 4_294_967_296);
 }
 
-export function uniform(random: Random, min: number, max: number): number {
-  return min + (max - min) * random();
-}
-
 /** FNV-1a: a stable 32-bit hash of a string, used to derive per-query constants. */
 export function hashString(text: string): number {
   let hash = 0x811c9dc5;
