@@ -3,7 +3,7 @@
  * routes): registering and deregistering the fleet's workers, and single probe requests.
  */
 import { request } from 'undici';
-import type { WorkerRegistration } from '../src/shared/models.ts';
+import type { WorkerRegistration } from '../src/contract/models.ts';
 import type { FleetWorker } from './fleet-protocol.ts';
 
 /** Enough parallel registrations to be quick, few enough not to queue thousands of sockets. */

@@ -13,7 +13,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
-import type { OracleRequest, OracleRequestSubmission, OracleResult, WorkerRegistration, WorkerResult } from '../src/shared/models.ts';
+import type { OracleRequest, OracleRequestSubmission, OracleResult, WorkerRegistration, WorkerResult } from '../src/contract/models.ts';
 
 const DEFAULT_TIMEOUT_MS = 2000;
 const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });

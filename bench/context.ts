@@ -1,7 +1,7 @@
 /** What every measurement gets: the running processes, the run's profile, and where to report. */
 import type { Fleet } from './fleet-client.ts';
 import type { ServiceProcess } from './processes.ts';
-import type { OracleRequestSubmission } from '../src/shared/models.ts';
+import type { OracleRequestSubmission } from '../src/contract/models.ts';
 
 export interface Profile {
   readonly name: 'quick' | 'full';

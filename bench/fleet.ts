@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { OracleRequest, WorkerResult } from '../src/shared/models.ts';
+import type { OracleRequest, WorkerResult } from '../src/contract/models.ts';
 import type { FleetCommand, FleetReply, FleetWorker, WorkerBehaviour } from './fleet-protocol.ts';
 
 interface Batch {

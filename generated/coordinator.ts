@@ -808,3 +808,16 @@ export interface operations {
         };
     };
 }
+type FlattenedDeepRequired<T> = {
+    [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
+};
+type ReadonlyArray<T> = [
+    Exclude<T, undefined>
+] extends [
+    unknown[]
+] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
+export const registrationAckStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RegistrationAck"]["status"]> = ["registered"];
+export const workerInfoStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["WorkerInfo"]["state"]> = ["active", "ejected"];
+export const heartbeatAckStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["HeartbeatAck"]["status"]> = ["alive"];
+export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok", "ready"];
+export const strategyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Strategy"]> = ["average", "median", "majority", "trimmed_mean", "weighted_median"];

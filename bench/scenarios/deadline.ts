@@ -3,7 +3,7 @@
  * Every request must end with 503 NO_USABLE_ANSWER as soon as the deadline passes; the figure is
  * how late the p99 is. Ten connections keep several deadlines (timers, aborts) pending at once.
  */
-import type { OracleRequestSubmission, Problem } from '../../src/shared/models.ts';
+import type { OracleRequestSubmission, Problem } from '../../src/contract/models.ts';
 import { deregisterWorkers, postJson, registerWorkers } from '../admin.ts';
 import { SUBMISSION, type BenchContext } from '../context.ts';
 import { runLoad, unexpectedOutcomes, type LoadResult } from '../measure.ts';

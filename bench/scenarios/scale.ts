@@ -4,7 +4,7 @@
  * without `ask_count` (a fan-out to all 1,000, or to the coordinator's default cap if it has one).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { OracleRequestSubmission, OracleResult } from '../../src/shared/models.ts';
+import type { OracleRequestSubmission, OracleResult } from '../../src/contract/models.ts';
 import { postJson, readMetricResidentBytes, registerWorkers } from '../admin.ts';
 import { SUBMISSION, THROUGHPUT_CONNECTIONS, type BenchContext } from '../context.ts';
 import { runLoad, unexpectedOutcomes, type LoadResult } from '../measure.ts';

@@ -2,7 +2,7 @@
  * POST /request throughput and latency with n zero-delay workers, for the coordinator and for the
  * bare baseline against the very same workers, in alternating slices.
  */
-import type { OracleResult } from '../../src/shared/models.ts';
+import type { OracleResult } from '../../src/contract/models.ts';
 import { deregisterWorkers, postJson, registerWorkers } from '../admin.ts';
 import { SUBMISSION, THROUGHPUT_CONNECTIONS, type BenchContext } from '../context.ts';
 import { runInterleaved, unexpectedOutcomes, type LoadResult, type LoadSpec } from '../measure.ts';

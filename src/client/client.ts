@@ -4,27 +4,15 @@
  */
 import createClient from 'openapi-fetch';
 import type { paths } from '../../generated/coordinator.ts';
-import type { OracleRequestSubmission, OracleResult, Problem, Strategy, WorkerInfo } from '../shared/models.ts';
-import { bearerHeader } from '../shared/bearer.ts';
-import { ProblemResponseError } from '../shared/problems.ts';
+import type { OracleRequestSubmission, OracleResult, Problem, WorkerInfo } from '../contract/models.ts';
+import { bearerHeader } from '../http/bearer.ts';
+import { ProblemResponseError } from '../http/problems.ts';
 
-export interface SubmitOptions {
-  strategy?: Strategy;
-  timeoutMs?: number;
-  /** Quorum: usable answers needed for a complete (not partial) result. */
-  minResponses?: number;
-  /** k of MAD outlier rejection; 0 turns it off. */
-  madK?: number;
-  /** Share trimmed from each end by `trimmed_mean`. */
-  trim?: number;
-  /** The moment to price, ISO 8601. */
-  asOf?: string;
-  /** A request id of the caller's choosing; the coordinator assigns a UUID otherwise. */
-  requestId?: string;
-  /** Committee size: ask only this many workers, sampled by reliability. */
-  askCount?: number;
-  signal?: AbortSignal;
-}
+/**
+ * Every optional field of the spec's `OracleRequestSubmission`, under its wire name
+ * (`strategy`, `timeout_ms`, `min_responses`, …), plus an AbortSignal for the call itself.
+ */
+export type SubmitOptions = Omit<OracleRequestSubmission, 'query'> & { signal?: AbortSignal };
 
 export interface OracleClientOptions {
   baseUrl: string;
@@ -41,16 +29,8 @@ export interface OracleClient {
 export function createOracleClient(options: OracleClientOptions): OracleClient {
   const api = createClient<paths>({ baseUrl: options.baseUrl, headers: bearerHeader(options.apiKey), ...(options.fetch ? { fetch: options.fetch } : {}) });
   return {
-    async submitOracleRequest(query, { strategy, timeoutMs, minResponses, madK, trim, asOf, requestId, askCount, signal } = {}) {
-      const body: OracleRequestSubmission = { query };
-      if (strategy !== undefined) body.strategy = strategy;
-      if (timeoutMs !== undefined) body.timeout_ms = timeoutMs;
-      if (minResponses !== undefined) body.min_responses = minResponses;
-      if (madK !== undefined) body.mad_k = madK;
-      if (trim !== undefined) body.trim = trim;
-      if (asOf !== undefined) body.as_of = asOf;
-      if (requestId !== undefined) body.request_id = requestId;
-      if (askCount !== undefined) body.ask_count = askCount;
+    async submitOracleRequest(query, { signal, ...fields } = {}) {
+      const body: OracleRequestSubmission = { ...fields, query };
       const { data, error, response } = await api.POST('/request', { body, signal });
       if (data) return data;
       throw new ProblemResponseError(asProblem(error, response));

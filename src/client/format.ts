@@ -1,5 +1,5 @@
 /** Renders an OracleResult for people: the final value, the note, and a per-worker table. */
-import type { OracleResult } from '../shared/models.ts';
+import type { OracleResult } from '../contract/models.ts';
 
 export function formatResult(result: OracleResult): string {
   const header = ['worker', 'value', 'deviation', 'response time', 'status'];

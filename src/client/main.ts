@@ -1,6 +1,6 @@
-import { STRATEGIES } from '../shared/models.ts';
-import { booleanOption, choiceOption, integerOption, runMain, secretOption, stringOption } from '../shared/cli.ts';
-import { ProblemResponseError } from '../shared/problems.ts';
+import { STRATEGIES } from '../contract/models.ts';
+import { booleanOption, choiceOption, integerOption, runMain, secretOption, stringOption } from '../cli/options.ts';
+import { ProblemResponseError } from '../http/problems.ts';
 import { createOracleClient } from './client.ts';
 import { formatResult } from './format.ts';
 
@@ -28,7 +28,7 @@ await runMain(
     }
     const client = createOracleClient({ baseUrl: values.coordinator, apiKey: values.apiKey });
     try {
-      const result = await client.submitOracleRequest(query, { strategy: values.strategy, timeoutMs: values.timeoutMs });
+      const result = await client.submitOracleRequest(query, { strategy: values.strategy, ...(values.timeoutMs === undefined ? {} : { timeout_ms: values.timeoutMs }) });
       process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatResult(result));
     } catch (error) {
       process.exitCode = 1;

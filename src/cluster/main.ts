@@ -1,5 +1,5 @@
-import { choiceOption, integerOption, runMain, stringOption } from '../shared/cli.ts';
-import { LOG_LEVELS } from '../shared/logging.ts';
+import { choiceOption, integerOption, runMain, stringOption } from '../cli/options.ts';
+import { LOG_LEVELS } from '../logging/logger.ts';
 import { startCluster } from './cluster.ts';
 
 const clusterOptions = {

@@ -3,7 +3,7 @@
  * [min, max] of its input; none accepts a non-finite value, because the coordinator must never
  * let one reach a result (dispatch has already excluded such answers).
  */
-import type { Strategy } from '../shared/models.ts';
+import type { Strategy } from '../contract/models.ts';
 
 export const DEFAULT_TRIM = 0.2;
 

@@ -7,16 +7,16 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
-import type { OracleRequest, WorkerResult } from '../shared/models.ts';
+import type { OracleRequest, WorkerResult } from '../contract/models.ts';
+import { COMPONENTS_SPEC_PATH } from '../contract/spec-paths.ts';
 
-const COMPONENTS_URL = new URL('../../openapi/components.yaml', import.meta.url);
 // ajv-formats ships CommonJS whose default export TypeScript sees one level deeper under NodeNext.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
 function compileWorkerResultValidator() {
   const ajv = new Ajv2020({ strict: false, allErrors: false, validateSchema: false });
   addFormats(ajv);
-  ajv.addSchema(parseYaml(readFileSync(COMPONENTS_URL, 'utf8')) as object, 'components.yaml');
+  ajv.addSchema(parseYaml(readFileSync(COMPONENTS_SPEC_PATH, 'utf8')) as object, 'components.yaml');
   return ajv.compile<WorkerResult>({ $ref: 'components.yaml#/schemas/WorkerResult' });
 }
 

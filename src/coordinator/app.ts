@@ -1,14 +1,14 @@
 /** The coordinator's HTTP surface: the spec's operations, validated, over a Coordinator. */
 import type { Express, Request, Response } from 'express';
-import { fileURLToPath } from 'node:url';
 import type { paths } from '../../generated/coordinator.ts';
+import { COORDINATOR_SPEC_PATH } from '../contract/spec-paths.ts';
 import { mountCoordinatorDocs } from '../docs/mount.ts';
-import { requireBearer } from '../shared/bearer.ts';
-import { createApiApp } from '../shared/http-app.ts';
-import { limitPerClient } from '../shared/rate-limit.ts';
-import type { Logger } from '../shared/logging.ts';
-import { parseInstant } from '../shared/instant.ts';
-import { ProblemError } from '../shared/problems.ts';
+import { requireBearer } from '../http/bearer.ts';
+import { createApiApp } from '../http/api-app.ts';
+import { limitPerClient } from '../http/rate-limit.ts';
+import type { Logger } from '../logging/logger.ts';
+import { parseInstant } from '../contract/instant.ts';
+import { ProblemError } from '../http/problems.ts';
 import type { Coordinator } from './coordinator.ts';
 import type { EndpointPolicy } from './endpoint-policy.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
@@ -16,8 +16,6 @@ import type { CoordinatorMetrics } from './metrics.ts';
 type JsonBody<P extends keyof paths> = paths[P]['post'] extends { requestBody: { content: { 'application/json': infer B } } } ? B : never;
 type JsonReply<P extends keyof paths, M extends 'get' | 'post'> = paths[P][M] extends { responses: { 200: { content: { 'application/json': infer R } } } } ? R : never;
 type WorkerParams = paths['/workers/{id}']['get']['parameters']['path'];
-
-export const COORDINATOR_SPEC_PATH = fileURLToPath(new URL('../../openapi/coordinator.yaml', import.meta.url));
 
 export interface CoordinatorAppOptions {
   coordinator: Coordinator;

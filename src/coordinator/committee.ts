@@ -7,7 +7,7 @@
  * registry of thousands does not slow a committee of ten. Should the draws run long (most
  * candidates ineligible or scored near 0), the rest is filled by one weighted pass over all.
  */
-import type { Random } from '../shared/random.ts';
+import type { Random } from '../market/random.ts';
 
 /** Even a worker scored 0 keeps a small chance, so that it can be seen to have recovered. */
 const MIN_WEIGHT = 0.01;

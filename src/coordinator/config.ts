@@ -1,5 +1,5 @@
-import { booleanOption, choiceOption, integerOption, numberOption, secretOption, stringOption, UsageError, type Option, type OptionValues } from '../shared/cli.ts';
-import { LOG_LEVELS } from '../shared/logging.ts';
+import { booleanOption, choiceOption, integerOption, numberOption, secretOption, stringOption, UsageError, type Option, type OptionValues } from '../cli/options.ts';
+import { LOG_LEVELS } from '../logging/logger.ts';
 import { DEFAULT_TRIM } from './aggregator.ts';
 import { createEndpointPolicy, DEFAULT_ALLOWED_WORKER_NETWORKS } from './endpoint-policy.ts';
 import { DEFAULT_HEALTH_POLICY as HEALTH, type HealthPolicy } from './worker-health.ts';

@@ -6,10 +6,10 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { v4 as uuidv4 } from 'uuid';
-import type { Logger } from '../shared/logging.ts';
-import type { OracleRequestSubmission, OracleResult, RegistrationAck, WorkerInfo, WorkerRegistration } from '../shared/models.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { OracleRequestSubmission, OracleResult, RegistrationAck, WorkerInfo, WorkerRegistration } from '../contract/models.ts';
 import type { components } from '../../generated/coordinator.ts';
-import { ProblemError } from '../shared/problems.ts';
+import { ProblemError } from '../http/problems.ts';
 import { aggregate, aggregateWeightedMedian, interquartileRange, rejectOutliersMad } from './aggregator.ts';
 import { Cancellation, dispatchToWorkers, type DispatchedTask } from './dispatch.ts';
 import type { CoordinatorMetrics, RequestOutcome } from './metrics.ts';

@@ -5,8 +5,8 @@
  * AbortSignal.timeout/any per call.
  */
 import { performance } from 'node:perf_hooks';
-import { formatDuration } from '../shared/duration.ts';
-import type { OracleRequest, WorkerResult } from '../shared/models.ts';
+import { formatDuration } from '../contract/duration.ts';
+import type { OracleRequest, WorkerResult } from '../contract/models.ts';
 import { checkAnswer } from './answer-check.ts';
 import { BlockedAddressError } from './endpoint-policy.ts';
 import { TaskTransportError, type SendTask } from './task-client.ts';

@@ -3,7 +3,7 @@
  * moves it to the new endpoint and keeps its history, so a restarted worker never shows twice.
  * Entries not heard from (registration or heartbeat) within a TTL are evicted by `evictStale`.
  */
-import type { WorkerInfo } from '../shared/models.ts';
+import type { WorkerInfo } from '../contract/models.ts';
 import { WorkerHealth, type HealthPolicy } from './worker-health.ts';
 
 export interface RegistryEntry {

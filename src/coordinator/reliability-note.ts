@@ -1,5 +1,5 @@
 /** The human-readable verdict on a request, written into `reliability_note`. */
-import type { WorkerResult } from '../shared/models.ts';
+import type { WorkerResult } from '../contract/models.ts';
 
 export const ALL_RESPONDED = 'All workers responded successfully';
 const MAX_NAMED = 10;

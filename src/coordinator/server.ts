@@ -1,7 +1,7 @@
 /** Starts and stops a coordinator HTTP server; used by main.ts, the tests and the tools. */
 import { createServer, type Server } from 'node:http';
-import { closeServer, listen } from '../shared/http-server.ts';
-import type { Logger } from '../shared/logging.ts';
+import { closeServer, listen } from '../http/server-lifecycle.ts';
+import type { Logger } from '../logging/logger.ts';
 import { createCoordinatorApp } from './app.ts';
 import { healthPolicyOf, type CoordinatorConfig } from './config.ts';
 import { Coordinator } from './coordinator.ts';

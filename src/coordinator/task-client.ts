@@ -10,7 +10,7 @@
  */
 import { Agent, request } from 'undici';
 import type { paths as WorkerPaths } from '../../generated/worker.ts';
-import { bearerHeader } from '../shared/bearer.ts';
+import { bearerHeader } from '../http/bearer.ts';
 import type { RawAnswer } from './answer-check.ts';
 import type { Lookup } from './endpoint-policy.ts';
 

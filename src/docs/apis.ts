@@ -1,5 +1,5 @@
 /** The APIs the project documents, by the name that appears in their URLs. */
-import { fileURLToPath } from 'node:url';
+import { COORDINATOR_SPEC_PATH, WORKER_SPEC_PATH } from '../contract/spec-paths.ts';
 
 export interface ApiDoc {
   /** URL segment: /docs/<name> and /openapi/<name>.yaml. Lower case letters and dashes only. */
@@ -8,12 +8,8 @@ export interface ApiDoc {
   readonly specPath: string;
 }
 
-function specPath(file: string): string {
-  return fileURLToPath(new URL(`../../openapi/${file}`, import.meta.url));
-}
-
-export const COORDINATOR_API_DOC: ApiDoc = { name: 'coordinator', specPath: specPath('coordinator.yaml') };
-export const WORKER_API_DOC: ApiDoc = { name: 'worker', specPath: specPath('worker.yaml') };
+export const COORDINATOR_API_DOC: ApiDoc = { name: 'coordinator', specPath: COORDINATOR_SPEC_PATH };
+export const WORKER_API_DOC: ApiDoc = { name: 'worker', specPath: WORKER_SPEC_PATH };
 
 /** What the coordinator documents: its own API and the one its workers must implement. */
 export const COORDINATOR_DOCS: readonly ApiDoc[] = [COORDINATOR_API_DOC, WORKER_API_DOC];

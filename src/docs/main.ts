@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { runMain, stringOption } from '../shared/cli.ts';
+import { runMain, stringOption } from '../cli/options.ts';
 import { COORDINATOR_DOCS } from './apis.ts';
 import { buildStaticDocs } from './build-static.ts';
 

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
-import { ProblemError } from '../shared/problems.ts';
+import { ProblemError } from '../http/problems.ts';
 import type { ApiDoc } from './apis.ts';
 import { DOCS_ASSETS } from './assets.ts';
 import { SERVED_LINKS } from './pages.ts';

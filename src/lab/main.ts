@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { booleanOption, integerOption, numberOption, runMain, stringOption } from '../shared/cli.ts';
+import { booleanOption, integerOption, numberOption, runMain, stringOption } from '../cli/options.ts';
 import { createProgressBar } from './progress.ts';
 import { renderReport } from './report.ts';
 import { runScenario } from './run.ts';

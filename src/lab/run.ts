@@ -8,11 +8,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createOracleClient } from '../client/client.ts';
 import { DEFAULT_COORDINATOR_CONFIG } from '../coordinator/config.ts';
 import { startCoordinatorServer } from '../coordinator/server.ts';
-import { createLogger } from '../shared/logging.ts';
-import { truePrice } from '../shared/market.ts';
-import type { OracleResult } from '../shared/models.ts';
-import { ProblemResponseError } from '../shared/problems.ts';
-import { hashString } from '../shared/random.ts';
+import { createLogger } from '../logging/logger.ts';
+import { truePrice } from '../market/market.ts';
+import type { OracleResult } from '../contract/models.ts';
+import { ProblemResponseError } from '../http/problems.ts';
+import { hashString } from '../market/random.ts';
 import type { Profile } from '../worker/simulation.ts';
 import { startWorkerServer, type WorkerServer } from '../worker/server.ts';
 import type { Scenario, StrategyVariant } from './scenario.ts';
@@ -115,9 +115,9 @@ async function runVariant(scenario: Scenario, variant: StrategyVariant, workers:
       try {
         result = await client.submitOracleRequest(scenario.query, {
           strategy: variant.strategy,
-          timeoutMs: scenario.timeoutMs,
-          madK: variant.madK,
-          asOf: new Date(asOfMs).toISOString(),
+          timeout_ms: scenario.timeoutMs,
+          ...(variant.madK === undefined ? {} : { mad_k: variant.madK }),
+          as_of: new Date(asOfMs).toISOString(),
         });
       } catch (error) {
         if (!(error instanceof ProblemResponseError)) throw error;

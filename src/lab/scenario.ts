@@ -5,8 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import { STRATEGIES, type Strategy } from '../shared/models.ts';
-import { DEFAULT_WINDOW_MS, nextJumpWindow, windowOf } from '../shared/market.ts';
+import { STRATEGIES, type Strategy } from '../contract/models.ts';
+import { DEFAULT_WINDOW_MS, nextJumpWindow, windowOf } from '../market/market.ts';
 import { BYZANTINE_MODES, FAILURE_MODES, PROFILES, simulationFor, type Profile, type SimulationSettings } from '../worker/simulation.ts';
 
 /** A strategy, optionally with MAD outlier rejection in front of it (`average+mad`). */

@@ -3,7 +3,8 @@
  * writing when a committed file differs from what the specs give. We call openapi-typescript's
  * API rather than its CLI: the CLI lints with redocly.yaml's strict rules through an older
  * bundled linter that cannot resolve our shared components file, and its own `--check` stops
- * after the first API.
+ * after the first API. `enumValues` also emits each enum as a constant array (e.g. `strategyValues`),
+ * so code that lists the choices reads them from the spec instead of repeating them.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -16,10 +17,10 @@ const HEADER = `/**
  */
 
 `;
-const root = new URL('../../', import.meta.url);
+const root = new URL('../..', import.meta.url);
 
 async function generate(api: string): Promise<string> {
-  const ast = await openapiTS(new URL(`openapi/${api}.yaml`, root), { silent: true });
+  const ast = await openapiTS(new URL(`openapi/${api}.yaml`, root), { silent: true, enumValues: true });
   return HEADER + astToString(ast);
 }
 

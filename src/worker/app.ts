@@ -1,19 +1,17 @@
 /** The worker's HTTP surface: `POST /task`, validated against worker.yaml. */
 import type { Express, Request, Response } from 'express';
-import { fileURLToPath } from 'node:url';
 import type { paths } from '../../generated/worker.ts';
+import { WORKER_SPEC_PATH } from '../contract/spec-paths.ts';
 import { mountWorkerDocs } from '../docs/mount.ts';
-import { requireBearer } from '../shared/bearer.ts';
-import { createApiApp } from '../shared/http-app.ts';
-import type { Logger } from '../shared/logging.ts';
-import { ProblemError } from '../shared/problems.ts';
+import { requireBearer } from '../http/bearer.ts';
+import { createApiApp } from '../http/api-app.ts';
+import type { Logger } from '../logging/logger.ts';
+import { ProblemError } from '../http/problems.ts';
 import type { Worker } from './worker.ts';
 
 type TaskBody = paths['/task']['post']['requestBody']['content']['application/json'];
 type TaskReply = paths['/task']['post']['responses'][200]['content']['application/json'];
 type HealthReply = paths['/healthz']['get']['responses'][200]['content']['application/json'];
-
-export const WORKER_SPEC_PATH = fileURLToPath(new URL('../../openapi/worker.yaml', import.meta.url));
 
 export interface TaskLifecycle {
   draining: boolean;

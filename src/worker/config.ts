@@ -1,5 +1,5 @@
-import { choiceOption, integerOption, listOption, numberOption, secretOption, stringOption, type OptionValues } from '../shared/cli.ts';
-import { LOG_LEVELS } from '../shared/logging.ts';
+import { choiceOption, integerOption, listOption, numberOption, secretOption, stringOption, type OptionValues } from '../cli/options.ts';
+import { LOG_LEVELS } from '../logging/logger.ts';
 import { BASE_SIMULATION, BYZANTINE_MODES, FAILURE_MODES, PROFILES, simulationFor, type SimulationSettings } from './simulation.ts';
 
 const WORKER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

@@ -1,5 +1,5 @@
-import { runMain } from '../shared/cli.ts';
-import { createLogger } from '../shared/logging.ts';
+import { runMain } from '../cli/options.ts';
+import { createLogger } from '../logging/logger.ts';
 import { simulationOf, workerOptions } from './config.ts';
 import { Membership } from './membership.ts';
 import { startWorkerServer } from './server.ts';

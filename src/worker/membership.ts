@@ -7,10 +7,10 @@
 import createClient from 'openapi-fetch';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { paths as CoordinatorPaths } from '../../generated/coordinator.ts';
-import { bearerHeader } from '../shared/bearer.ts';
-import type { Logger } from '../shared/logging.ts';
-import type { WorkerRegistration } from '../shared/models.ts';
-import { ProblemResponseError } from '../shared/problems.ts';
+import { bearerHeader } from '../http/bearer.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { WorkerRegistration } from '../contract/models.ts';
+import { ProblemResponseError } from '../http/problems.ts';
 
 export interface MembershipOptions {
   coordinatorUrl: string;

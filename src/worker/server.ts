@@ -1,9 +1,9 @@
 /** Starts and stops a worker HTTP server; used by main.ts, the tests and the tools. */
 import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { closeServer, listen } from '../shared/http-server.ts';
-import type { Logger } from '../shared/logging.ts';
-import { randomSeed } from '../shared/random.ts';
+import { closeServer, listen } from '../http/server-lifecycle.ts';
+import type { Logger } from '../logging/logger.ts';
+import { randomSeed } from '../market/random.ts';
 import { createWorkerApp, type TaskLifecycle } from './app.ts';
 import type { SimulationSettings } from './simulation.ts';
 import { Worker } from './worker.ts';

@@ -2,10 +2,10 @@
  * What a simulated oracle does with one task: how long it takes, whether and how it fails, and
  * the value it reports. Each fault profile shapes the value differently; every plan is a pure
  * function of the worker's seed, the query and the moment priced, so a run replays exactly under
- * `--seed` however tasks interleave, and all workers read one synthetic market (shared/market.ts).
+ * `--seed` however tasks interleave, and all workers read one synthetic market (src/market/market.ts).
  */
-import { DEFAULT_WINDOW_MS, truePrice } from '../shared/market.ts';
-import { createRandom, hashString, type Random } from '../shared/random.ts';
+import { DEFAULT_WINDOW_MS, truePrice } from '../market/market.ts';
+import { createRandom, hashString, type Random } from '../market/random.ts';
 
 /** `error`: a 200 WorkerResult with `err` set; `outage`: a 503 problem; `hang`: no answer at all. */
 export const FAILURE_MODES = ['error', 'outage', 'hang'] as const;

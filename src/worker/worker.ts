@@ -1,10 +1,10 @@
 /** A simulated oracle worker: it carries out task plans, with real waiting, and reports them. */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { formatDuration } from '../shared/duration.ts';
-import { parseInstant } from '../shared/instant.ts';
-import type { OracleRequest, WorkerResult } from '../shared/models.ts';
-import { ProblemError } from '../shared/problems.ts';
+import { formatDuration } from '../contract/duration.ts';
+import { parseInstant } from '../contract/instant.ts';
+import type { OracleRequest, WorkerResult } from '../contract/models.ts';
+import { ProblemError } from '../http/problems.ts';
 import { planTask, taskRandom, type SimulationSettings } from './simulation.ts';
 
 /** A hanging worker gives up after this long, far past any deadline the coordinator accepts. */

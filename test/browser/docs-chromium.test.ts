@@ -19,7 +19,7 @@ import { launchChromium, requestsOffOrigin, watchPage, type Browser } from '../h
 import { Cleanup, startTestCoordinator } from '../helpers/network.ts';
 import { SpecView } from '../helpers/spec.ts';
 
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts', import.meta.url));
 const RENDER_TIMEOUT_MS = 20_000;
 
 const cleanup = new Cleanup();

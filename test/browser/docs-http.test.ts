@@ -20,7 +20,8 @@ import { escapeHtml, jsonForScriptElement } from '../../src/docs/pages.ts';
 import { DOCS_SECURITY_HEADERS } from '../../src/docs/security-headers.ts';
 import type { WorkerServer } from '../../src/worker/server.ts';
 import { Cleanup, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
-import { COORDINATOR_SPEC, loadResolvedSpec, WORKER_SPEC } from '../helpers/spec.ts';
+import { loadResolvedSpec } from '../helpers/spec.ts';
+import { COORDINATOR_SPEC_PATH, WORKER_SPEC_PATH } from '../../src/contract/spec-paths.ts';
 
 const run = promisify(execFile);
 const DOCS_MAIN = fileURLToPath(new URL('../../src/docs/main.ts', import.meta.url));
@@ -93,7 +94,7 @@ describe('the coordinator\'s docs', () => {
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expectSecurityHeaders(page.headers);
     expect(referencedUrls(page.text)).toEqual(expect.arrayContaining(['/docs/coordinator', '/docs/worker', '/openapi/coordinator.yaml', '/openapi/worker.yaml']));
-    for (const source of [COORDINATOR_SPEC, WORKER_SPEC]) expect(page.text).toContain(escapeHtml(titleOf((await loadResolvedSpec(source)).document)));
+    for (const source of [COORDINATOR_SPEC_PATH, WORKER_SPEC_PATH]) expect(page.text).toContain(escapeHtml(titleOf((await loadResolvedSpec(source)).document)));
   });
 
   it('serves /docs/coordinator with every script from the coordinator itself', async () => {
@@ -114,7 +115,7 @@ describe('the coordinator\'s docs', () => {
   });
 
   it('serves each spec as one self-contained YAML file equivalent to openapi/', async () => {
-    for (const [name, source] of [['coordinator', COORDINATOR_SPEC], ['worker', WORKER_SPEC]] as const) {
+    for (const [name, source] of [['coordinator', COORDINATOR_SPEC_PATH], ['worker', WORKER_SPEC_PATH]] as const) {
       const reply = await get(`${coordinator.url}/openapi/${name}.yaml`);
       expect(reply.status).toBe(200);
       expect(reply.headers.get('content-type')).toBe('application/yaml; charset=utf-8');
@@ -164,7 +165,7 @@ describe('a worker\'s docs', () => {
     expect(index.text).not.toContain('/docs/coordinator');
     expect((await get(`${worker.url}/docs/worker`)).status).toBe(200);
     const spec = await get(`${worker.url}/openapi/worker.yaml`);
-    await expectSameOperations(spec.text, WORKER_SPEC);
+    await expectSameOperations(spec.text, WORKER_SPEC_PATH);
     const elsewhere = await get(`${worker.url}/docs/coordinator`);
     expect(elsewhere.status).toBe(404);
     expect((await get(`${worker.url}/openapi/coordinator.yaml`)).status).toBe(404);

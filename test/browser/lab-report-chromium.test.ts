@@ -10,7 +10,7 @@ import { runScenario, type LabRun } from '../../src/lab/run.ts';
 import { loadScenario } from '../../src/lab/scenario.ts';
 import { launchChromium, requestsOffOrigin, watchPage, type Browser } from '../helpers/chromium.ts';
 
-const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts', import.meta.url));
 let browser: Browser;
 let lab: LabRun;
 let reportPath: string;

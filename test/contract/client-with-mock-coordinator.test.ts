@@ -7,12 +7,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOracleClient } from '../../src/client/client.ts';
 import { formatResult } from '../../src/client/format.ts';
-import type { OracleRequestSubmission, OracleResult, Problem, WorkerList } from '../../src/shared/models.ts';
-import { ProblemResponseError } from '../../src/shared/problems.ts';
+import type { OracleRequestSubmission, OracleResult, Problem, WorkerList } from '../../src/contract/models.ts';
+import { ProblemResponseError } from '../../src/http/problems.ts';
 import { runClient } from '../helpers/client-cli.ts';
 import { Cleanup } from '../helpers/network.ts';
 import { PRISM_TEST_TIMEOUT_MS, startPrismMock, type PrismServer } from '../helpers/prism.ts';
-import { COORDINATOR_SPEC, loadResolvedSpec, type NamedExample, type SpecView } from '../helpers/spec.ts';
+import { loadResolvedSpec, type NamedExample, type SpecView } from '../helpers/spec.ts';
+import { COORDINATOR_SPEC_PATH } from '../../src/contract/spec-paths.ts';
 
 
 const cleanup = new Cleanup();
@@ -22,7 +23,7 @@ let submission: OracleRequestSubmission;
 let results: NamedExample[];
 
 beforeAll(async () => {
-  const [prism, resolved] = await Promise.all([startPrismMock(COORDINATOR_SPEC), loadResolvedSpec(COORDINATOR_SPEC)]);
+  const [prism, resolved] = await Promise.all([startPrismMock(COORDINATOR_SPEC_PATH), loadResolvedSpec(COORDINATOR_SPEC_PATH)]);
   mock = cleanup.add(prism);
   spec = resolved;
   submission = spec.requestExamples('/request', 'POST')[0]?.value as OracleRequestSubmission;
@@ -50,7 +51,7 @@ describe('createOracleClient against the mocked coordinator', { timeout: PRISM_T
     expect(results.length).toBeGreaterThan(1);
     for (const { name, value } of results) {
       const client = createOracleClient({ baseUrl: mock.url, fetch: preferring(`example=${name}`) });
-      const result: OracleResult = await client.submitOracleRequest(submission.query, { strategy: 'median', timeoutMs: 1500 });
+      const result: OracleResult = await client.submitOracleRequest(submission.query, { strategy: 'median', timeout_ms: 1500 });
       expect(result, name).toEqual(value);
     }
     const partial = results.map((example) => example.value as OracleResult).find((result) => result.partial === true);

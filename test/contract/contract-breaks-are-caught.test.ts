@@ -9,13 +9,14 @@ import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOracleClient } from '../../src/client/client.ts';
 import type { CoordinatorServer } from '../../src/coordinator/server.ts';
-import type { OracleRequest, Problem } from '../../src/shared/models.ts';
-import { ProblemResponseError } from '../../src/shared/problems.ts';
-import { closeServer, listen } from '../../src/shared/http-server.ts';
+import type { OracleRequest, Problem } from '../../src/contract/models.ts';
+import { ProblemResponseError } from '../../src/http/problems.ts';
+import { closeServer, listen } from '../../src/http/server-lifecycle.ts';
 import { exchange, isPrismProblem } from '../helpers/http-exchange.ts';
 import { Cleanup, register, replyJson, startFakeWorker, startTestCoordinator } from '../helpers/network.ts';
 import { PRISM_PROBLEM_TYPE_PREFIX, PRISM_TEST_TIMEOUT_MS, startPrismProxy, type PrismServer } from '../helpers/prism.ts';
-import { COORDINATOR_SPEC, loadResolvedSpec, WORKER_SPEC } from '../helpers/spec.ts';
+import { loadResolvedSpec } from '../helpers/spec.ts';
+import { COORDINATOR_SPEC_PATH, WORKER_SPEC_PATH } from '../../src/contract/spec-paths.ts';
 
 /** Worker answers that each break worker.yaml's WorkerResult in one way. */
 const BROKEN_WORKERS = {
@@ -48,7 +49,7 @@ async function startBrokenCoordinator() {
 
 beforeAll(async () => {
   const [spec, started, brokenCoordinator, ...fakes] = await Promise.all([
-    loadResolvedSpec(WORKER_SPEC),
+    loadResolvedSpec(WORKER_SPEC_PATH),
     startTestCoordinator({ ejectAfterFailures: 1000 }),
     startBrokenCoordinator(),
     ...Object.values(BROKEN_WORKERS).map((answer) => startFakeWorker((task, res) => replyJson(res, 200, answer(task)))),
@@ -57,8 +58,8 @@ beforeAll(async () => {
   coordinator = cleanup.add(started);
   cleanup.add(brokenCoordinator);
   const proxies = await Promise.all([
-    startPrismProxy(COORDINATOR_SPEC, brokenCoordinator.url),
-    ...fakes.map((fake) => startPrismProxy(WORKER_SPEC, cleanup.add(fake).url)),
+    startPrismProxy(COORDINATOR_SPEC_PATH, brokenCoordinator.url),
+    ...fakes.map((fake) => startPrismProxy(WORKER_SPEC_PATH, cleanup.add(fake).url)),
   ]);
   coordinatorProxy = cleanup.add(proxies[0] as PrismServer);
   for (const [i, id] of Object.keys(BROKEN_WORKERS).entries()) {

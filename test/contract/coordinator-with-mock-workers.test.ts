@@ -13,10 +13,11 @@ import { aggregate } from '../../src/coordinator/aggregator.ts';
 import { dispatchToWorkers } from '../../src/coordinator/dispatch.ts';
 import type { CoordinatorServer } from '../../src/coordinator/server.ts';
 import { createTaskClient } from '../../src/coordinator/task-client.ts';
-import { STRATEGIES, type OracleRequest, type OracleResult, type Problem, type WorkerResult } from '../../src/shared/models.ts';
+import { STRATEGIES, type OracleRequest, type OracleResult, type Problem, type WorkerResult } from '../../src/contract/models.ts';
 import { Cleanup, postJson, register, startTestCoordinator } from '../helpers/network.ts';
 import { PRISM_TEST_TIMEOUT_MS, startPrismMock, type PrismServer } from '../helpers/prism.ts';
-import { loadResolvedSpec, WORKER_SPEC } from '../helpers/spec.ts';
+import { loadResolvedSpec } from '../helpers/spec.ts';
+import { WORKER_SPEC_PATH } from '../../src/contract/spec-paths.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -31,10 +32,10 @@ let mockIds: [string, string];
 
 beforeAll(async () => {
   const [spec, started, ...prisms] = await Promise.all([
-    loadResolvedSpec(WORKER_SPEC),
+    loadResolvedSpec(WORKER_SPEC_PATH),
     startTestCoordinator({ ejectAfterFailures: 1000 }),
-    startPrismMock(WORKER_SPEC),
-    startPrismMock(WORKER_SPEC),
+    startPrismMock(WORKER_SPEC_PATH),
+    startPrismMock(WORKER_SPEC_PATH),
   ]);
   coordinator = cleanup.add(started);
   mocks = prisms.map((prism) => cleanup.add(prism));

@@ -14,14 +14,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOracleClient } from '../../src/client/client.ts';
 import type { CoordinatorServer } from '../../src/coordinator/server.ts';
-import type { OracleResult, Problem, WorkerList } from '../../src/shared/models.ts';
+import type { OracleResult, Problem, WorkerList } from '../../src/contract/models.ts';
 import { Membership } from '../../src/worker/membership.ts';
 import type { SimulationSettings } from '../../src/worker/simulation.ts';
 import { startWorkerServer } from '../../src/worker/server.ts';
 import { exchange, isPrismProblem, prismVerdict, type Exchange, type ExchangeOptions } from '../helpers/http-exchange.ts';
 import { Cleanup, HONEST, silentLogger, startTestCoordinator } from '../helpers/network.ts';
 import { PRISM_TEST_TIMEOUT_MS, startPrismProxy, type PrismServer } from '../helpers/prism.ts';
-import { COORDINATOR_SPEC, loadResolvedSpec, WORKER_SPEC, type SpecOperation } from '../helpers/spec.ts';
+import { loadResolvedSpec, type SpecOperation } from '../helpers/spec.ts';
+import { COORDINATOR_SPEC_PATH, WORKER_SPEC_PATH } from '../../src/contract/spec-paths.ts';
 
 interface ProxiedWorker {
   id: string;
@@ -39,7 +40,7 @@ const HONEST_IDS = ['honest-1', 'honest-2', 'honest-3'];
 /** The failing workers register first, alone, then the honest ones; the registry keeps this order. */
 const REGISTRATION_ORDER = [...Object.keys(FAILING), ...HONEST_IDS];
 
-const STRATEGIES_IN_SPEC = (await loadResolvedSpec(COORDINATOR_SPEC)).schemaEnum('Strategy') as string[];
+const STRATEGIES_IN_SPEC = (await loadResolvedSpec(COORDINATOR_SPEC_PATH)).schemaEnum('Strategy') as string[];
 
 const cleanup = new Cleanup();
 let coordinator: CoordinatorServer;
@@ -58,13 +59,13 @@ beforeAll(async () => {
   coordinator = cleanup.add(await startTestCoordinator({ validateResponses: false, ejectAfterFailures: 1000, workerTtlMs: 60_000 }));
   const simulations = [...Object.entries(FAILING).map(([id, { simulation }]) => [id, simulation] as const), ...HONEST_IDS.map((id) => [id, {}] as const)];
   const [strictProxy, lenientProxy, proxiedWorkers] = await Promise.all([
-    startPrismProxy(COORDINATOR_SPEC, coordinator.url),
-    startPrismProxy(COORDINATOR_SPEC, coordinator.url, { validateRequest: false }),
+    startPrismProxy(COORDINATOR_SPEC_PATH, coordinator.url),
+    startPrismProxy(COORDINATOR_SPEC_PATH, coordinator.url, { validateRequest: false }),
     Promise.all(
       simulations.map(async ([id, simulation], i) => {
         const settings = { ...HONEST, ...simulation };
         const server = cleanup.add(await startWorkerServer({ id, host: '127.0.0.1', port: 0, seed: 40 + i, simulation: settings, validateResponses: false }, silentLogger));
-        return { id, proxy: cleanup.add(await startPrismProxy(WORKER_SPEC, server.url)) };
+        return { id, proxy: cleanup.add(await startPrismProxy(WORKER_SPEC_PATH, server.url)) };
       }),
     ),
   ]);
@@ -204,7 +205,7 @@ describe('the coordinator and its workers behind validating Prism proxies', { ti
 
   it('gives the library client a result through the proxy', async () => {
     const client = createOracleClient({ baseUrl: strict.url });
-    const result = await client.submitOracleRequest('BTC/USD', { strategy: 'median', timeoutMs: 3000 });
+    const result = await client.submitOracleRequest('BTC/USD', { strategy: 'median', timeout_ms: 3000 });
     expect(result.workers_answered).toBe(HONEST_IDS.length);
   });
 
@@ -282,7 +283,7 @@ describe('the coordinator and its workers behind validating Prism proxies', { ti
   });
 
   it('exercised every operation of both specs through a proxy', async () => {
-    const [coordinatorSpec, workerSpec] = await Promise.all([loadResolvedSpec(COORDINATOR_SPEC), loadResolvedSpec(WORKER_SPEC)]);
+    const [coordinatorSpec, workerSpec] = await Promise.all([loadResolvedSpec(COORDINATOR_SPEC_PATH), loadResolvedSpec(WORKER_SPEC_PATH)]);
     const missing = (operations: SpecOperation[], seen: Set<string>) =>
       operations.map((operation) => `${operation.method} ${operation.path}`).filter((operation) => ![...seen].some((call) => call.split('?')[0] === operation));
     expect(missing(coordinatorSpec.operations(), exercised.coordinator), 'coordinator operations this scenario never sent through a proxy').toEqual([]);

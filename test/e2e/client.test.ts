@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOracleClient } from '../../src/client/client.ts';
 import type { CoordinatorServer } from '../../src/coordinator/server.ts';
-import type { OracleResult } from '../../src/shared/models.ts';
-import { ProblemResponseError } from '../../src/shared/problems.ts';
+import type { OracleResult } from '../../src/contract/models.ts';
+import { ProblemResponseError } from '../../src/http/problems.ts';
 import { runClient } from '../helpers/client-cli.ts';
 import { Cleanup, register, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
 
@@ -24,7 +24,7 @@ afterAll(() => cleanup.run());
 describe('submitOracleRequest', () => {
   it('returns the typed OracleResult with the requested strategy', async () => {
     const client = createOracleClient({ baseUrl: coordinator.url });
-    const result = await client.submitOracleRequest('ETH/USD', { strategy: 'median', timeoutMs: 1500 });
+    const result = await client.submitOracleRequest('ETH/USD', { strategy: 'median', timeout_ms: 1500 });
     expect(result.strategy).toBe('median');
     expect(result.query).toBe('ETH/USD');
     expect(result.worker_responses).toHaveLength(2);

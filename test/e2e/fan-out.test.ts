@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { aggregateMedian } from '../../src/coordinator/aggregator.ts';
-import { truePrice } from '../../src/shared/market.ts';
-import type { OracleResult, Problem, WorkerResult } from '../../src/shared/models.ts';
+import { truePrice } from '../../src/market/market.ts';
+import type { OracleResult, Problem, WorkerResult } from '../../src/contract/models.ts';
 import { Cleanup, postJson, register, replyJson, startFakeWorker, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
 
 const cleanup = new Cleanup();

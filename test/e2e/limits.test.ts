@@ -1,6 +1,6 @@
 /** The coordinator's limits: registry size, per-client rates, and the size of a worker's answer. */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OracleResult } from '../../src/shared/models.ts';
+import type { OracleResult } from '../../src/contract/models.ts';
 import { Cleanup, postJson, register, replyJson, startFakeWorker, startTestCoordinator } from '../helpers/network.ts';
 
 const cleanup = new Cleanup();

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OracleResult, WorkerInfo } from '../../src/shared/models.ts';
+import type { OracleResult, WorkerInfo } from '../../src/contract/models.ts';
 import { startWorkerServer } from '../../src/worker/server.ts';
 import { Cleanup, HONEST, postJson, register, replyJson, silentLogger, startFakeWorker, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
 import { parsePrometheusText, valueOf } from '../helpers/prometheus.ts';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OracleResult, WorkerInfo } from '../../src/shared/models.ts';
+import type { OracleResult, WorkerInfo } from '../../src/contract/models.ts';
 import { Cleanup, freePort, postJson, register, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
 import { killAll, spawnService } from '../helpers/processes.ts';
 

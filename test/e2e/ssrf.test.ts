@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Lookup } from '../../src/coordinator/endpoint-policy.ts';
 import { startCoordinatorServer } from '../../src/coordinator/server.ts';
 import { DEFAULT_COORDINATOR_CONFIG } from '../../src/coordinator/config.ts';
-import type { OracleResult, WorkerInfo } from '../../src/shared/models.ts';
+import type { OracleResult, WorkerInfo } from '../../src/contract/models.ts';
 import { Cleanup, postJson, register, silentLogger, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
 
 const cleanup = new Cleanup();

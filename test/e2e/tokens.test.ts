@@ -1,7 +1,7 @@
 /** Bearer tokens on every protected route of both services, and the open mode without them. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoordinatorServer } from '../../src/coordinator/server.ts';
-import type { OracleResult } from '../../src/shared/models.ts';
+import type { OracleResult } from '../../src/contract/models.ts';
 import { startWorkerServer, type WorkerServer } from '../../src/worker/server.ts';
 import { Cleanup, HONEST, silentLogger, startTestCoordinator } from '../helpers/network.ts';
 

@@ -31,7 +31,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoordinatorServer } from '../../src/coordinator/server.ts';
 import { DOCS_ASSETS } from '../../src/docs/assets.ts';
-import { STRATEGIES } from '../../src/shared/models.ts';
+import { STRATEGIES } from '../../src/contract/models.ts';
 import type { WorkerServer } from '../../src/worker/server.ts';
 import { expectProblem, type ProblemBody } from '../helpers/fuzz-checks.ts';
 import {
@@ -51,7 +51,8 @@ import {
 } from '../helpers/fuzz-inputs.ts';
 import { freePort, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
 import { createRawClient, type RawClient, type RawReply, type RawRequest } from '../helpers/raw-http.ts';
-import { COORDINATOR_SPEC, WORKER_SPEC, loadResolvedSpec } from '../helpers/spec.ts';
+import { loadResolvedSpec } from '../helpers/spec.ts';
+import { COORDINATOR_SPEC_PATH, WORKER_SPEC_PATH } from '../../src/contract/spec-paths.ts';
 
 const SEED = Number(process.env.FC_SEED ?? 20_261_129);
 const RUNS = Number(process.env.FC_RUNS ?? 80);
@@ -675,8 +676,8 @@ describe('fuzzing every endpoint of the coordinator and the worker', () => {
 
   it('exercised every operation of both specs and the docs of both services', async () => {
     const expected = [
-      ...(await loadResolvedSpec(COORDINATOR_SPEC)).operations().map((o) => `coordinator ${o.method} ${o.path}`),
-      ...(await loadResolvedSpec(WORKER_SPEC)).operations().map((o) => `worker ${o.method} ${o.path}`),
+      ...(await loadResolvedSpec(COORDINATOR_SPEC_PATH)).operations().map((o) => `coordinator ${o.method} ${o.path}`),
+      ...(await loadResolvedSpec(WORKER_SPEC_PATH)).operations().map((o) => `worker ${o.method} ${o.path}`),
       'coordinator docs',
       'worker docs',
     ];
@@ -785,10 +786,10 @@ async function priceOf(asOf: string): Promise<RawReply> {
 }
 
 /**
- * REGRESSION (found by this file, fixed in src/shared/instant.ts).
+ * REGRESSION (found by this file, fixed in src/contract/instant.ts).
  *
  * RFC 3339 (§5.6) lets a date-time use a space instead of "T", and the contract's
- * `format: date-time` (ajv-formats, full mode) accepts it. parseInstant (src/shared/instant.ts,
+ * `format: date-time` (ajv-formats, full mode) accepts it. parseInstant (src/contract/instant.ts,
  * used by the worker and by the coordinator's POST /request) hands such a string to Date.parse,
  * and V8's legacy (non-ISO) parser reads a 4-digit year 0000–0099 as a two-digit year:
  *   "0099-01-01 00:00:00Z" is priced as 1999-01-01 (silently the wrong moment),

@@ -19,7 +19,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoordinatorServer } from '../../src/coordinator/server.ts';
-import { STRATEGIES } from '../../src/shared/models.ts';
+import { STRATEGIES } from '../../src/contract/models.ts';
 import { expectProblem } from '../helpers/fuzz-checks.ts';
 import { replyJson, startFakeWorker, startTestCoordinator, type FakeWorker } from '../helpers/network.ts';
 import { createRawClient, type RawClient, type RawReply } from '../helpers/raw-http.ts';

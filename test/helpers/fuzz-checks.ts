@@ -4,7 +4,7 @@
  * (stack frames, file paths, module names) unless the request itself carried that text.
  */
 import { expect } from 'vitest';
-import type { Problem } from '../../src/shared/models.ts';
+import type { Problem } from '../../src/contract/models.ts';
 import type { RawReply } from './raw-http.ts';
 
 /** The spec's Problem, open to the extension members RFC 9457 allows. */

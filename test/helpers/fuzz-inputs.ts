@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
+import { COMPONENTS_SPEC_PATH } from '../../src/contract/spec-paths.ts';
 
 // ---------------------------------------------------------------------------------------------
 // The contract's limits, from the spec itself.
@@ -17,7 +18,7 @@ interface StringSchema {
   maxLength: number;
 }
 
-const COMPONENTS = parseYaml(readFileSync(new URL('../../openapi/components.yaml', import.meta.url), 'utf8')) as { schemas: Record<string, StringSchema> };
+const COMPONENTS = parseYaml(readFileSync(COMPONENTS_SPEC_PATH, 'utf8')) as { schemas: Record<string, StringSchema> };
 
 function stringRule(name: string): (value: unknown) => value is string {
   const schema = COMPONENTS.schemas[name];

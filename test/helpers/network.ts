@@ -4,9 +4,9 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_COORDINATOR_CONFIG, type CoordinatorConfig } from '../../src/coordinator/config.ts';
 import { startCoordinatorServer, type CoordinatorServer } from '../../src/coordinator/server.ts';
-import { closeServer } from '../../src/shared/http-server.ts';
-import { createLogger } from '../../src/shared/logging.ts';
-import type { OracleRequest } from '../../src/shared/models.ts';
+import { closeServer } from '../../src/http/server-lifecycle.ts';
+import { createLogger } from '../../src/logging/logger.ts';
+import type { OracleRequest } from '../../src/contract/models.ts';
 import { simulationFor, type SimulationSettings } from '../../src/worker/simulation.ts';
 import { startWorkerServer, type WorkerServer } from '../../src/worker/server.ts';
 

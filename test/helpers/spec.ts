@@ -3,11 +3,8 @@
  * examples of a request or response, with every $ref (also into components.yaml) resolved. Tests
  * take expected values from here rather than repeating the examples, so they follow the specs.
  */
-import { fileURLToPath } from 'node:url';
 import { bundle, createConfig } from '@redocly/openapi-core';
 
-export const COORDINATOR_SPEC = fileURLToPath(new URL('../../openapi/coordinator.yaml', import.meta.url));
-export const WORKER_SPEC = fileURLToPath(new URL('../../openapi/worker.yaml', import.meta.url));
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 

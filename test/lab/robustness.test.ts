@@ -3,7 +3,7 @@
  * workers on loopback.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_WINDOW_MS, nextJumpWindow, windowOf } from '../../src/shared/market.ts';
+import { DEFAULT_WINDOW_MS, nextJumpWindow, windowOf } from '../../src/market/market.ts';
 import { runScenario, type LabRun, type VariantRun } from '../../src/lab/run.ts';
 import { loadScenario, parseScenario } from '../../src/lab/scenario.ts';
 import { scoreRun } from '../../src/lab/scorecard.ts';

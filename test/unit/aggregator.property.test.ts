@@ -22,7 +22,7 @@ import {
   rejectOutliersMad,
   type AggregateOutcome,
 } from '../../src/coordinator/aggregator.ts';
-import { STRATEGIES } from '../../src/shared/models.ts';
+import { STRATEGIES } from '../../src/contract/models.ts';
 
 const SEED = Number(process.env.FC_SEED ?? 20_261_129);
 fc.configureGlobal({ seed: SEED, numRuns: 300, endOnFailure: false });

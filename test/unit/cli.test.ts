@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { coordinatorOptions } from '../../src/coordinator/config.ts';
-import { formatHelp, parseCommandLine, UsageError } from '../../src/shared/cli.ts';
+import { formatHelp, parseCommandLine, UsageError } from '../../src/cli/options.ts';
 import { workerOptions } from '../../src/worker/config.ts';
 
 describe('configuration', () => {

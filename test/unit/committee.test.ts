@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sampleCommittee } from '../../src/coordinator/committee.ts';
-import { createRandom } from '../../src/shared/random.ts';
+import { createRandom } from '../../src/market/random.ts';
 
 const ids = Array.from({ length: 20 }, (_, i) => `w${i}`);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseInstant } from '../../src/shared/instant.ts';
+import { parseInstant } from '../../src/contract/instant.ts';
 
 describe('parseInstant', () => {
   it('reads RFC 3339 date-times', () => {

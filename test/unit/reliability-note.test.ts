@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_RESPONDED, buildReliabilityNote, majorityOf, type NoteFacts } from '../../src/coordinator/reliability-note.ts';
-import type { WorkerResult } from '../../src/shared/models.ts';
+import type { WorkerResult } from '../../src/contract/models.ts';
 
 function ok(id: string): WorkerResult {
   return { worker_id: id, request_id: 'r', value: 1, response_time: '1ms', reliable: true };

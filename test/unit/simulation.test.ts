@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_WINDOW_MS, nextJumpWindow, priceInWindow, REGIME_WINDOWS, truePrice, windowOf } from '../../src/shared/market.ts';
-import { createRandom } from '../../src/shared/random.ts';
+import { DEFAULT_WINDOW_MS, nextJumpWindow, priceInWindow, REGIME_WINDOWS, truePrice, windowOf } from '../../src/market/market.ts';
+import { createRandom } from '../../src/market/random.ts';
 import { planTask, simulationFor, taskRandom, type Profile, type SimulationSettings, type TaskPlan } from '../../src/worker/simulation.ts';
 
 const NOW = Date.UTC(2026, 10, 29, 12);

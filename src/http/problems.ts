@@ -3,7 +3,7 @@
  * stable `code` and an HTTP status; errors from the body parser and the OpenAPI validator are
  * mapped onto the same codes, so a client can branch on `code` whatever raised the error.
  */
-import type { Problem } from './models.ts';
+import type { Problem } from '../contract/models.ts';
 
 interface ProblemKind {
   readonly status: number;

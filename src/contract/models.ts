@@ -1,8 +1,8 @@
 /**
  * Short local names for the spec models. Every type here comes from generated/; nothing is
- * declared by hand, so the specs stay the single source of truth.
+ * declared by hand, so the specs stay the single source of truth; enum lists come from generated/ too.
  */
-import type { components as CoordinatorComponents } from '../../generated/coordinator.ts';
+import { strategyValues, type components as CoordinatorComponents } from '../../generated/coordinator.ts';
 import type { components as WorkerComponents } from '../../generated/worker.ts';
 
 type CoordinatorSchemas = CoordinatorComponents['schemas'];
@@ -20,4 +20,5 @@ export type Strategy = CoordinatorSchemas['Strategy'];
 export type Problem = CoordinatorSchemas['Problem'];
 export type Query = CoordinatorSchemas['Query'];
 
-export const STRATEGIES = ['average', 'median', 'majority', 'trimmed_mean', 'weighted_median'] as const satisfies readonly Strategy[];
+/** The spec's `Strategy` enum, as openapi-typescript emits it. */
+export const STRATEGIES: readonly Strategy[] = strategyValues;

@@ -7,8 +7,8 @@ import { performance } from 'node:perf_hooks';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { pinoHttp } from 'pino-http';
 import { v4 as uuidv4 } from 'uuid';
-import type { Logger } from './logging.ts';
-import type { Problem } from './models.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { Problem } from '../contract/models.ts';
 import { toProblemError } from './errors-to-problems.ts';
 import { ProblemError } from './problems.ts';
 
