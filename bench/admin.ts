@@ -15,7 +15,11 @@ export interface JsonReply {
 }
 
 export async function postJson(url: string, payload: unknown): Promise<JsonReply> {
-  const { statusCode, body } = await request(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+  const { statusCode, body } = await request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(payload),
+  });
   const text = await body.text();
   let parsed: unknown = text;
   try {
@@ -58,6 +62,7 @@ export async function readMetricResidentBytes(serviceUrl: string): Promise<numbe
   const { statusCode, body } = await request(`${serviceUrl}/metrics`);
   const text = await body.text();
   const match = /^process_resident_memory_bytes\s+(\d+(?:\.\d+)?(?:e\+?\d+)?)$/m.exec(text);
-  if (statusCode !== 200 || !match?.[1]) throw new Error(`no process_resident_memory_bytes in GET ${serviceUrl}/metrics (HTTP ${statusCode})`);
+  if (statusCode !== 200 || !match?.[1])
+    throw new Error(`no process_resident_memory_bytes in GET ${serviceUrl}/metrics (HTTP ${statusCode})`);
   return Number(match[1]);
 }

@@ -52,7 +52,13 @@ async function askWorker(id: string, endpoint: string, task: OracleRequest, task
       return settle({ err: `HTTP ${statusCode}` });
     }
     const answer = (await body.json()) as Partial<WorkerResult>;
-    if (answer.worker_id !== id || answer.request_id !== task.id || typeof answer.value !== 'number' || !Number.isFinite(answer.value) || answer.err !== undefined) {
+    if (
+      answer.worker_id !== id ||
+      answer.request_id !== task.id ||
+      typeof answer.value !== 'number' ||
+      !Number.isFinite(answer.value) ||
+      answer.err !== undefined
+    ) {
       return settle({ err: 'unusable answer' });
     }
     return settle({ value: answer.value });
@@ -87,7 +93,10 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise
     request_id: task.id,
     final_value: values.reduce((sum, value) => sum + value, 0) / values.length,
     worker_responses: responses,
-    reliability_note: values.length === responses.length ? 'All workers responded successfully' : `${values.length} of ${responses.length} workers answered`,
+    reliability_note:
+      values.length === responses.length
+        ? 'All workers responded successfully'
+        : `${values.length} of ${responses.length} workers answered`,
   };
   sendJson(res, 200, result);
 }
@@ -113,7 +122,9 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
   res.writeHead(404).end();
 }
 
-const { values: args } = parseArgs({ options: { port: { type: 'string', default: '8090' }, host: { type: 'string', default: '127.0.0.1' } } });
+const { values: args } = parseArgs({
+  options: { port: { type: 'string', default: '8090' }, host: { type: 'string', default: '127.0.0.1' } },
+});
 const server = createServer((req, res) => {
   route(req, res).catch(() => {
     if (!res.headersSent) sendJson(res, 400, { status: 400, title: 'bad request' });

@@ -45,7 +45,13 @@ function createTaskHandler(workerId: string, value: number, behaviour: WorkerBeh
       // A hanging worker keeps the request open; the coordinator's deadline must end it.
       if (behaviour.kind === 'hang') return;
       const answer = () => {
-        const result: WorkerResult = { worker_id: workerId, request_id: task.id, value, response_time: `${Math.round(performance.now() - started)}ms`, reliable: true };
+        const result: WorkerResult = {
+          worker_id: workerId,
+          request_id: task.id,
+          value,
+          response_time: `${Math.round(performance.now() - started)}ms`,
+          reliable: true,
+        };
         const body = JSON.stringify(result);
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
         res.end(body);
@@ -115,7 +121,9 @@ async function handle(command: FleetCommand): Promise<FleetReply> {
 }
 
 process.on('message', (command: FleetCommand) => {
-  handle(command).then(reply, (error: unknown) => reply({ seq: command.seq, type: 'failed', message: error instanceof Error ? error.message : String(error) }));
+  handle(command).then(reply, (error: unknown) =>
+    reply({ seq: command.seq, type: 'failed', message: error instanceof Error ? error.message : String(error) }),
+  );
 });
 // The benchmark going away (even killed) closes the IPC channel: never outlive it.
 process.on('disconnect', () => process.exit(0));

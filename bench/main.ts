@@ -45,14 +45,16 @@ const selected = (name: Measurement) => only === undefined || only.includes(name
 const profile = PROFILES[flags.quick ? 'quick' : 'full'];
 const started = performance.now();
 const startedAt = new Date().toISOString();
-const progress = (line: string) => process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
+const progress = (line: string) =>
+  process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(1).padStart(5)} s] ${line}\n`);
 const failures: string[] = [];
 const results: Omit<BenchResults, 'targets' | 'elapsedSec'> = { machine: describeMachine(), profile, startedAt, throughput: [], failures };
 
 progress(`${profile.name} run: starting the worker fleet, the coordinator and the baseline`);
 const [fleet, coordinator, baseline] = await Promise.all([startFleet(), startCoordinator(), startBaseline()]);
 const context: BenchContext = { profile, fleet, coordinator, baseline, progress, fail: (problem) => failures.push(problem) };
-const steps = (selected('throughput') ? THROUGHPUT_WORKER_COUNTS.length : 0) + (['overhead', 'deadline', 'scale'] as const).filter(selected).length;
+const steps =
+  (selected('throughput') ? THROUGHPUT_WORKER_COUNTS.length : 0) + (['overhead', 'deadline', 'scale'] as const).filter(selected).length;
 let step = 0;
 const announce = (what: string) => progress(`${++step}/${steps} ${what}`);
 
@@ -62,13 +64,17 @@ try {
       announce(`throughput, ${workers} zero-delay workers: coordinator and baseline in alternating slices`);
       const row = await measureThroughput(context, workers);
       results.throughput.push(row);
-      progress(`  coordinator ${Math.round(row.coordinator.rps)} req/s, baseline ${Math.round(row.baseline.rps)} req/s, ratio ${row.ratio.toFixed(2)}`);
+      progress(
+        `  coordinator ${Math.round(row.coordinator.rps)} req/s, baseline ${Math.round(row.baseline.rps)} req/s, ratio ${row.ratio.toFixed(2)}`,
+      );
     }
   }
   if (selected('overhead')) {
     announce('latency overhead, 10 workers of 20 ms, 1 connection');
     results.overhead = await measureOverhead(context);
-    progress(`  overhead p50 ${results.overhead.coordinator.overheadP50Ms.toFixed(2)} ms, p99 ${results.overhead.coordinator.overheadP99Ms.toFixed(2)} ms`);
+    progress(
+      `  overhead p50 ${results.overhead.coordinator.overheadP50Ms.toFixed(2)} ms, p99 ${results.overhead.coordinator.overheadP99Ms.toFixed(2)} ms`,
+    );
   }
   if (selected('deadline')) {
     announce('deadline adherence, 1 worker that never answers, timeout_ms 500');

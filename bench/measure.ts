@@ -59,7 +59,8 @@ interface Slice {
 export function unexpectedOutcomes(label: string, result: LoadResult, status: number): string[] {
   const problems: string[] = [];
   const others = Object.entries(result.statuses).filter(([code]) => code !== String(status));
-  if (others.length > 0) problems.push(`${label}: expected only HTTP ${status}, got ${others.map(([code, n]) => `${n}× ${code}`).join(', ')}`);
+  if (others.length > 0)
+    problems.push(`${label}: expected only HTTP ${status}, got ${others.map(([code, n]) => `${n}× ${code}`).join(', ')}`);
   if (result.errors > 0) problems.push(`${label}: ${result.errors} connection errors or timeouts`);
   if (result.latencyMs.count === 0) problems.push(`${label}: no response at all`);
   return problems;
@@ -132,7 +133,10 @@ function combine(slices: readonly Slice[]): LoadResult {
     latencyMs: summarize(latencies),
     statuses,
     errors: slices.reduce((sum, slice) => sum + slice.errors, 0),
-    cpu: timed.length === 0 ? undefined : { machineBusyPct: mean((c) => c.machineBusyPct), foreignPct: mean((c) => c.foreignPct), servicePct: mean((c) => c.servicePct) },
+    cpu:
+      timed.length === 0
+        ? undefined
+        : { machineBusyPct: mean((c) => c.machineBusyPct), foreignPct: mean((c) => c.foreignPct), servicePct: mean((c) => c.servicePct) },
   };
 }
 

@@ -54,7 +54,12 @@ export interface TargetVerdict {
 
 export function describeMachine(): Machine {
   const list = cpus();
-  return { cores: list.length, cpu: list[0]?.model.trim() ?? 'unknown', node: process.version, platform: `${process.platform}/${process.arch}` };
+  return {
+    cores: list.length,
+    cpu: list[0]?.model.trim() ?? 'unknown',
+    node: process.version,
+    platform: `${process.platform}/${process.arch}`,
+  };
 }
 
 const MIB = 2 ** 20;
@@ -63,7 +68,8 @@ const ms = (value: number) => `${value.toFixed(1)} ms`;
 const signedMs = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(2)} ms`;
 const rate = (value: number) => `${Math.round(value).toLocaleString('en-US')} req/s`;
 /** The service's CPU (% of one core) and what processes outside the benchmark took (% of the machine). */
-const cpuOf = (result: LoadResult) => (result.cpu ? ` · cpu ${Math.round(result.cpu.servicePct)} % · others ${Math.round(result.cpu.foreignPct)} %` : '');
+const cpuOf = (result: LoadResult) =>
+  result.cpu ? ` · cpu ${Math.round(result.cpu.servicePct)} % · others ${Math.round(result.cpu.foreignPct)} %` : '';
 const load = (result: LoadResult) =>
   result.latencyMs.count === 0
     ? `no request finished within ${result.durationSec.toFixed(1)} s${cpuOf(result)}`
@@ -78,20 +84,45 @@ export function judgeTargets(results: Omit<BenchResults, 'targets' | 'elapsedSec
   const verdicts: TargetVerdict[] = [];
   const at10 = results.throughput.find((row) => row.workers === 10);
   if (at10) {
-    verdicts.push({ name: 'throughput ÷ baseline, 10 workers', target: `≥ ${TARGETS.throughputRatioAt10}`, measured: at10.ratio.toFixed(2), verdict: judge(at10.ratio >= TARGETS.throughputRatioAt10) });
+    verdicts.push({
+      name: 'throughput ÷ baseline, 10 workers',
+      target: `≥ ${TARGETS.throughputRatioAt10}`,
+      measured: at10.ratio.toFixed(2),
+      verdict: judge(at10.ratio >= TARGETS.throughputRatioAt10),
+    });
   }
   if (results.overhead) {
     const { overheadP50Ms, overheadP99Ms } = results.overhead.coordinator;
-    verdicts.push({ name: 'latency overhead p50', target: `≤ ${TARGETS.overheadP50Ms} ms`, measured: signedMs(overheadP50Ms), verdict: judge(overheadP50Ms <= TARGETS.overheadP50Ms) });
-    verdicts.push({ name: 'latency overhead p99', target: `≤ ${TARGETS.overheadP99Ms} ms`, measured: signedMs(overheadP99Ms), verdict: judge(overheadP99Ms <= TARGETS.overheadP99Ms) });
+    verdicts.push({
+      name: 'latency overhead p50',
+      target: `≤ ${TARGETS.overheadP50Ms} ms`,
+      measured: signedMs(overheadP50Ms),
+      verdict: judge(overheadP50Ms <= TARGETS.overheadP50Ms),
+    });
+    verdicts.push({
+      name: 'latency overhead p99',
+      target: `≤ ${TARGETS.overheadP99Ms} ms`,
+      measured: signedMs(overheadP99Ms),
+      verdict: judge(overheadP99Ms <= TARGETS.overheadP99Ms),
+    });
   }
   if (results.deadline) {
     const p99 = results.deadline.latencyMs.p99;
-    verdicts.push({ name: `deadline ${DEADLINE_MS} ms, p99`, target: `≤ ${TARGETS.deadlineP99Ms} ms`, measured: ms(p99), verdict: judge(p99 <= TARGETS.deadlineP99Ms) });
+    verdicts.push({
+      name: `deadline ${DEADLINE_MS} ms, p99`,
+      target: `≤ ${TARGETS.deadlineP99Ms} ms`,
+      measured: ms(p99),
+      verdict: judge(p99 <= TARGETS.deadlineP99Ms),
+    });
   }
   if (results.scale) {
     const peak = Math.max(results.scale.residentIdleBytes, results.scale.residentAfterAskCountBytes ?? 0) / MIB;
-    verdicts.push({ name: `resident memory, ${results.scale.workers.toLocaleString('en-US')} workers`, target: `≤ ${TARGETS.residentMiB} MiB`, measured: `${peak.toFixed(1)} MiB`, verdict: judge(peak <= TARGETS.residentMiB) });
+    verdicts.push({
+      name: `resident memory, ${results.scale.workers.toLocaleString('en-US')} workers`,
+      target: `≤ ${TARGETS.residentMiB} MiB`,
+      measured: `${peak.toFixed(1)} MiB`,
+      verdict: judge(peak <= TARGETS.residentMiB),
+    });
     const ask = results.scale.askCount;
     const reference = coordinatorRpsAt(results, 10);
     if (!ask.supported || reference === undefined) {
@@ -99,7 +130,12 @@ export function judgeTargets(results: Omit<BenchResults, 'targets' | 'elapsedSec
       verdicts.push({ name: `ask_count ${ASK_COUNT} ÷ 10 workers`, target: `≥ ${TARGETS.askCountRatio}`, measured: why, verdict: 'n/a' });
     } else {
       const ratio = ask.result.rps / reference;
-      verdicts.push({ name: `ask_count ${ASK_COUNT} ÷ 10 workers`, target: `≥ ${TARGETS.askCountRatio}`, measured: ratio.toFixed(2), verdict: judge(ratio >= TARGETS.askCountRatio) });
+      verdicts.push({
+        name: `ask_count ${ASK_COUNT} ÷ 10 workers`,
+        target: `≥ ${TARGETS.askCountRatio}`,
+        measured: ratio.toFixed(2),
+        verdict: judge(ratio >= TARGETS.askCountRatio),
+      });
     }
   }
   return verdicts;
@@ -116,7 +152,14 @@ function rowsOf(results: BenchResults): Row[] {
   const rows: Row[] = [];
   for (const row of results.throughput) {
     const [target, verdict] = row.workers === 10 ? verdictOf(results, 'throughput ÷ baseline, 10 workers') : ['', ''];
-    rows.push([`POST /request, ${row.workers} workers of 0 ms, ${row.connections} conns`, load(row.coordinator), load(row.baseline), row.ratio.toFixed(2), target, verdict]);
+    rows.push([
+      `POST /request, ${row.workers} workers of 0 ms, ${row.connections} conns`,
+      load(row.coordinator),
+      load(row.baseline),
+      row.ratio.toFixed(2),
+      target,
+      verdict,
+    ]);
   }
   if (results.overhead) {
     const { coordinator: c, baseline: b } = results.overhead;
@@ -138,7 +181,13 @@ function rowsOf(results: BenchResults): Row[] {
   }
   if (results.deadline) {
     const d = results.deadline.latencyMs;
-    rows.push([`deadline ${DEADLINE_MS} ms, 1 worker that never answers, ${DEADLINE_CONNECTIONS} conns`, `p50 ${ms(d.p50)} · p99 ${ms(d.p99)} · max ${ms(d.max)}${cpuOf(results.deadline)}`, '', '', ...verdictOf(results, `deadline ${DEADLINE_MS} ms, p99`)]);
+    rows.push([
+      `deadline ${DEADLINE_MS} ms, 1 worker that never answers, ${DEADLINE_CONNECTIONS} conns`,
+      `p50 ${ms(d.p50)} · p99 ${ms(d.p99)} · max ${ms(d.max)}${cpuOf(results.deadline)}`,
+      '',
+      '',
+      ...verdictOf(results, `deadline ${DEADLINE_MS} ms, p99`),
+    ]);
   }
   if (results.scale) {
     const s = results.scale;
@@ -165,7 +214,14 @@ function rowsOf(results: BenchResults): Row[] {
       verdict,
     ]);
     const asked = s.defaultFanOut.workersAsked === undefined ? '' : `, ${s.defaultFanOut.workersAsked.toLocaleString('en-US')} asked`;
-    rows.push([`POST /request, ${s.workers.toLocaleString('en-US')} workers, no ask_count${asked}, ${DEFAULT_FAN_OUT_CONNECTIONS} conns (information)`, load(s.defaultFanOut.result), '', '', '', '']);
+    rows.push([
+      `POST /request, ${s.workers.toLocaleString('en-US')} workers, no ask_count${asked}, ${DEFAULT_FAN_OUT_CONNECTIONS} conns (information)`,
+      load(s.defaultFanOut.result),
+      '',
+      '',
+      '',
+      '',
+    ]);
   }
   return rows;
 }

@@ -20,7 +20,8 @@ export async function measureDeadline(context: BenchContext): Promise<LoadResult
     await registerWorkers(url, workers);
     const probe = await postJson(`${url}/request`, body);
     const code = (probe.body as Partial<Problem>).code;
-    if (probe.status !== 503 || code !== 'NO_USABLE_ANSWER') context.fail(`deadline probe: expected 503 NO_USABLE_ANSWER, got ${probe.status} ${String(code)}`);
+    if (probe.status !== 503 || code !== 'NO_USABLE_ANSWER')
+      context.fail(`deadline probe: expected 503 NO_USABLE_ANSWER, got ${probe.status} ${String(code)}`);
     const result = await runLoad({
       url: `${url}/request`,
       servicePid: context.coordinator.pid,
@@ -34,7 +35,8 @@ export async function measureDeadline(context: BenchContext): Promise<LoadResult
     for (const issue of unexpectedOutcomes('coordinator, deadline', result, 503)) context.fail(issue);
     // An answer well before the deadline means the hanging worker was not waited for (ejected,
     // or not asked): then the p99 would look good for the wrong reason.
-    if (result.latencyMs.p50 < DEADLINE_MS - 5) context.fail(`coordinator, deadline: p50 ${result.latencyMs.p50.toFixed(1)} ms is before the ${DEADLINE_MS} ms deadline`);
+    if (result.latencyMs.p50 < DEADLINE_MS - 5)
+      context.fail(`coordinator, deadline: p50 ${result.latencyMs.p50.toFixed(1)} ms is before the ${DEADLINE_MS} ms deadline`);
     return result;
   } finally {
     await deregisterWorkers(url, workers);

@@ -27,7 +27,12 @@ export interface OverheadFigures {
   overheadP99Ms: number;
 }
 
-async function measureService(context: BenchContext, service: ServiceProcess, batch: string, workers: FleetWorker[]): Promise<OverheadFigures> {
+async function measureService(
+  context: BenchContext,
+  service: ServiceProcess,
+  batch: string,
+  workers: FleetWorker[],
+): Promise<OverheadFigures> {
   const problem = await probeFullAnswer(service, workers.length);
   if (problem) context.fail(problem);
   const result = await runLoad({
@@ -52,7 +57,12 @@ async function measureService(context: BenchContext, service: ServiceProcess, ba
 
 export async function measureOverhead(context: BenchContext): Promise<{ coordinator: OverheadFigures; baseline: OverheadFigures }> {
   const batch = 'slow20';
-  const workers = await context.fleet.start(batch, OVERHEAD_WORKERS, { kind: 'answer', delayMs: OVERHEAD_WORKER_DELAY_MS }, { recordTimings: true });
+  const workers = await context.fleet.start(
+    batch,
+    OVERHEAD_WORKERS,
+    { kind: 'answer', delayMs: OVERHEAD_WORKER_DELAY_MS },
+    { recordTimings: true },
+  );
   try {
     await Promise.all([registerWorkers(context.coordinator.url, workers), registerWorkers(context.baseline.url, workers)]);
     const coordinator = await measureService(context, context.coordinator, batch, workers);

@@ -55,7 +55,8 @@ async function measureAskCount(context: BenchContext, coordinator: ServiceProces
   }
   const answer = probe.body as Partial<OracleResult>;
   if (probe.status !== 200) context.fail(`ask_count probe: HTTP ${probe.status} ${JSON.stringify(probe.body).slice(0, 500)}`);
-  else if (answer.worker_responses?.length !== ASK_COUNT) context.fail(`ask_count probe: ${String(answer.worker_responses?.length)} workers asked, expected ${ASK_COUNT}`);
+  else if (answer.worker_responses?.length !== ASK_COUNT)
+    context.fail(`ask_count probe: ${String(answer.worker_responses?.length)} workers asked, expected ${ASK_COUNT}`);
   const result = await runLoad({
     url: `${coordinator.url}/request`,
     servicePid: coordinator.pid,

@@ -26,8 +26,10 @@ export async function probeFullAnswer(service: ServiceProcess, workers: number, 
   const result = reply.body as Partial<OracleResult>;
   if (reply.status !== 200) return `${service.name} probe: HTTP ${reply.status} ${JSON.stringify(reply.body).slice(0, 500)}`;
   const usable = result.worker_responses?.filter((response) => response.err === undefined).length;
-  if (usable !== workers) return `${service.name} probe: ${String(usable)} usable answers, expected ${workers}: ${result.reliability_note ?? ''}`;
-  if (typeof result.final_value !== 'number' || Math.abs(result.final_value - 42_000) > 10) return `${service.name} probe: final_value ${String(result.final_value)}`;
+  if (usable !== workers)
+    return `${service.name} probe: ${String(usable)} usable answers, expected ${workers}: ${result.reliability_note ?? ''}`;
+  if (typeof result.final_value !== 'number' || Math.abs(result.final_value - 42_000) > 10)
+    return `${service.name} probe: final_value ${String(result.final_value)}`;
   return undefined;
 }
 
@@ -51,8 +53,15 @@ export async function measureThroughput(context: BenchContext, workerCount: numb
       const problem = await probeFullAnswer(service, workers.length);
       if (problem) context.fail(problem);
     }
-    const [coordinator, baseline] = await runInterleaved(loadOn(context, context.coordinator), loadOn(context, context.baseline), context.profile.rounds);
-    for (const [name, result] of [['coordinator', coordinator], ['baseline', baseline]] as const) {
+    const [coordinator, baseline] = await runInterleaved(
+      loadOn(context, context.coordinator),
+      loadOn(context, context.baseline),
+      context.profile.rounds,
+    );
+    for (const [name, result] of [
+      ['coordinator', coordinator],
+      ['baseline', baseline],
+    ] as const) {
       for (const issue of unexpectedOutcomes(`${name}, ${workerCount} workers`, result, 200)) context.fail(issue);
     }
     return { workers: workerCount, connections: THROUGHPUT_CONNECTIONS, coordinator, baseline, ratio: coordinator.rps / baseline.rps };

@@ -24,15 +24,34 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export function integerOption<F extends number | undefined>(description: string, env: string | undefined, fallback: F, min: number, max: number): Option<number | F> {
+export function integerOption<F extends number | undefined>(
+  description: string,
+  env: string | undefined,
+  fallback: F,
+  min: number,
+  max: number,
+): Option<number | F> {
   return rangedOption(description, env, fallback, min, max, 'an integer');
 }
 
-export function numberOption<F extends number | undefined>(description: string, env: string | undefined, fallback: F, min: number, max: number): Option<number | F> {
+export function numberOption<F extends number | undefined>(
+  description: string,
+  env: string | undefined,
+  fallback: F,
+  min: number,
+  max: number,
+): Option<number | F> {
   return rangedOption(description, env, fallback, min, max, 'a number');
 }
 
-function rangedOption<F extends number | undefined>(description: string, env: string | undefined, fallback: F, min: number, max: number, kind: 'an integer' | 'a number'): Option<number | F> {
+function rangedOption<F extends number | undefined>(
+  description: string,
+  env: string | undefined,
+  fallback: F,
+  min: number,
+  max: number,
+  kind: 'an integer' | 'a number',
+): Option<number | F> {
   return {
     description: `${description} (${min}–${max})`,
     env,
@@ -46,7 +65,12 @@ function rangedOption<F extends number | undefined>(description: string, env: st
   };
 }
 
-export function stringOption<T extends string | undefined>(description: string, env: string | undefined, fallback: T, pattern?: RegExp): Option<string | T> {
+export function stringOption<T extends string | undefined>(
+  description: string,
+  env: string | undefined,
+  fallback: T,
+  pattern?: RegExp,
+): Option<string | T> {
   return {
     description,
     env,
@@ -58,7 +82,12 @@ export function stringOption<T extends string | undefined>(description: string, 
   };
 }
 
-export function choiceOption<const C extends string>(description: string, env: string | undefined, choices: readonly C[], fallback: C): Option<C> {
+export function choiceOption<const C extends string>(
+  description: string,
+  env: string | undefined,
+  choices: readonly C[],
+  fallback: C,
+): Option<C> {
   return {
     description: `${description} (${choices.join(', ')})`,
     env,
@@ -70,13 +99,21 @@ export function choiceOption<const C extends string>(description: string, env: s
   };
 }
 
-export function listOption<const C extends string, F extends C[] | undefined>(description: string, env: string | undefined, choices: readonly C[], fallback: F): Option<C[] | F> {
+export function listOption<const C extends string, F extends C[] | undefined>(
+  description: string,
+  env: string | undefined,
+  choices: readonly C[],
+  fallback: F,
+): Option<C[] | F> {
   return {
     description: `${description}, comma-separated (${choices.join(', ')})`,
     env,
     default: fallback,
     parse: (raw) => {
-      const items = raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+      const items = raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
       const unknown = items.filter((item) => !(choices as readonly string[]).includes(item));
       if (unknown.length > 0) throw new UsageError(`unknown value(s) ${unknown.join(', ')}; choose from ${choices.join(', ')}`);
       return items as C[];
@@ -129,7 +166,10 @@ export function parseCommandLine<O extends Record<string, Option<unknown>>>(
     allowPositionals,
     strict: true,
     options: Object.fromEntries(
-      Object.entries(options).map(([name, option]) => [flagName(name), { type: option.boolean ? ('boolean' as const) : ('string' as const) }]),
+      Object.entries(options).map(([name, option]) => [
+        flagName(name),
+        { type: option.boolean ? ('boolean' as const) : ('string' as const) },
+      ]),
     ),
   });
   const values: Record<string, unknown> = {};
@@ -139,7 +179,8 @@ export function parseCommandLine<O extends Record<string, Option<unknown>>>(
     const fromEnv = option.env === undefined ? undefined : env[option.env];
     const fromFile = raw === undefined && fromEnv === undefined && option.fileEnv !== undefined ? env[option.fileEnv] : undefined;
     const source = raw !== undefined ? `--${flag}` : fromEnv !== undefined ? `${option.env ?? ''}` : `${option.fileEnv ?? ''}`;
-    const text = typeof raw === 'boolean' ? String(raw) : (raw ?? fromEnv ?? (fromFile === undefined ? undefined : readSecretFile(fromFile, source)));
+    const text =
+      typeof raw === 'boolean' ? String(raw) : (raw ?? fromEnv ?? (fromFile === undefined ? undefined : readSecretFile(fromFile, source)));
     try {
       values[name] = text === undefined ? option.default : option.parse(text);
     } catch (error) {

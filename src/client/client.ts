@@ -27,7 +27,11 @@ export interface OracleClient {
 }
 
 export function createOracleClient(options: OracleClientOptions): OracleClient {
-  const api = createClient<paths>({ baseUrl: options.baseUrl, headers: bearerHeader(options.apiKey), ...(options.fetch ? { fetch: options.fetch } : {}) });
+  const api = createClient<paths>({
+    baseUrl: options.baseUrl,
+    headers: bearerHeader(options.apiKey),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
   return {
     async submitOracleRequest(query, { signal, ...fields } = {}) {
       const body: OracleRequestSubmission = { ...fields, query };

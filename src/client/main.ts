@@ -28,7 +28,10 @@ await runMain(
     }
     const client = createOracleClient({ baseUrl: values.coordinator, apiKey: values.apiKey });
     try {
-      const result = await client.submitOracleRequest(query, { strategy: values.strategy, ...(values.timeoutMs === undefined ? {} : { timeout_ms: values.timeoutMs }) });
+      const result = await client.submitOracleRequest(query, {
+        strategy: values.strategy,
+        ...(values.timeoutMs === undefined ? {} : { timeout_ms: values.timeoutMs }),
+      });
       process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatResult(result));
     } catch (error) {
       process.exitCode = 1;
@@ -39,7 +42,9 @@ await runMain(
         for (const fieldError of problem.errors ?? []) process.stderr.write(`  ${fieldError.path ?? ''} ${fieldError.message}\n`);
       } else {
         const cause = (error as { cause?: { code?: string } }).cause?.code;
-        process.stderr.write(`Cannot reach the coordinator at ${values.coordinator}${cause ? ` (${cause})` : ''}: ${(error as Error).message}\n`);
+        process.stderr.write(
+          `Cannot reach the coordinator at ${values.coordinator}${cause ? ` (${cause})` : ''}: ${(error as Error).message}\n`,
+        );
       }
     }
   },

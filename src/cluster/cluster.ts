@@ -56,7 +56,9 @@ export async function startCluster(options: ClusterOptions, readyTimeoutMs = 30_
     });
     children.set(name, child);
     for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream }).on('line', (line) => options.output(options.logFormat === 'pretty' ? formatLogLine(line, name) : line));
+      createInterface({ input: stream }).on('line', (line) =>
+        options.output(options.logFormat === 'pretty' ? formatLogLine(line, name) : line),
+      );
     }
     child.once('exit', (code) => {
       children.delete(name);
@@ -86,7 +88,17 @@ export async function startCluster(options: ClusterOptions, readyTimeoutMs = 30_
   const workerIds = Array.from({ length: options.workers }, (_, i) => `worker-${i + 1}`);
   workerIds.forEach((id, i) => {
     const seed = options.seed === undefined ? [] : ['--seed', String((options.seed + i) % 4_294_967_296)];
-    launch(id, 'worker/main.ts', ['--id', id, '--host', options.host, '--port', String(options.firstWorkerPort + i), '--coordinator', coordinatorUrl, ...seed]);
+    launch(id, 'worker/main.ts', [
+      '--id',
+      id,
+      '--host',
+      options.host,
+      '--port',
+      String(options.firstWorkerPort + i),
+      '--coordinator',
+      coordinatorUrl,
+      ...seed,
+    ]);
   });
 
   try {
@@ -98,7 +110,12 @@ export async function startCluster(options: ClusterOptions, readyTimeoutMs = 30_
   return { coordinatorUrl, workerIds, unexpectedExit, stop };
 }
 
-async function waitForWorkers(coordinatorUrl: string, ids: string[], timeoutMs: number, unexpectedExit: Promise<{ name: string; code: number | null }>) {
+async function waitForWorkers(
+  coordinatorUrl: string,
+  ids: string[],
+  timeoutMs: number,
+  unexpectedExit: Promise<{ name: string; code: number | null }>,
+) {
   const client = createOracleClient({ baseUrl: coordinatorUrl, apiKey: process.env.ORACLE_API_KEY });
   const deadline = Date.now() + timeoutMs;
   let crashed: { name: string; code: number | null } | undefined;

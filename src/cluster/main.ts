@@ -7,9 +7,15 @@ const clusterOptions = {
   host: stringOption('Interface every process listens on', 'CLUSTER_HOST', '127.0.0.1'),
   port: integerOption('Coordinator port', 'COORDINATOR_PORT', 8080, 1, 65535),
   firstWorkerPort: integerOption('Port of worker-1; worker-i listens on this + i - 1', 'CLUSTER_FIRST_WORKER_PORT', 8081, 1, 65535),
-  seed: integerOption('Base seed: worker-i gets seed + i - 1, so runs replay; random when unset', 'CLUSTER_SEED', undefined, 0, 4_294_967_295),
+  seed: integerOption(
+    'Base seed: worker-i gets seed + i - 1, so runs replay; random when unset',
+    'CLUSTER_SEED',
+    undefined,
+    0,
+    4_294_967_295,
+  ),
   logLevel: choiceOption('Log level of every process', 'LOG_LEVEL', LOG_LEVELS, 'info'),
-  logFormat: choiceOption('How to print the processes\' logs', 'CLUSTER_LOG_FORMAT', ['pretty', 'json'] as const, 'pretty'),
+  logFormat: choiceOption("How to print the processes' logs", 'CLUSTER_LOG_FORMAT', ['pretty', 'json'] as const, 'pretty'),
 };
 
 await runMain(

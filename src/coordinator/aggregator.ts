@@ -84,7 +84,10 @@ export function aggregateMajority(values: readonly number[], tolerance: number):
   }
   const size = best.end - best.start;
   if (size * 2 <= sorted.length) {
-    return { ok: false, reason: `no majority: the largest group of agreeing values holds ${size} of ${sorted.length} (tolerance ${formatPercent(tolerance)})` };
+    return {
+      ok: false,
+      reason: `no majority: the largest group of agreeing values holds ${size} of ${sorted.length} (tolerance ${formatPercent(tolerance)})`,
+    };
   }
   return { ok: true, value: aggregateAverage(sorted.slice(best.start, best.end)) };
 }

@@ -14,7 +14,11 @@ import type { EndpointPolicy } from './endpoint-policy.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
 
 type JsonBody<P extends keyof paths> = paths[P]['post'] extends { requestBody: { content: { 'application/json': infer B } } } ? B : never;
-type JsonReply<P extends keyof paths, M extends 'get' | 'post'> = paths[P][M] extends { responses: { 200: { content: { 'application/json': infer R } } } } ? R : never;
+type JsonReply<P extends keyof paths, M extends 'get' | 'post'> = paths[P][M] extends {
+  responses: { 200: { content: { 'application/json': infer R } } };
+}
+  ? R
+  : never;
 type WorkerParams = paths['/workers/{id}']['get']['parameters']['path'];
 
 export interface CoordinatorAppOptions {
@@ -36,7 +40,10 @@ export interface CoordinatorAppOptions {
 export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
   const { coordinator, metrics, endpointPolicy } = options;
 
-  function handleRegister(req: Request<object, JsonReply<'/register', 'post'>, JsonBody<'/register'>>, res: Response<JsonReply<'/register', 'post'>>): void {
+  function handleRegister(
+    req: Request<object, JsonReply<'/register', 'post'>, JsonBody<'/register'>>,
+    res: Response<JsonReply<'/register', 'post'>>,
+  ): void {
     const refusal = endpointPolicy.refuseEndpoint(req.body.endpoint);
     if (refusal !== undefined) {
       throw new ProblemError('VALIDATION_FAILED', `/body/endpoint ${refusal}`, { errors: [{ path: '/body/endpoint', message: refusal }] });
@@ -61,7 +68,10 @@ export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
     res.json(coordinator.recordHeartbeat(req.params.id));
   }
 
-  async function handleRequest(req: Request<object, JsonReply<'/request', 'post'>, JsonBody<'/request'>>, res: Response<JsonReply<'/request', 'post'>>): Promise<void> {
+  async function handleRequest(
+    req: Request<object, JsonReply<'/request', 'post'>, JsonBody<'/request'>>,
+    res: Response<JsonReply<'/request', 'post'>>,
+  ): Promise<void> {
     if (req.body.as_of !== undefined && parseInstant(req.body.as_of) === undefined) {
       throw new ProblemError('VALIDATION_FAILED', '/body/as_of is not a date-time the market can price', {
         errors: [{ path: '/body/as_of', message: 'cannot be priced' }],

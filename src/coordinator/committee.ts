@@ -35,10 +35,18 @@ export function sampleCommittee<T>(
 }
 
 /** Efraimidis–Spirakis: each remaining candidate draws u^(1/w); the largest keys fill the committee. */
-function fillByWeightedKeys<T>(candidates: readonly T[], k: number, weightOf: (candidate: T) => number, random: Random, isEligible: (candidate: T) => boolean, chosen: Set<number>): void {
+function fillByWeightedKeys<T>(
+  candidates: readonly T[],
+  k: number,
+  weightOf: (candidate: T) => number,
+  random: Random,
+  isEligible: (candidate: T) => boolean,
+  chosen: Set<number>,
+): void {
   const keyed: { index: number; key: number }[] = [];
   candidates.forEach((candidate, index) => {
-    if (!chosen.has(index) && isEligible(candidate)) keyed.push({ index, key: random() ** (1 / Math.max(MIN_WEIGHT, weightOf(candidate))) });
+    if (!chosen.has(index) && isEligible(candidate))
+      keyed.push({ index, key: random() ** (1 / Math.max(MIN_WEIGHT, weightOf(candidate))) });
   });
   keyed.sort((a, b) => b.key - a.key);
   for (const { index } of keyed.slice(0, k - chosen.size)) chosen.add(index);

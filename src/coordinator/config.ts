@@ -1,4 +1,14 @@
-import { booleanOption, choiceOption, integerOption, numberOption, secretOption, stringOption, UsageError, type Option, type OptionValues } from '../cli/options.ts';
+import {
+  booleanOption,
+  choiceOption,
+  integerOption,
+  numberOption,
+  secretOption,
+  stringOption,
+  UsageError,
+  type Option,
+  type OptionValues,
+} from '../cli/options.ts';
 import { LOG_LEVELS } from '../logging/logger.ts';
 import { DEFAULT_TRIM } from './aggregator.ts';
 import { createEndpointPolicy, DEFAULT_ALLOWED_WORKER_NETWORKS } from './endpoint-policy.ts';
@@ -15,31 +25,107 @@ export const coordinatorOptions = {
     0,
     0.5,
   ),
-  maxWorkers: integerOption('Most workers the registry holds; registering more answers 409 REGISTRY_FULL', 'COORDINATOR_MAX_WORKERS', 10_000, 1, 1_000_000),
-  requestRateLimit: integerOption('POST /request per client IP per minute; 0 for no limit', 'COORDINATOR_REQUEST_RATE_LIMIT', 0, 0, 10_000_000),
-  registerRateLimit: integerOption('POST /register per client IP per minute; 0 for no limit', 'COORDINATOR_REGISTER_RATE_LIMIT', 0, 0, 10_000_000),
-  maxFanOut: integerOption('Most workers asked per request, when it sets no ask_count; more are committee-sampled by reliability', 'COORDINATOR_MAX_FAN_OUT', 256, 1, 100_000),
-  trim: numberOption('Share of values trimmed_mean drops from each end, when a request sets no trim', 'COORDINATOR_TRIM', DEFAULT_TRIM, 0, 0.49),
-  madK: numberOption('k of MAD outlier rejection applied before every strategy, when a request sets no mad_k; 0 turns it off', 'COORDINATOR_MAD_K', 0, 0, 100),
-  workerTtlMs: integerOption('Evict workers not heard from (registration or heartbeat) for this long, in ms', 'COORDINATOR_WORKER_TTL_MS', 15000, 100, 86_400_000),
+  maxWorkers: integerOption(
+    'Most workers the registry holds; registering more answers 409 REGISTRY_FULL',
+    'COORDINATOR_MAX_WORKERS',
+    10_000,
+    1,
+    1_000_000,
+  ),
+  requestRateLimit: integerOption(
+    'POST /request per client IP per minute; 0 for no limit',
+    'COORDINATOR_REQUEST_RATE_LIMIT',
+    0,
+    0,
+    10_000_000,
+  ),
+  registerRateLimit: integerOption(
+    'POST /register per client IP per minute; 0 for no limit',
+    'COORDINATOR_REGISTER_RATE_LIMIT',
+    0,
+    0,
+    10_000_000,
+  ),
+  maxFanOut: integerOption(
+    'Most workers asked per request, when it sets no ask_count; more are committee-sampled by reliability',
+    'COORDINATOR_MAX_FAN_OUT',
+    256,
+    1,
+    100_000,
+  ),
+  trim: numberOption(
+    'Share of values trimmed_mean drops from each end, when a request sets no trim',
+    'COORDINATOR_TRIM',
+    DEFAULT_TRIM,
+    0,
+    0.49,
+  ),
+  madK: numberOption(
+    'k of MAD outlier rejection applied before every strategy, when a request sets no mad_k; 0 turns it off',
+    'COORDINATOR_MAD_K',
+    0,
+    0,
+    100,
+  ),
+  workerTtlMs: integerOption(
+    'Evict workers not heard from (registration or heartbeat) for this long, in ms',
+    'COORDINATOR_WORKER_TTL_MS',
+    15000,
+    100,
+    86_400_000,
+  ),
   sweepIntervalMs: integerOption('How often to look for stale workers, in ms', 'COORDINATOR_SWEEP_INTERVAL_MS', 1000, 10, 3_600_000),
-  reliableThreshold: numberOption('Score at or above which a worker is reliable', 'COORDINATOR_RELIABLE_THRESHOLD', HEALTH.reliableThreshold, 0, 1),
-  scoreAlpha: numberOption('Weight of the newest task in a worker\'s score (EWMA)', 'COORDINATOR_SCORE_ALPHA', HEALTH.scoreAlpha, 0.001, 1),
-  ejectAfterFailures: integerOption('Consecutive failures that eject a worker', 'COORDINATOR_EJECT_AFTER_FAILURES', HEALTH.ejectAfterFailures, 1, 1000),
-  ejectionBaseMs: integerOption('Length of a first ejection in ms; it doubles with each repeat', 'COORDINATOR_EJECTION_BASE_MS', HEALTH.ejectionBaseMs, 1, 86_400_000),
+  reliableThreshold: numberOption(
+    'Score at or above which a worker is reliable',
+    'COORDINATOR_RELIABLE_THRESHOLD',
+    HEALTH.reliableThreshold,
+    0,
+    1,
+  ),
+  scoreAlpha: numberOption("Weight of the newest task in a worker's score (EWMA)", 'COORDINATOR_SCORE_ALPHA', HEALTH.scoreAlpha, 0.001, 1),
+  ejectAfterFailures: integerOption(
+    'Consecutive failures that eject a worker',
+    'COORDINATOR_EJECT_AFTER_FAILURES',
+    HEALTH.ejectAfterFailures,
+    1,
+    1000,
+  ),
+  ejectionBaseMs: integerOption(
+    'Length of a first ejection in ms; it doubles with each repeat',
+    'COORDINATOR_EJECTION_BASE_MS',
+    HEALTH.ejectionBaseMs,
+    1,
+    86_400_000,
+  ),
   ejectionMaxMs: integerOption('Longest ejection in ms', 'COORDINATOR_EJECTION_MAX_MS', HEALTH.ejectionMaxMs, 1, 86_400_000),
-  maxEjectedShare: numberOption('Largest share of the registry ejected at once', 'COORDINATOR_MAX_EJECTED_SHARE', HEALTH.maxEjectedShare, 0, 1),
-  shutdownGraceMs: integerOption('On SIGTERM, how long requests in flight may finish before they are cancelled, in ms', 'COORDINATOR_SHUTDOWN_GRACE_MS', 10000, 0, 600_000),
+  maxEjectedShare: numberOption(
+    'Largest share of the registry ejected at once',
+    'COORDINATOR_MAX_EJECTED_SHARE',
+    HEALTH.maxEjectedShare,
+    0,
+    1,
+  ),
+  shutdownGraceMs: integerOption(
+    'On SIGTERM, how long requests in flight may finish before they are cancelled, in ms',
+    'COORDINATOR_SHUTDOWN_GRACE_MS',
+    10000,
+    0,
+    600_000,
+  ),
   registrationToken: secretOption('Bearer token workers must present to register, heartbeat and deregister', 'ORACLE_REGISTRATION_TOKEN'),
   taskToken: secretOption('Bearer token the coordinator presents to workers on POST /task', 'ORACLE_TASK_TOKEN'),
   apiKey: secretOption('Bearer token clients must present on POST /request', 'ORACLE_API_KEY'),
   bodyLimit: integerOption('Largest accepted request body in bytes', 'COORDINATOR_BODY_LIMIT', 65536, 256, 10_485_760),
   allowedWorkerNetworks: {
-    description: 'Comma-separated CIDRs or addresses workers may live at, or * for any (link-local and metadata addresses are always refused)',
+    description:
+      'Comma-separated CIDRs or addresses workers may live at, or * for any (link-local and metadata addresses are always refused)',
     env: 'COORDINATOR_ALLOWED_WORKER_NETWORKS',
     default: DEFAULT_ALLOWED_WORKER_NETWORKS,
     parse: (raw: string): string[] => {
-      const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+      const entries = raw
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter(Boolean);
       try {
         createEndpointPolicy(entries);
       } catch (error) {
@@ -48,7 +134,13 @@ export const coordinatorOptions = {
       return entries;
     },
   } satisfies Option<string[]>,
-  maxAnswerBytes: integerOption("Largest worker answer read, in bytes; a longer one excludes the worker", 'COORDINATOR_MAX_ANSWER_BYTES', 65536, 256, 10_485_760),
+  maxAnswerBytes: integerOption(
+    'Largest worker answer read, in bytes; a longer one excludes the worker',
+    'COORDINATOR_MAX_ANSWER_BYTES',
+    65536,
+    256,
+    10_485_760,
+  ),
   validateResponses: booleanOption('Check every response against the spec (slower; for testing)', 'COORDINATOR_VALIDATE_RESPONSES'),
   logLevel: choiceOption('Log level', 'LOG_LEVEL', LOG_LEVELS, 'info'),
 };

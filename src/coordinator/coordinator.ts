@@ -95,7 +95,10 @@ export class Coordinator {
     const evicted = this.options.registry.evictStale(this.options.workerTtlMs);
     for (const entry of evicted) {
       this.options.metrics.recordEviction(entry.id);
-      this.options.logger.warn({ worker_id: entry.id, endpoint: entry.endpoint, last_seen: new Date(entry.lastSeenMs).toISOString() }, 'stale worker evicted');
+      this.options.logger.warn(
+        { worker_id: entry.id, endpoint: entry.endpoint, last_seen: new Date(entry.lastSeenMs).toISOString() },
+        'stale worker evicted',
+      );
     }
     return evicted.length;
   }
@@ -120,7 +123,9 @@ export class Coordinator {
     // A committee smaller than the registry is drawn without looking at every entry; only when
     // everyone is asked anyway are the ejected ones counted out and named.
     const sampled = committeeSize < registered.length;
-    const targets = sampled ? sampleCommittee(registered, committeeSize, (entry) => entry.health.score, this.options.random, isActive) : registered.filter(isActive);
+    const targets = sampled
+      ? sampleCommittee(registered, committeeSize, (entry) => entry.health.score, this.options.random, isActive)
+      : registered.filter(isActive);
     if (targets.length === 0) {
       finish('no_workers');
       throw new ProblemError(
@@ -132,12 +137,19 @@ export class Coordinator {
     }
     const ejected = sampled ? [] : registered.filter((entry) => !isActive(entry)).map((entry) => entry.id);
     const timeoutMs = submission.timeout_ms ?? this.options.defaultTimeoutMs;
-    const task = { id: submission.request_id ?? uuidv4(), query: submission.query, ...(submission.as_of ? { as_of: submission.as_of } : {}) };
+    const task = {
+      id: submission.request_id ?? uuidv4(),
+      query: submission.query,
+      ...(submission.as_of ? { as_of: submission.as_of } : {}),
+    };
     if (this.#inFlight.has(task.id)) {
       throw new ProblemError('REQUEST_ID_IN_USE', `Request ${task.id} is still in flight; choose another id`);
     }
     const log = this.options.logger.child({ request_id: task.id });
-    log.info({ query: task.query, strategy, workers: targets.length, ejected: ejected.length, timeout_ms: timeoutMs }, 'dispatching request');
+    log.info(
+      { query: task.query, strategy, workers: targets.length, ejected: ejected.length, timeout_ms: timeoutMs },
+      'dispatching request',
+    );
 
     const dispatched = await this.#track(task.id, () =>
       dispatchToWorkers(targets, task, {
@@ -150,7 +162,13 @@ export class Coordinator {
     const answers = dispatched.filter((d) => d.kind === 'success');
     const madK = submission.mad_k ?? this.options.defaultMadK;
     const rejectedFlags =
-      madK > 0 && answers.length > 0 ? rejectOutliersMad(answers.map((d) => d.result.value), madK, registry.policy.agreementTolerance) : answers.map(() => false);
+      madK > 0 && answers.length > 0
+        ? rejectOutliersMad(
+            answers.map((d) => d.result.value),
+            madK,
+            registry.policy.agreementTolerance,
+          )
+        : answers.map(() => false);
     const rejected = new Set(answers.filter((_, i) => rejectedFlags[i]));
     const used = answers.filter((d) => !rejected.has(d));
     const values = used.map((d) => d.result.value);
@@ -178,7 +196,11 @@ export class Coordinator {
     if (outcome === undefined) {
       finish(abandoned ? 'abandoned' : 'no_usable_answer');
       log.warn({ failures: describeFailures(results) }, 'no usable answer');
-      throw new ProblemError('NO_USABLE_ANSWER', `None of ${results.length} workers gave a usable answer: ${describeFailures(results)}`, breakdown);
+      throw new ProblemError(
+        'NO_USABLE_ANSWER',
+        `None of ${results.length} workers gave a usable answer: ${describeFailures(results)}`,
+        breakdown,
+      );
     }
     if (!outcome.ok) {
       finish(abandoned ? 'abandoned' : 'no_majority');
@@ -187,7 +209,9 @@ export class Coordinator {
     }
     const quorum = submission.min_responses ?? majorityOf(targets.length);
     const partial = answers.length < quorum;
-    const outliers = judged.filter((j) => j.deviation !== undefined && !j.result.reliable && !j.rejected).map((j) => ({ id: j.result.worker_id, deviation: j.signedDeviation ?? 0 }));
+    const outliers = judged
+      .filter((j) => j.deviation !== undefined && !j.result.reliable && !j.rejected)
+      .map((j) => ({ id: j.result.worker_id, deviation: j.signedDeviation ?? 0 }));
     const result: OracleResult = {
       request_id: task.id,
       final_value: outcome.value,
@@ -263,7 +287,10 @@ export class Coordinator {
         } else if (d.kind !== 'cancelled' && health.recordFailure(d.kind, policy) && registry.canEjectAnother()) {
           const until = health.eject(this.#now(), policy);
           metrics.recordEjection();
-          log.warn({ worker_id: d.target.id, until: new Date(until).toISOString(), streak: health.ejectionStreak }, 'worker ejected after consecutive failures');
+          log.warn(
+            { worker_id: d.target.id, until: new Date(until).toISOString(), streak: health.ejectionStreak },
+            'worker ejected after consecutive failures',
+          );
         }
       }
       return { result: { ...d.result, reliable }, deviation, signedDeviation, rejected: isRejected };

@@ -44,7 +44,11 @@ export class Cancellation extends Error {
 }
 
 /** Every target's outcome, in target order; failures are outcomes, never exceptions. */
-export async function dispatchToWorkers<T extends DispatchTarget>(targets: readonly T[], task: OracleRequest, options: DispatchOptions): Promise<DispatchedTask<T>[]> {
+export async function dispatchToWorkers<T extends DispatchTarget>(
+  targets: readonly T[],
+  task: OracleRequest,
+  options: DispatchOptions,
+): Promise<DispatchedTask<T>[]> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new DeadlineExceeded(`timed out after ${options.timeoutMs}ms`)), options.timeoutMs);
   const signals = options.cancelSignals ?? [];
@@ -61,12 +65,18 @@ export async function dispatchToWorkers<T extends DispatchTarget>(targets: reado
   }
 }
 
-async function callWorker<T extends DispatchTarget>(target: T, task: OracleRequest, signal: AbortSignal, sendTask: SendTask): Promise<DispatchedTask<T>> {
+async function callWorker<T extends DispatchTarget>(
+  target: T,
+  task: OracleRequest,
+  signal: AbortSignal,
+  sendTask: SendTask,
+): Promise<DispatchedTask<T>> {
   const started = performance.now();
   const settle = (kind: DispatchKind, fields: { value: number } | { err: string }): DispatchedTask<T> => {
     const latencyMs = performance.now() - started;
     const base = { worker_id: target.id, request_id: task.id, response_time: formatDuration(latencyMs) };
-    const result: WorkerResult = 'err' in fields ? { ...base, value: 0, err: fields.err, reliable: false } : { ...base, value: fields.value, reliable: true };
+    const result: WorkerResult =
+      'err' in fields ? { ...base, value: 0, err: fields.err, reliable: false } : { ...base, value: fields.value, reliable: true };
     return { target, kind, latencyMs, result };
   };
   try {

@@ -70,7 +70,11 @@ export function createEndpointPolicy(allowed: readonly string[] = DEFAULT_ALLOWE
   };
 }
 
-export type Lookup = (hostname: string, options: LookupOneOptions | LookupAllOptions, callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void) => void;
+export type Lookup = (
+  hostname: string,
+  options: LookupOneOptions | LookupAllOptions,
+  callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+) => void;
 
 /**
  * A `lookup` for net.connect that resolves as `resolve` does (the system resolver by default)

@@ -10,7 +10,12 @@ export type RequestOutcome = 'complete' | 'partial' | 'no_workers' | 'no_usable_
 
 export class CoordinatorMetrics {
   readonly registry = new MetricsRegistry();
-  readonly #requests = new Counter({ name: 'oracle_requests_total', help: 'Oracle requests answered, by outcome.', labelNames: ['outcome'] as const, registers: [this.registry] });
+  readonly #requests = new Counter({
+    name: 'oracle_requests_total',
+    help: 'Oracle requests answered, by outcome.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly #requestDuration = new Histogram({
     name: 'oracle_request_duration_seconds',
     help: 'Time from receiving an oracle request to having its answer, by strategy.',
@@ -18,7 +23,12 @@ export class CoordinatorMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
     registers: [this.registry],
   });
-  readonly #tasks = new Counter({ name: 'oracle_worker_tasks_total', help: 'Tasks sent to workers, by worker and outcome.', labelNames: ['worker_id', 'outcome'] as const, registers: [this.registry] });
+  readonly #tasks = new Counter({
+    name: 'oracle_worker_tasks_total',
+    help: 'Tasks sent to workers, by worker and outcome.',
+    labelNames: ['worker_id', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly #taskDuration = new Histogram({
     name: 'oracle_worker_task_duration_seconds',
     help: 'Round trip of tasks to workers, by worker.',
@@ -26,8 +36,16 @@ export class CoordinatorMetrics {
     buckets: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
-  readonly #evictions = new Counter({ name: 'oracle_worker_evictions_total', help: 'Workers evicted for missing heartbeats.', registers: [this.registry] });
-  readonly #ejections = new Counter({ name: 'oracle_worker_ejections_total', help: 'Temporary ejections after consecutive failures.', registers: [this.registry] });
+  readonly #evictions = new Counter({
+    name: 'oracle_worker_evictions_total',
+    help: 'Workers evicted for missing heartbeats.',
+    registers: [this.registry],
+  });
+  readonly #ejections = new Counter({
+    name: 'oracle_worker_ejections_total',
+    help: 'Temporary ejections after consecutive failures.',
+    registers: [this.registry],
+  });
 
   constructor(workers: Registry) {
     collectDefaultMetrics({ register: this.registry });

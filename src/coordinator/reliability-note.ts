@@ -44,7 +44,8 @@ export function buildReliabilityNote(facts: NoteFacts): string {
   if (facts.outliers.length > 0) {
     parts.push(`Outliers against the consensus: ${nameSome(facts.outliers.map((o) => `${o.id} (${formatSignedPercent(o.deviation)})`))}.`);
   }
-  if (facts.sampledOutOf !== undefined) parts.push(`Committee of ${asked} sampled by reliability from ${facts.sampledOutOf} registered workers.`);
+  if (facts.sampledOutOf !== undefined)
+    parts.push(`Committee of ${asked} sampled by reliability from ${facts.sampledOutOf} registered workers.`);
   if (facts.ejected.length > 0) parts.push(`Not asked (ejected after repeated failures): ${nameSome(facts.ejected)}.`);
   // The design document's wording stands alone, without a full stop, when everything went well.
   return parts.length === 1 ? parts[0]! : parts.map((part) => (part === ALL_RESPONDED ? `${part}.` : part)).join(' ');

@@ -25,7 +25,11 @@ export interface CoordinatorServerDependencies {
   resolve?: Lookup;
 }
 
-export async function startCoordinatorServer(config: CoordinatorConfig, logger: Logger, dependencies: CoordinatorServerDependencies = {}): Promise<CoordinatorServer> {
+export async function startCoordinatorServer(
+  config: CoordinatorConfig,
+  logger: Logger,
+  dependencies: CoordinatorServerDependencies = {},
+): Promise<CoordinatorServer> {
   const registry = new Registry(healthPolicyOf(config), Date.now, config.maxWorkers);
   const metrics = new CoordinatorMetrics(registry);
   const endpointPolicy = createEndpointPolicy(config.allowedWorkerNetworks);
@@ -46,7 +50,18 @@ export async function startCoordinatorServer(config: CoordinatorConfig, logger: 
     defaultMadK: config.madK,
   });
   warnIfOpen(config, logger);
-  const app = createCoordinatorApp({ coordinator, metrics, endpointPolicy, registrationToken: config.registrationToken, apiKey: config.apiKey, requestRateLimit: config.requestRateLimit, registerRateLimit: config.registerRateLimit, logger, bodyLimitBytes: config.bodyLimit, validateResponses: config.validateResponses });
+  const app = createCoordinatorApp({
+    coordinator,
+    metrics,
+    endpointPolicy,
+    registrationToken: config.registrationToken,
+    apiKey: config.apiKey,
+    requestRateLimit: config.requestRateLimit,
+    registerRateLimit: config.registerRateLimit,
+    logger,
+    bodyLimitBytes: config.bodyLimit,
+    validateResponses: config.validateResponses,
+  });
   const server = createServer(app);
   const url = await listen(server, config.port, config.host);
   const sweeper = setInterval(() => coordinator.evictStale(), config.sweepIntervalMs);
@@ -68,7 +83,9 @@ export async function startCoordinatorServer(config: CoordinatorConfig, logger: 
 
 function warnIfOpen(config: CoordinatorConfig, logger: Logger): void {
   const open = [
-    config.registrationToken === undefined ? 'anyone can register, heartbeat and deregister workers (no ORACLE_REGISTRATION_TOKEN)' : undefined,
+    config.registrationToken === undefined
+      ? 'anyone can register, heartbeat and deregister workers (no ORACLE_REGISTRATION_TOKEN)'
+      : undefined,
     config.taskToken === undefined ? 'tasks go to workers unauthenticated (no ORACLE_TASK_TOKEN)' : undefined,
     config.apiKey === undefined ? 'anyone can submit requests (no ORACLE_API_KEY)' : undefined,
   ].filter((line) => line !== undefined);

@@ -55,7 +55,11 @@ export function createTaskClient(options: TaskClientOptions): TaskClient {
   return {
     async sendTask(endpoint, task, signal) {
       const url = endpoint.endsWith('/') ? `${endpoint.slice(0, -1)}${TASK_PATH}` : `${endpoint}${TASK_PATH}`;
-      const { statusCode, headers: answerHeaders, body } = await request(url, {
+      const {
+        statusCode,
+        headers: answerHeaders,
+        body,
+      } = await request(url, {
         method: 'POST',
         headers,
         body: JSON.stringify(task),
@@ -74,7 +78,11 @@ export function createTaskClient(options: TaskClientOptions): TaskClient {
 }
 
 /** Reads the whole body as UTF-8, or destroys it and throws once it passes `limit` bytes. */
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(error?: Error): unknown }, limit: number, declaredLength: string | string[] | undefined): Promise<string> {
+async function readCapped(
+  body: AsyncIterable<Buffer> & { destroy(error?: Error): unknown },
+  limit: number,
+  declaredLength: string | string[] | undefined,
+): Promise<string> {
   const tooLarge = () => new TaskTransportError(`answer larger than ${limit} bytes`);
   if (typeof declaredLength === 'string' && Number(declaredLength) > limit) {
     body.destroy();

@@ -47,7 +47,11 @@ export const REDOC_SCRIPT: DocsAsset = {
   read: async () => Buffer.from(withoutRedoclyCdnLogo(await readFile(REDOC_BUNDLE_PATH, 'utf8')), 'utf8'),
 };
 /** The bundle's own header comment points readers to this file for its third-party licences. */
-export const REDOC_LICENSES = packageFile('redoc.standalone.js.LICENSE.txt', 'text/plain; charset=utf-8', 'redoc/bundles/redoc.standalone.js.LICENSE.txt');
+export const REDOC_LICENSES = packageFile(
+  'redoc.standalone.js.LICENSE.txt',
+  'text/plain; charset=utf-8',
+  'redoc/bundles/redoc.standalone.js.LICENSE.txt',
+);
 export const INIT_SCRIPT = ownFile('redoc-init.js', 'text/javascript; charset=utf-8');
 export const STYLESHEET = ownFile('docs.css', 'text/css; charset=utf-8');
 

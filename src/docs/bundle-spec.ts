@@ -40,7 +40,11 @@ function toYaml(document: OpenApiDocument, specPath: string): string {
 
 function assertOpenApiDocument(value: unknown, specPath: string): asserts value is OpenApiDocument {
   const info = (value as { info?: { title?: unknown; version?: unknown } } | null)?.info;
-  if (typeof (value as { openapi?: unknown } | null)?.openapi !== 'string' || typeof info?.title !== 'string' || typeof info.version !== 'string') {
+  if (
+    typeof (value as { openapi?: unknown } | null)?.openapi !== 'string' ||
+    typeof info?.title !== 'string' ||
+    typeof info.version !== 'string'
+  ) {
     throw new Error(`${specPath} is not an OpenAPI document with info.title and info.version`);
   }
 }

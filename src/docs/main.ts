@@ -12,6 +12,8 @@ await runMain(
   async ({ values }) => {
     const outDir = resolve(values.out);
     const written = await buildStaticDocs(outDir, COORDINATOR_DOCS);
-    process.stdout.write(`Wrote ${written.length} files to ${outDir}:\n${written.map((file) => `  ${file}\n`).join('')}Open ${resolve(outDir, 'index.html')} in a browser.\n`);
+    process.stdout.write(
+      `Wrote ${written.length} files to ${outDir}:\n${written.map((file) => `  ${file}\n`).join('')}Open ${resolve(outDir, 'index.html')} in a browser.\n`,
+    );
   },
 );

@@ -43,7 +43,8 @@ export function createDocsRouter(apis: readonly ApiDoc[]): Router {
 
 function resourcesByPath(site: DocsSite): Map<string, DocsResource> {
   const resources = new Map<string, DocsResource>();
-  const add = (path: string, contentType: string, body: string | Buffer) => resources.set(path, { contentType, body, etag: entityTag(body) });
+  const add = (path: string, contentType: string, body: string | Buffer) =>
+    resources.set(path, { contentType, body, etag: entityTag(body) });
   add(SERVED_LINKS.index, 'text/html; charset=utf-8', site.indexHtml);
   for (const api of site.apis) {
     add(SERVED_LINKS.page(api.name), 'text/html; charset=utf-8', api.html);

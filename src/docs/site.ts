@@ -27,7 +27,9 @@ export interface DocsSite {
 export async function buildDocsSite(apis: readonly ApiDoc[], links: DocsLinks): Promise<DocsSite> {
   const [documented, assets] = await Promise.all([
     Promise.all(apis.map(async (api): Promise<DocumentedApi> => ({ name: api.name, spec: await bundleSpec(api.specPath) }))),
-    Promise.all(DOCS_ASSETS.map(async (asset) => ({ fileName: asset.fileName, contentType: asset.contentType, content: await asset.read() }))),
+    Promise.all(
+      DOCS_ASSETS.map(async (asset) => ({ fileName: asset.fileName, contentType: asset.contentType, content: await asset.read() })),
+    ),
   ]);
   return {
     indexHtml: renderIndexPage(documented, links),

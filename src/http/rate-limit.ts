@@ -15,7 +15,14 @@ export function limitPerClient(perMinute: number, what: string): RequestHandler 
     legacyHeaders: false,
     handler: (_req, res, next) => {
       const retryAfter = res.getHeader('retry-after');
-      next(new ProblemError('RATE_LIMITED', `More than ${perMinute} ${what} a minute from this client; retry after ${String(retryAfter ?? 60)} s`, {}, { 'Retry-After': String(retryAfter ?? 60) }));
+      next(
+        new ProblemError(
+          'RATE_LIMITED',
+          `More than ${perMinute} ${what} a minute from this client; retry after ${String(retryAfter ?? 60)} s`,
+          {},
+          { 'Retry-After': String(retryAfter ?? 60) },
+        ),
+      );
     },
   });
 }

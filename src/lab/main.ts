@@ -8,7 +8,7 @@ import { loadScenario, ScenarioError } from './scenario.ts';
 import { formatScorecard, scoreLab } from './scorecard.ts';
 
 const labOptions = {
-  workers: integerOption('Total workers, keeping the groups\' shares', undefined, undefined, 1, 10_000),
+  workers: integerOption("Total workers, keeping the groups' shares", undefined, undefined, 1, 10_000),
   requests: integerOption('Requests per strategy', undefined, undefined, 1, 100_000),
   seed: integerOption('Seed of the whole run', undefined, undefined, 0, 4_294_967_295),
   rate: numberOption('Requests per second at most', undefined, undefined, 0.01, 10_000),
@@ -22,7 +22,8 @@ const labOptions = {
 await runMain(
   {
     usage: 'npm run simulate -- <scenario.yaml> [options]',
-    summary: 'Runs a scenario against a real coordinator and real workers on loopback under every strategy, prints a scorecard and writes an HTML report.',
+    summary:
+      'Runs a scenario against a real coordinator and real workers on loopback under every strategy, prints a scorecard and writes an HTML report.',
     options: labOptions,
     allowPositionals: true,
   },
@@ -41,7 +42,10 @@ await runMain(
         seed: values.seed,
         rate: values.rate,
         timeoutMs: values.timeoutMs,
-        strategies: values.strategies?.split(',').map((s) => s.trim()).filter(Boolean),
+        strategies: values.strategies
+          ?.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
       });
     } catch (error) {
       if (!(error instanceof ScenarioError)) throw error;
@@ -67,4 +71,3 @@ await runMain(
     }
   },
 );
-

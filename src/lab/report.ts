@@ -64,7 +64,11 @@ function errorDistribution(lab: LabRun): string {
       values: run.records.flatMap((r) => (r.errorBps === undefined ? [] : [r.errorBps])),
       emptyNote: 'no answer to any request',
     })),
-    { title: 'Error distribution per strategy (box: quartiles, bar: median, tick: p99)', unit: 'error against the truth, bps', floor: 0.01 },
+    {
+      title: 'Error distribution per strategy (box: quartiles, bar: median, tick: p99)',
+      unit: 'error against the truth, bps',
+      floor: 0.01,
+    },
   );
 }
 
@@ -81,7 +85,12 @@ function errorOverTime(lab: LabRun): string {
 function scoresOverTime(lab: LabRun): string {
   const records = lab.runs[0]?.records ?? [];
   const perWorker = lab.workers.length <= MAX_WORKER_LINES;
-  const groups = perWorker ? lab.workers.map((w) => ({ label: w.id, ids: [w.id] })) : [...new Set(lab.workers.map((w) => w.profile))].map((p) => ({ label: `${p} (mean)`, ids: lab.workers.filter((w) => w.profile === p).map((w) => w.id) }));
+  const groups = perWorker
+    ? lab.workers.map((w) => ({ label: w.id, ids: [w.id] }))
+    : [...new Set(lab.workers.map((w) => w.profile))].map((p) => ({
+        label: `${p} (mean)`,
+        ids: lab.workers.filter((w) => w.profile === p).map((w) => w.id),
+      }));
   const series: LineSeries[] = groups.map((group) => ({
     label: group.label,
     points: records.map((r) => [r.index, group.ids.reduce((sum, id) => sum + (r.scores[id] ?? 0), 0) / group.ids.length] as const),

@@ -70,7 +70,9 @@ export async function runScenario(scenario: Scenario, onProgress: ProgressListen
     const runs: VariantRun[] = [];
     const total = scenario.variants.length * scenario.requests;
     for (const [v, variant] of scenario.variants.entries()) {
-      runs.push(await runVariant(scenario, variant, workers, servers, (done) => onProgress(v * scenario.requests + done, total, variant.label)));
+      runs.push(
+        await runVariant(scenario, variant, workers, servers, (done) => onProgress(v * scenario.requests + done, total, variant.label)),
+      );
     }
     return { scenario, workers, runs };
   } finally {
@@ -78,7 +80,13 @@ export async function runScenario(scenario: Scenario, onProgress: ProgressListen
   }
 }
 
-async function runVariant(scenario: Scenario, variant: StrategyVariant, workers: readonly LabWorker[], servers: readonly WorkerServer[], onDone: (done: number) => void): Promise<VariantRun> {
+async function runVariant(
+  scenario: Scenario,
+  variant: StrategyVariant,
+  workers: readonly LabWorker[],
+  servers: readonly WorkerServer[],
+  onDone: (done: number) => void,
+): Promise<VariantRun> {
   const coordinator = await startCoordinatorServer(
     {
       ...DEFAULT_COORDINATOR_CONFIG,
@@ -135,7 +143,12 @@ async function runVariant(scenario: Scenario, variant: StrategyVariant, workers:
         valuesUsed: result?.values_used ?? 0,
         valuesRejected: result?.values_rejected ?? 0,
         scores,
-        answers: (result?.worker_responses ?? []).map((r) => ({ workerId: r.worker_id, value: r.err === undefined ? r.value : undefined, err: r.err, reliable: r.reliable })),
+        answers: (result?.worker_responses ?? []).map((r) => ({
+          workerId: r.worker_id,
+          value: r.err === undefined ? r.value : undefined,
+          err: r.err,
+          reliable: r.reliable,
+        })),
       });
       onDone(index + 1);
       const wait = interval - (performance.now() - startedAt);

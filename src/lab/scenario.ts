@@ -70,7 +70,21 @@ export async function loadScenario(path: string, overrides: ScenarioOverrides = 
 
 export function parseScenario(raw: unknown, fallbackName: string, overrides: ScenarioOverrides = {}): Scenario {
   const file = new Fields(raw, 'scenario');
-  file.allowOnly(['name', 'description', 'seed', 'query', 'requests', 'rate', 'timeout_ms', 'start', 'start_before_jump_windows', 'step_ms', 'mad_k', 'strategies', 'workers']);
+  file.allowOnly([
+    'name',
+    'description',
+    'seed',
+    'query',
+    'requests',
+    'rate',
+    'timeout_ms',
+    'start',
+    'start_before_jump_windows',
+    'step_ms',
+    'mad_k',
+    'strategies',
+    'workers',
+  ]);
   const query = file.string('query', 'BTC/USD');
   if (!/^[A-Z0-9]{1,16}\/[A-Z0-9]{1,16}$/.test(query)) throw new ScenarioError(`query must be BASE/QUOTE in upper case, got "${query}"`);
   const madK = file.number('mad_k', 3, 0.1, 100);
@@ -100,7 +114,18 @@ export function parseScenario(raw: unknown, fallbackName: string, overrides: Sce
 
 function parseGroup(raw: unknown, index: number): WorkerGroup {
   const group = new Fields(raw, `workers[${index}]`);
-  group.allowOnly(['count', 'profile', 'min_delay_ms', 'max_delay_ms', 'failure_rate', 'failure_modes', 'noise', 'bias', 'byzantine_mode', 'stale_windows']);
+  group.allowOnly([
+    'count',
+    'profile',
+    'min_delay_ms',
+    'max_delay_ms',
+    'failure_rate',
+    'failure_modes',
+    'noise',
+    'bias',
+    'byzantine_mode',
+    'stale_windows',
+  ]);
   const profile = group.choice('profile', PROFILES, 'honest');
   const explicit: Partial<SimulationSettings> = { ...LAB_SIMULATION };
   const set = <K extends keyof SimulationSettings>(key: K, value: SimulationSettings[K] | undefined) => {
@@ -170,7 +195,8 @@ class Fields {
   optionalNumber(key: string, min: number, max: number): number | undefined {
     const value = this.#record[key];
     if (value === undefined) return undefined;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) throw this.#error(key, `must be a number from ${min} to ${max}`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max)
+      throw this.#error(key, `must be a number from ${min} to ${max}`);
     return value;
   }
 
@@ -191,7 +217,8 @@ class Fields {
   optionalChoice<const C extends string>(key: string, choices: readonly C[]): C | undefined {
     const value = this.#record[key];
     if (value === undefined) return undefined;
-    if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) throw this.#error(key, `must be one of ${choices.join(', ')}`);
+    if (typeof value !== 'string' || !(choices as readonly string[]).includes(value))
+      throw this.#error(key, `must be one of ${choices.join(', ')}`);
     return value as C;
   }
 
@@ -207,7 +234,8 @@ class Fields {
   stringList(key: string, fallback: string[]): string[] {
     const value = this.#record[key];
     if (value === undefined) return fallback;
-    if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string')) throw this.#error(key, 'must be a non-empty list of strings');
+    if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string'))
+      throw this.#error(key, 'must be a non-empty list of strings');
     return value as string[];
   }
 

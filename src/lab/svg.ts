@@ -37,7 +37,9 @@ export function stripChart(rows: readonly StripRow[], options: { title: string; 
   for (let e = Math.floor(lo); e <= hi; e++) {
     const px = x(10 ** e);
     parts.push(`<line x1="${fmt(px)}" y1="${top - 6}" x2="${fmt(px)}" y2="${height - 34}" stroke="#e3e3e3"/>`);
-    parts.push(`<text x="${fmt(px)}" y="${height - 18}" font-size="11" text-anchor="middle" fill="#555">${escapeXml(formatTick(10 ** e))}</text>`);
+    parts.push(
+      `<text x="${fmt(px)}" y="${height - 18}" font-size="11" text-anchor="middle" fill="#555">${escapeXml(formatTick(10 ** e))}</text>`,
+    );
   }
   rows.forEach((row, i) => {
     const cy = top + i * rowHeight + rowHeight / 2;
@@ -53,11 +55,19 @@ export function stripChart(rows: readonly StripRow[], options: { title: string; 
       const jitter = ((k * 7919) % 13) - 6;
       parts.push(`<circle cx="${fmt(x(v))}" cy="${fmt(cy + jitter)}" r="2" fill="${color}" fill-opacity="0.35"/>`);
     }
-    parts.push(`<rect x="${fmt(x(q(0.25)))}" y="${fmt(cy - 9)}" width="${fmt(Math.max(1, x(q(0.75)) - x(q(0.25))))}" height="18" fill="none" stroke="${color}" stroke-width="1.5"/>`);
-    parts.push(`<line x1="${fmt(x(q(0.5)))}" y1="${fmt(cy - 11)}" x2="${fmt(x(q(0.5)))}" y2="${fmt(cy + 11)}" stroke="${color}" stroke-width="3"/>`);
-    parts.push(`<line x1="${fmt(x(q(0.99)))}" y1="${fmt(cy - 6)}" x2="${fmt(x(q(0.99)))}" y2="${fmt(cy + 6)}" stroke="#222" stroke-width="1.5"/>`);
+    parts.push(
+      `<rect x="${fmt(x(q(0.25)))}" y="${fmt(cy - 9)}" width="${fmt(Math.max(1, x(q(0.75)) - x(q(0.25))))}" height="18" fill="none" stroke="${color}" stroke-width="1.5"/>`,
+    );
+    parts.push(
+      `<line x1="${fmt(x(q(0.5)))}" y1="${fmt(cy - 11)}" x2="${fmt(x(q(0.5)))}" y2="${fmt(cy + 11)}" stroke="${color}" stroke-width="3"/>`,
+    );
+    parts.push(
+      `<line x1="${fmt(x(q(0.99)))}" y1="${fmt(cy - 6)}" x2="${fmt(x(q(0.99)))}" y2="${fmt(cy + 6)}" stroke="#222" stroke-width="1.5"/>`,
+    );
   });
-  parts.push(`<text x="${fmt((left + width - right) / 2)}" y="${height - 2}" font-size="12" text-anchor="middle" fill="#333">${escapeXml(options.unit)} (log scale)</text>`);
+  parts.push(
+    `<text x="${fmt((left + width - right) / 2)}" y="${height - 2}" font-size="12" text-anchor="middle" fill="#333">${escapeXml(options.unit)} (log scale)</text>`,
+  );
   return svg(width, height, options.title, parts);
 }
 
@@ -66,7 +76,10 @@ export interface LineSeries {
   points: readonly (readonly [number, number])[];
 }
 
-export function lineChart(series: readonly LineSeries[], options: { title: string; xLabel: string; yLabel: string; yMin: number; yMax: number }): string {
+export function lineChart(
+  series: readonly LineSeries[],
+  options: { title: string; xLabel: string; yLabel: string; yMin: number; yMax: number },
+): string {
   const width = 760;
   const left = 60;
   const right = 170;
@@ -82,7 +95,9 @@ export function lineChart(series: readonly LineSeries[], options: { title: strin
   for (let k = 0; k <= 4; k++) {
     const v = options.yMin + ((options.yMax - options.yMin) * k) / 4;
     parts.push(`<line x1="${left}" y1="${fmt(y(v))}" x2="${width - right}" y2="${fmt(y(v))}" stroke="#e3e3e3"/>`);
-    parts.push(`<text x="${left - 6}" y="${fmt(y(v) + 4)}" font-size="11" text-anchor="end" fill="#555">${escapeXml(formatTick(v))}</text>`);
+    parts.push(
+      `<text x="${left - 6}" y="${fmt(y(v) + 4)}" font-size="11" text-anchor="end" fill="#555">${escapeXml(formatTick(v))}</text>`,
+    );
   }
   series.forEach((s, i) => {
     const color = PALETTE[i % PALETTE.length] ?? '#333';
@@ -91,8 +106,12 @@ export function lineChart(series: readonly LineSeries[], options: { title: strin
     parts.push(`<rect x="${width - right + 12}" y="${top + i * 16}" width="10" height="10" fill="${color}"/>`);
     parts.push(`<text x="${width - right + 26}" y="${top + i * 16 + 9}" font-size="11" fill="#222">${escapeXml(s.label)}</text>`);
   });
-  parts.push(`<text x="${fmt((left + width - right) / 2)}" y="${height - 8}" font-size="12" text-anchor="middle" fill="#333">${escapeXml(options.xLabel)}</text>`);
-  parts.push(`<text x="14" y="${fmt((top + height - bottom) / 2)}" font-size="12" text-anchor="middle" fill="#333" transform="rotate(-90 14 ${fmt((top + height - bottom) / 2)})">${escapeXml(options.yLabel)}</text>`);
+  parts.push(
+    `<text x="${fmt((left + width - right) / 2)}" y="${height - 8}" font-size="12" text-anchor="middle" fill="#333">${escapeXml(options.xLabel)}</text>`,
+  );
+  parts.push(
+    `<text x="14" y="${fmt((top + height - bottom) / 2)}" font-size="12" text-anchor="middle" fill="#333" transform="rotate(-90 14 ${fmt((top + height - bottom) / 2)})">${escapeXml(options.yLabel)}</text>`,
+  );
   return svg(width, height, options.title, parts);
 }
 

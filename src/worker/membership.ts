@@ -50,7 +50,11 @@ export class Membership {
     clearTimeout(this.#heartbeatTimer);
     const { id } = this.options.registration;
     try {
-      const { response } = await this.#call((signal) => this.#client.DELETE('/workers/{id}', { params: { path: { id } }, signal }), 1000, false);
+      const { response } = await this.#call(
+        (signal) => this.#client.DELETE('/workers/{id}', { params: { path: { id } }, signal }),
+        1000,
+        false,
+      );
       this.options.logger.info({ status: response.status }, 'deregistered from the coordinator');
     } catch (error) {
       this.options.logger.warn({ err: (error as Error).message }, 'could not deregister');
@@ -76,7 +80,10 @@ export class Membership {
         logger.warn({ attempt, status, retry_in_ms: delayMs }, 'registration refused, retrying');
       } catch (error) {
         if (error instanceof ProblemResponseError || this.#stopped.signal.aborted) throw error;
-        logger.warn({ attempt, coordinator: coordinatorUrl, err: (error as Error).message, retry_in_ms: delayMs }, 'coordinator unreachable, retrying');
+        logger.warn(
+          { attempt, coordinator: coordinatorUrl, err: (error as Error).message, retry_in_ms: delayMs },
+          'coordinator unreachable, retrying',
+        );
       }
       await sleep(delayMs * (0.75 + Math.random() / 2), undefined, { signal: this.#stopped.signal });
       delayMs = Math.min(maxDelayMs, delayMs * 2);

@@ -35,7 +35,14 @@ export async function startWorkerServer(options: WorkerServerOptions, logger: Lo
   const worker = new Worker(options.id, options.simulation, seed);
   const lifecycle: TaskLifecycle = { draining: false, inFlight: 0 };
   if (options.taskToken === undefined) logger.warn('running without ORACLE_TASK_TOKEN: anyone who can reach this worker can send it tasks');
-  const app = createWorkerApp({ worker, lifecycle, taskToken: options.taskToken, logger, bodyLimitBytes: options.bodyLimitBytes ?? 65536, validateResponses: options.validateResponses ?? false });
+  const app = createWorkerApp({
+    worker,
+    lifecycle,
+    taskToken: options.taskToken,
+    logger,
+    bodyLimitBytes: options.bodyLimitBytes ?? 65536,
+    validateResponses: options.validateResponses ?? false,
+  });
   const server = createServer(app);
   const url = await listen(server, options.port, options.host);
   logger.info({ url, seed }, 'worker listening');

@@ -26,7 +26,10 @@ export class Worker {
   async processTask(task: OracleRequest, signal: AbortSignal): Promise<WorkerResult> {
     const started = performance.now();
     const asOfMs = task.as_of === undefined ? this.now() : parseInstant(task.as_of);
-    if (asOfMs === undefined) throw new ProblemError('VALIDATION_FAILED', '/body/as_of is not a date-time this worker can price', { errors: [{ path: '/body/as_of', message: 'cannot be priced' }] });
+    if (asOfMs === undefined)
+      throw new ProblemError('VALIDATION_FAILED', '/body/as_of is not a date-time this worker can price', {
+        errors: [{ path: '/body/as_of', message: 'cannot be priced' }],
+      });
     const plan = planTask(task.query, this.settings, taskRandom(this.seed, task.query, asOfMs), asOfMs);
     await sleep(plan.kind === 'hang' ? HANG_LIMIT_MS : plan.delayMs, undefined, { signal });
     const response_time = formatDuration(performance.now() - started);
@@ -34,7 +37,14 @@ export class Worker {
       case 'value':
         return { worker_id: this.id, request_id: task.id, value: plan.value, response_time, reliable: true };
       case 'error':
-        return { worker_id: this.id, request_id: task.id, value: 0, err: 'simulated failure: price source unavailable', response_time, reliable: false };
+        return {
+          worker_id: this.id,
+          request_id: task.id,
+          value: 0,
+          err: 'simulated failure: price source unavailable',
+          response_time,
+          reliable: false,
+        };
       case 'outage':
       case 'hang':
         throw new ProblemError('SIMULATED_OUTAGE', 'The simulated price source is down');

@@ -55,7 +55,10 @@ function escapeRegExp(text: string): string {
 /** Redoc renders each operation under an <h2> holding its summary. */
 async function expectOperationsShown(page: Page, summaries: readonly string[]): Promise<void> {
   for (const summary of summaries) {
-    const heading = page.locator('h2').filter({ hasText: new RegExp(`^\\s*${escapeRegExp(summary)}\\s*$`) }).first();
+    const heading = page
+      .locator('h2')
+      .filter({ hasText: new RegExp(`^\\s*${escapeRegExp(summary)}\\s*$`) })
+      .first();
     await heading.waitFor({ state: 'visible', timeout: RENDER_TIMEOUT_MS });
   }
 }

@@ -87,14 +87,17 @@ async function expectSameOperations(servedYaml: string, sourcePath: string): Pro
   expect((served.document as { paths: unknown }).paths).toEqual((source.document as { paths: unknown }).paths);
 }
 
-describe('the coordinator\'s docs', () => {
+describe("the coordinator's docs", () => {
   it('serves an index linking to the reference and the spec of both APIs', async () => {
     const page = await get(`${coordinator.url}/docs`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expectSecurityHeaders(page.headers);
-    expect(referencedUrls(page.text)).toEqual(expect.arrayContaining(['/docs/coordinator', '/docs/worker', '/openapi/coordinator.yaml', '/openapi/worker.yaml']));
-    for (const source of [COORDINATOR_SPEC_PATH, WORKER_SPEC_PATH]) expect(page.text).toContain(escapeHtml(titleOf((await loadResolvedSpec(source)).document)));
+    expect(referencedUrls(page.text)).toEqual(
+      expect.arrayContaining(['/docs/coordinator', '/docs/worker', '/openapi/coordinator.yaml', '/openapi/worker.yaml']),
+    );
+    for (const source of [COORDINATOR_SPEC_PATH, WORKER_SPEC_PATH])
+      expect(page.text).toContain(escapeHtml(titleOf((await loadResolvedSpec(source)).document)));
   });
 
   it('serves /docs/coordinator with every script from the coordinator itself', async () => {
@@ -110,23 +113,32 @@ describe('the coordinator\'s docs', () => {
   });
 
   it('embeds the same spec in the page as it serves at /openapi/coordinator.yaml', async () => {
-    const [page, yaml] = await Promise.all([get(`${coordinator.url}/docs/coordinator`), get(`${coordinator.url}/openapi/coordinator.yaml`)]);
+    const [page, yaml] = await Promise.all([
+      get(`${coordinator.url}/docs/coordinator`),
+      get(`${coordinator.url}/openapi/coordinator.yaml`),
+    ]);
     expect(embeddedSpec(page.text)).toEqual(parseYaml(yaml.text));
   });
 
   it('serves each spec as one self-contained YAML file equivalent to openapi/', async () => {
-    for (const [name, source] of [['coordinator', COORDINATOR_SPEC_PATH], ['worker', WORKER_SPEC_PATH]] as const) {
+    for (const [name, source] of [
+      ['coordinator', COORDINATOR_SPEC_PATH],
+      ['worker', WORKER_SPEC_PATH],
+    ] as const) {
       const reply = await get(`${coordinator.url}/openapi/${name}.yaml`);
       expect(reply.status).toBe(200);
       expect(reply.headers.get('content-type')).toBe('application/yaml; charset=utf-8');
       expectSecurityHeaders(reply.headers);
       const refs = [...reply.text.matchAll(/\$ref: (\S+)/g)].map((match) => match[1] ?? '');
-      expect(refs.filter((ref) => !ref.replace(/^['"]/, '').startsWith('#')), `${name}: references out of the file`).toEqual([]);
+      expect(
+        refs.filter((ref) => !ref.replace(/^['"]/, '').startsWith('#')),
+        `${name}: references out of the file`,
+      ).toEqual([]);
       await expectSameOperations(reply.text, source);
     }
   });
 
-  it('serves the installed Redoc bundle, minus its one request to Redocly\'s CDN', async () => {
+  it("serves the installed Redoc bundle, minus its one request to Redocly's CDN", async () => {
     const reply = await get(`${coordinator.url}/docs/assets/redoc.standalone.js`);
     expect(reply.status).toBe(200);
     expect(reply.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
@@ -158,7 +170,7 @@ describe('the coordinator\'s docs', () => {
   });
 });
 
-describe('a worker\'s docs', () => {
+describe("a worker's docs", () => {
   it('documents its own API only', async () => {
     const index = await get(`${worker.url}/docs`);
     expect(referencedUrls(index.text)).toEqual(expect.arrayContaining(['/docs/worker', '/openapi/worker.yaml']));
@@ -177,10 +189,13 @@ describe('npm run docs', { timeout: 30_000 }, () => {
     const out = join(scratch, 'static');
     const { stdout } = await run(process.execPath, ['--import', 'tsx', DOCS_MAIN, '--out', out], { timeout: 30_000 });
     expect(stdout.split('\n')[0]).toMatch(new RegExp(`^Wrote \\d+ files to ${out}:$`));
-    for (const file of ['index.html', 'coordinator.html', 'worker.html', 'openapi/worker.yaml', 'assets/redoc.standalone.js']) expect(stdout).toContain(`  ${file}\n`);
+    for (const file of ['index.html', 'coordinator.html', 'worker.html', 'openapi/worker.yaml', 'assets/redoc.standalone.js'])
+      expect(stdout).toContain(`  ${file}\n`);
     const html = await readFile(join(out, 'coordinator.html'), 'utf8');
     for (const url of referencedUrls(html)) expect(url, 'static pages only link next to themselves').toMatch(/^(?![a-z]+:|\/)|^data:/);
-    expect(referencedUrls(html)).toEqual(expect.arrayContaining(['assets/redoc.standalone.js', 'assets/redoc-init.js', 'openapi/coordinator.yaml']));
+    expect(referencedUrls(html)).toEqual(
+      expect.arrayContaining(['assets/redoc.standalone.js', 'assets/redoc-init.js', 'openapi/coordinator.yaml']),
+    );
     const served = await get(`${coordinator.url}/openapi/coordinator.yaml`);
     expect(await readFile(join(out, 'openapi', 'coordinator.yaml'), 'utf8')).toBe(served.text);
     expect(embeddedSpec(html)).toEqual(parseYaml(served.text));
@@ -194,7 +209,10 @@ describe('npm run docs', { timeout: 30_000 }, () => {
 describe('bundling and rendering', () => {
   it('refuses to bundle a spec whose references do not resolve', async () => {
     const broken = join(scratch, 'broken.yaml');
-    await writeFile(broken, "openapi: 3.1.0\ninfo: { title: Broken, version: '1' }\npaths: {}\ncomponents:\n  schemas:\n    Gone: { $ref: './missing.yaml#/schemas/Gone' }\n");
+    await writeFile(
+      broken,
+      "openapi: 3.1.0\ninfo: { title: Broken, version: '1' }\npaths: {}\ncomponents:\n  schemas:\n    Gone: { $ref: './missing.yaml#/schemas/Gone' }\n",
+    );
     await expect(bundleSpec(broken)).rejects.toThrow(/^cannot bundle .*broken\.yaml: /);
   });
 

@@ -16,7 +16,10 @@ let lab: LabRun;
 let reportPath: string;
 
 beforeAll(async () => {
-  [browser, lab] = await Promise.all([launchChromium(), loadScenario('scenarios/byzantine-20.yaml', { requests: 12 }).then((scenario) => runScenario(scenario))]);
+  [browser, lab] = await Promise.all([
+    launchChromium(),
+    loadScenario('scenarios/byzantine-20.yaml', { requests: 12 }).then((scenario) => runScenario(scenario)),
+  ]);
   await mkdir(ARTIFACTS, { recursive: true });
   reportPath = `${ARTIFACTS}lab-report.html`;
   await writeFile(reportPath, renderReport(lab, new Date()));

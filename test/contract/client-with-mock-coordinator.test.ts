@@ -15,7 +15,6 @@ import { PRISM_TEST_TIMEOUT_MS, startPrismMock, type PrismServer } from '../help
 import { loadResolvedSpec, type NamedExample, type SpecView } from '../helpers/spec.ts';
 import { COORDINATOR_SPEC_PATH } from '../../src/contract/spec-paths.ts';
 
-
 const cleanup = new Cleanup();
 let mock: PrismServer;
 let spec: SpecView;
@@ -39,7 +38,6 @@ function preferring(preference: string): typeof globalThis.fetch {
     return fetch(request);
   };
 }
-
 
 describe('createOracleClient against the mocked coordinator', { timeout: PRISM_TEST_TIMEOUT_MS }, () => {
   it('returns the first OracleResult example of POST /request as is', async () => {
@@ -99,7 +97,7 @@ describe('npm run client against the mocked coordinator', { timeout: PRISM_TEST_
     expect(JSON.parse(stdout)).toEqual(results[0]?.value);
   });
 
-  it('prints the 400 example\'s title, detail and field errors and exits 1', async () => {
+  it("prints the 400 example's title, detail and field errors and exits 1", async () => {
     const problem = spec.responseExamples('/request', 'POST', 400, 'application/problem+json')[0]?.value as Problem;
     const { code, stderr } = await runClient('bitcoin', '--coordinator', mock.url);
     expect(code).toBe(1);

@@ -20,8 +20,20 @@ import { COORDINATOR_SPEC_PATH, WORKER_SPEC_PATH } from '../../src/contract/spec
 
 /** Worker answers that each break worker.yaml's WorkerResult in one way. */
 const BROKEN_WORKERS = {
-  'omits-request-id': (task: OracleRequest) => ({ worker_id: 'omits-request-id', value: 42000.5, response_time: '3ms', reliable: true, query: task.query }),
-  'string-value': (task: OracleRequest) => ({ worker_id: 'string-value', request_id: task.id, value: '42000.5', response_time: '3ms', reliable: true }),
+  'omits-request-id': (task: OracleRequest) => ({
+    worker_id: 'omits-request-id',
+    value: 42000.5,
+    response_time: '3ms',
+    reliable: true,
+    query: task.query,
+  }),
+  'string-value': (task: OracleRequest) => ({
+    worker_id: 'string-value',
+    request_id: task.id,
+    value: '42000.5',
+    response_time: '3ms',
+    reliable: true,
+  }),
 };
 
 const cleanup = new Cleanup();
@@ -81,7 +93,9 @@ describe('a worker that breaks worker.yaml, behind prism proxy --errors', { time
     const reply = await exchange(proxyOf('omits-request-id').url, 'POST', '/task', { json: exampleTask });
     expect(reply.status).toBe(500);
     expect(isPrismProblem(reply)).toBe(true);
-    expect(reply.violations).toContainEqual(expect.objectContaining({ location: ['response', 'body'], severity: 'Error', message: expect.stringContaining("'request_id'") }));
+    expect(reply.violations).toContainEqual(
+      expect.objectContaining({ location: ['response', 'body'], severity: 'Error', message: expect.stringContaining("'request_id'") }),
+    );
     // The proxy's log says so too (after the answer: Prism logs once it has replied).
     await proxyOf('omits-request-id').waitForOutput(/Request terminated with error: https:\/\/stoplight\.io\/prism\/errors#VIOLATIONS/);
   });
@@ -90,10 +104,12 @@ describe('a worker that breaks worker.yaml, behind prism proxy --errors', { time
     const reply = await exchange(proxyOf('string-value').url, 'POST', '/task', { json: exampleTask });
     expect(reply.status).toBe(500);
     expect(isPrismProblem(reply)).toBe(true);
-    expect(reply.violations).toContainEqual(expect.objectContaining({ location: ['response', 'body', 'value'], severity: 'Error', message: expect.stringContaining('number') }));
+    expect(reply.violations).toContainEqual(
+      expect.objectContaining({ location: ['response', 'body', 'value'], severity: 'Error', message: expect.stringContaining('number') }),
+    );
   });
 
-  it('shows in the coordinator\'s breakdown as the proxy\'s 500', async () => {
+  it("shows in the coordinator's breakdown as the proxy's 500", async () => {
     const reply = await exchange(coordinator.url, 'POST', '/request', { json: { query: exampleTask.query, timeout_ms: 3000 } });
     expect(reply.status).toBe(503);
     const problem = reply.body as Problem;

@@ -69,13 +69,30 @@ describe('POST /request over Prism-mocked workers', { timeout: PRISM_TEST_TIMEOU
   });
 });
 
-describe('POST /request with the examples\' request id, over Prism-mocked workers', { timeout: PRISM_TEST_TIMEOUT_MS }, () => {
+describe("POST /request with the examples' request id, over Prism-mocked workers", { timeout: PRISM_TEST_TIMEOUT_MS }, () => {
   it.each(STRATEGIES)('aggregates the mock answering as the registered worker to the example value (%s)', async (strategy) => {
-    const reply = await postJson(`${coordinator.url}/request`, { query: exampleTask.query, strategy, request_id: exampleTask.id, timeout_ms: 5000 });
+    const reply = await postJson(`${coordinator.url}/request`, {
+      query: exampleTask.query,
+      strategy,
+      request_id: exampleTask.id,
+      timeout_ms: 5000,
+    });
     expect(reply.status).toBe(200);
     const result = reply.body as unknown as OracleResult;
-    expect(result).toMatchObject({ request_id: exampleTask.id, final_value: exampleAnswer.value, strategy, workers_asked: 2, workers_answered: 1, values_used: 1 });
-    expect(result.worker_responses[0]).toMatchObject({ worker_id: exampleAnswer.worker_id, request_id: exampleTask.id, value: exampleAnswer.value, reliable: true });
+    expect(result).toMatchObject({
+      request_id: exampleTask.id,
+      final_value: exampleAnswer.value,
+      strategy,
+      workers_asked: 2,
+      workers_answered: 1,
+      values_used: 1,
+    });
+    expect(result.worker_responses[0]).toMatchObject({
+      worker_id: exampleAnswer.worker_id,
+      request_id: exampleTask.id,
+      value: exampleAnswer.value,
+      reliable: true,
+    });
     // The twin is refused for the one field a static example cannot get right for it.
     expect(result.worker_responses[1]?.err).toBe(`answer names worker ${exampleAnswer.worker_id}, not ${mockIds[1]}`);
   });
@@ -88,13 +105,21 @@ describe('the coordinator fan-out, given the task of the spec examples', { timeo
       const targets = mocks.map((mock, i) => ({ id: mockIds[i] ?? '', endpoint: mock.url }));
       const outcomes = await dispatchToWorkers(targets, exampleTask, { timeoutMs: 5000, sendTask: taskClient.sendTask });
       expect(outcomes.map((outcome) => outcome.kind)).toEqual(['success', 'failure']);
-      expect(outcomes[0]?.result).toMatchObject({ worker_id: exampleAnswer.worker_id, request_id: exampleTask.id, value: exampleAnswer.value, reliable: true });
+      expect(outcomes[0]?.result).toMatchObject({
+        worker_id: exampleAnswer.worker_id,
+        request_id: exampleTask.id,
+        value: exampleAnswer.value,
+        reliable: true,
+      });
       // The twin is refused for the one field a static example cannot get right for it.
       expect(outcomes[1]?.result.err).toBe(`answer names worker ${exampleAnswer.worker_id}, not ${mockIds[1]}`);
 
       const usable = outcomes.filter((outcome) => outcome.kind === 'success').map((outcome) => outcome.result.value);
       for (const strategy of STRATEGIES) {
-        expect(aggregate(strategy, usable, { majorityTolerance: 0.005, trim: 0.1 }), strategy).toEqual({ ok: true, value: exampleAnswer.value });
+        expect(aggregate(strategy, usable, { majorityTolerance: 0.005, trim: 0.1 }), strategy).toEqual({
+          ok: true,
+          value: exampleAnswer.value,
+        });
       }
     } finally {
       await taskClient.close();

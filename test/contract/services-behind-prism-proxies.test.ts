@@ -33,7 +33,10 @@ interface ProxiedWorker {
 }
 
 const FAILING: Record<string, { simulation: Partial<SimulationSettings>; err: string }> = {
-  'failing-error': { simulation: { failureRate: 1, failureModes: ['error'] }, err: 'worker reported: simulated failure: price source unavailable' },
+  'failing-error': {
+    simulation: { failureRate: 1, failureModes: ['error'] },
+    err: 'worker reported: simulated failure: price source unavailable',
+  },
   'failing-outage': { simulation: { failureRate: 1, failureModes: ['outage'] }, err: 'HTTP 503: The simulated price source is down' },
 };
 const HONEST_IDS = ['honest-1', 'honest-2', 'honest-3'];
@@ -57,14 +60,22 @@ beforeAll(async () => {
   // own responses. Failing workers stay in every fan-out (no ejection), and nobody is evicted
   // mid-scenario.
   coordinator = cleanup.add(await startTestCoordinator({ validateResponses: false, ejectAfterFailures: 1000, workerTtlMs: 60_000 }));
-  const simulations = [...Object.entries(FAILING).map(([id, { simulation }]) => [id, simulation] as const), ...HONEST_IDS.map((id) => [id, {}] as const)];
+  const simulations = [
+    ...Object.entries(FAILING).map(([id, { simulation }]) => [id, simulation] as const),
+    ...HONEST_IDS.map((id) => [id, {}] as const),
+  ];
   const [strictProxy, lenientProxy, proxiedWorkers] = await Promise.all([
     startPrismProxy(COORDINATOR_SPEC_PATH, coordinator.url),
     startPrismProxy(COORDINATOR_SPEC_PATH, coordinator.url, { validateRequest: false }),
     Promise.all(
       simulations.map(async ([id, simulation], i) => {
         const settings = { ...HONEST, ...simulation };
-        const server = cleanup.add(await startWorkerServer({ id, host: '127.0.0.1', port: 0, seed: 40 + i, simulation: settings, validateResponses: false }, silentLogger));
+        const server = cleanup.add(
+          await startWorkerServer(
+            { id, host: '127.0.0.1', port: 0, seed: 40 + i, simulation: settings, validateResponses: false },
+            silentLogger,
+          ),
+        );
         return { id, proxy: cleanup.add(await startPrismProxy(WORKER_SPEC_PATH, server.url)) };
       }),
     ),
@@ -85,7 +96,12 @@ beforeAll(async () => {
 afterAll(() => cleanup.run());
 
 /** One exchange with the coordinator through a proxy, noted as exercising `template`. */
-async function callCoordinator(proxy: PrismServer, method: string, template: string, options: ExchangeOptions & { params?: Record<string, string> } = {}): Promise<Exchange> {
+async function callCoordinator(
+  proxy: PrismServer,
+  method: string,
+  template: string,
+  options: ExchangeOptions & { params?: Record<string, string> } = {},
+): Promise<Exchange> {
   exercised.coordinator.add(`${method} ${template}`);
   const path = template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(options.params?.[name] ?? ''));
   return exchange(proxy.url, method, path, options);
@@ -159,7 +175,7 @@ describe('the coordinator and its workers behind validating Prism proxies', { ti
     expectBreakdownOf({ worker_responses: problem.worker_responses ?? [], request_id: problem.request_id ?? '' }, failing);
   });
 
-  it('registers the honest workers at their proxies\' endpoints', async () => {
+  it("registers the honest workers at their proxies' endpoints", async () => {
     for (const id of HONEST_IDS) await worker(id).membership.start();
     const list = await callCoordinator(strict, 'GET', '/workers');
     expectConforming(list);
@@ -191,7 +207,12 @@ describe('the coordinator and its workers behind validating Prism proxies', { ti
     expect(result.final_value).toBeLessThanOrEqual(Math.max(...values));
     const formula = exactly[strategy];
     if (formula !== undefined) expect(result.final_value).toBeCloseTo(formula(values), 6);
-    expect(result).toMatchObject({ strategy, workers_asked: REGISTRATION_ORDER.length, workers_answered: HONEST_IDS.length, partial: false });
+    expect(result).toMatchObject({
+      strategy,
+      workers_asked: REGISTRATION_ORDER.length,
+      workers_answered: HONEST_IDS.length,
+      partial: false,
+    });
     for (const id of Object.keys(FAILING)) expect(result.reliability_note).toContain(id);
     // Every answer above crossed a worker proxy: the registered endpoints are the proxies.
     exercised.worker.add('POST /task');
@@ -209,41 +230,136 @@ describe('the coordinator and its workers behind validating Prism proxies', { ti
     expect(result.workers_answered).toBe(HONEST_IDS.length);
   });
 
-  const badInputs: { name: string; method: string; template: string; options: ExchangeOptions; status: number; code: string; specForbids: boolean }[] = [
-    { name: 'a query that is not BASE/QUOTE', method: 'POST', template: '/request', options: { json: { query: 'bitcoin' } }, status: 400, code: 'VALIDATION_FAILED', specForbids: true },
-    { name: 'an unknown strategy', method: 'POST', template: '/request', options: { json: { query: 'BTC/USD', strategy: 'mode' } }, status: 400, code: 'VALIDATION_FAILED', specForbids: true },
-    { name: 'a deadline under the minimum', method: 'POST', template: '/request', options: { json: { query: 'BTC/USD', timeout_ms: 5 } }, status: 400, code: 'VALIDATION_FAILED', specForbids: true },
-    { name: 'an extra field', method: 'POST', template: '/request', options: { json: { query: 'BTC/USD', surprise: true } }, status: 400, code: 'VALIDATION_FAILED', specForbids: true },
-    { name: 'a missing query', method: 'POST', template: '/request', options: { json: {} }, status: 400, code: 'VALIDATION_FAILED', specForbids: true },
-    { name: 'a worker id with spaces', method: 'POST', template: '/register', options: { json: { id: 'no spaces', endpoint: 'http://127.0.0.1:1' } }, status: 400, code: 'VALIDATION_FAILED', specForbids: true },
-    { name: 'an endpoint that is not http(s)', method: 'POST', template: '/register', options: { json: { id: 'w', endpoint: 'ftp://example.org' } }, status: 400, code: 'VALIDATION_FAILED', specForbids: true },
-    { name: 'a body that is not JSON', method: 'POST', template: '/request', options: { text: 'BTC/USD', contentType: 'text/plain' }, status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', specForbids: true },
-    { name: 'a body over the limit', method: 'POST', template: '/request', options: { json: { query: 'BTC/USD', padding: 'x'.repeat(70_000) } }, status: 413, code: 'PAYLOAD_TOO_LARGE', specForbids: true },
+  const badInputs: {
+    name: string;
+    method: string;
+    template: string;
+    options: ExchangeOptions;
+    status: number;
+    code: string;
+    specForbids: boolean;
+  }[] = [
+    {
+      name: 'a query that is not BASE/QUOTE',
+      method: 'POST',
+      template: '/request',
+      options: { json: { query: 'bitcoin' } },
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      specForbids: true,
+    },
+    {
+      name: 'an unknown strategy',
+      method: 'POST',
+      template: '/request',
+      options: { json: { query: 'BTC/USD', strategy: 'mode' } },
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      specForbids: true,
+    },
+    {
+      name: 'a deadline under the minimum',
+      method: 'POST',
+      template: '/request',
+      options: { json: { query: 'BTC/USD', timeout_ms: 5 } },
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      specForbids: true,
+    },
+    {
+      name: 'an extra field',
+      method: 'POST',
+      template: '/request',
+      options: { json: { query: 'BTC/USD', surprise: true } },
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      specForbids: true,
+    },
+    {
+      name: 'a missing query',
+      method: 'POST',
+      template: '/request',
+      options: { json: {} },
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      specForbids: true,
+    },
+    {
+      name: 'a worker id with spaces',
+      method: 'POST',
+      template: '/register',
+      options: { json: { id: 'no spaces', endpoint: 'http://127.0.0.1:1' } },
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      specForbids: true,
+    },
+    {
+      name: 'an endpoint that is not http(s)',
+      method: 'POST',
+      template: '/register',
+      options: { json: { id: 'w', endpoint: 'ftp://example.org' } },
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      specForbids: true,
+    },
+    {
+      name: 'a body that is not JSON',
+      method: 'POST',
+      template: '/request',
+      options: { text: 'BTC/USD', contentType: 'text/plain' },
+      status: 415,
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      specForbids: true,
+    },
+    {
+      name: 'a body over the limit',
+      method: 'POST',
+      template: '/request',
+      options: { json: { query: 'BTC/USD', padding: 'x'.repeat(70_000) } },
+      status: 413,
+      code: 'PAYLOAD_TOO_LARGE',
+      specForbids: true,
+    },
     // Prism lets unknown query parameters through; the coordinator refuses them.
-    { name: 'an unknown query parameter', method: 'GET', template: '/workers?verbose=1', options: {}, status: 400, code: 'VALIDATION_FAILED', specForbids: false },
+    {
+      name: 'an unknown query parameter',
+      method: 'GET',
+      template: '/workers?verbose=1',
+      options: {},
+      status: 400,
+      code: 'VALIDATION_FAILED',
+      specForbids: false,
+    },
   ];
 
-  it.each(badInputs)('refuses $name with a $status problem inside the spec', async ({ method, template, options, status, code, specForbids }) => {
-    const answered = await callCoordinator(lenient, method, template, options);
-    expectConforming(answered);
-    expect(answered.status).toBe(status);
-    expect(answered.contentType).toMatch(/^application\/problem\+json/);
-    expect(answered.body).toMatchObject({ status, code });
-    if (status === 400) expect((answered.body as Problem).errors?.length).toBeGreaterThan(0);
+  it.each(badInputs)(
+    'refuses $name with a $status problem inside the spec',
+    async ({ method, template, options, status, code, specForbids }) => {
+      const answered = await callCoordinator(lenient, method, template, options);
+      expectConforming(answered);
+      expect(answered.status).toBe(status);
+      expect(answered.contentType).toMatch(/^application\/problem\+json/);
+      expect(answered.body).toMatchObject({ status, code });
+      if (status === 400) expect((answered.body as Problem).errors?.length).toBeGreaterThan(0);
 
-    const judged = await callCoordinator(strict, method, template, options);
-    if (specForbids) {
-      // The spec itself forbids this input: Prism refuses it before the coordinator sees it.
-      expect(judged.status).toBe(422);
-      expect(isPrismProblem(judged)).toBe(true);
-    } else {
-      expectConforming(judged);
-      expect(judged.status).toBe(status);
-    }
-  });
+      const judged = await callCoordinator(strict, method, template, options);
+      if (specForbids) {
+        // The spec itself forbids this input: Prism refuses it before the coordinator sees it.
+        expect(judged.status).toBe(422);
+        expect(isPrismProblem(judged)).toBe(true);
+      } else {
+        expectConforming(judged);
+        expect(judged.status).toBe(status);
+      }
+    },
+  );
 
   it('answers 404 WORKER_NOT_REGISTERED for an unknown worker', async () => {
-    for (const [method, template] of [['GET', '/workers/{id}'], ['POST', '/workers/{id}/heartbeat'], ['DELETE', '/workers/{id}']] as const) {
+    for (const [method, template] of [
+      ['GET', '/workers/{id}'],
+      ['POST', '/workers/{id}/heartbeat'],
+      ['DELETE', '/workers/{id}'],
+    ] as const) {
       const reply = await callCoordinator(strict, method, template, { params: { id: 'nobody' } });
       expectConforming(reply);
       expect(reply.status, `${method} ${template}`).toBe(404);
@@ -251,7 +367,7 @@ describe('the coordinator and its workers behind validating Prism proxies', { ti
     }
   });
 
-  it('lets the workers\' own probes through their proxies', async () => {
+  it("lets the workers' own probes through their proxies", async () => {
     for (const path of ['/healthz', '/readyz']) {
       exercised.worker.add(`GET ${path}`);
       const reply = await exchange(worker('honest-1').proxy.url, 'GET', path);
@@ -276,7 +392,10 @@ describe('the coordinator and its workers behind validating Prism proxies', { ti
     const refusals = badInputs.filter((input) => input.specForbids).length;
     await expect.poll(() => strict.reportedProblems().length, { timeout: 5000 }).toBeGreaterThanOrEqual(refusals);
     const strictProblems = strict.reportedProblems();
-    expect(strictProblems.filter((line) => !line.includes('#UNPROCESSABLE_ENTITY')), strict.output()).toEqual([]);
+    expect(
+      strictProblems.filter((line) => !line.includes('#UNPROCESSABLE_ENTITY')),
+      strict.output(),
+    ).toEqual([]);
     expect(strictProblems).toHaveLength(refusals);
     expect(lenient.reportedProblems(), lenient.output()).toEqual([]);
     for (const { id, proxy } of workers.values()) expect(proxy.reportedProblems(), `${id}: ${proxy.output()}`).toEqual([]);
@@ -285,9 +404,13 @@ describe('the coordinator and its workers behind validating Prism proxies', { ti
   it('exercised every operation of both specs through a proxy', async () => {
     const [coordinatorSpec, workerSpec] = await Promise.all([loadResolvedSpec(COORDINATOR_SPEC_PATH), loadResolvedSpec(WORKER_SPEC_PATH)]);
     const missing = (operations: SpecOperation[], seen: Set<string>) =>
-      operations.map((operation) => `${operation.method} ${operation.path}`).filter((operation) => ![...seen].some((call) => call.split('?')[0] === operation));
-    expect(missing(coordinatorSpec.operations(), exercised.coordinator), 'coordinator operations this scenario never sent through a proxy').toEqual([]);
+      operations
+        .map((operation) => `${operation.method} ${operation.path}`)
+        .filter((operation) => ![...seen].some((call) => call.split('?')[0] === operation));
+    expect(
+      missing(coordinatorSpec.operations(), exercised.coordinator),
+      'coordinator operations this scenario never sent through a proxy',
+    ).toEqual([]);
     expect(missing(workerSpec.operations(), exercised.worker), 'worker operations this scenario never sent through a proxy').toEqual([]);
   });
 });
-

@@ -20,7 +20,6 @@ beforeAll(async () => {
 });
 afterAll(() => cleanup.run());
 
-
 describe('submitOracleRequest', () => {
   it('returns the typed OracleResult with the requested strategy', async () => {
     const client = createOracleClient({ baseUrl: coordinator.url });
@@ -30,7 +29,7 @@ describe('submitOracleRequest', () => {
     expect(result.worker_responses).toHaveLength(2);
   });
 
-  it('throws the coordinator\'s problem', async () => {
+  it("throws the coordinator's problem", async () => {
     const client = createOracleClient({ baseUrl: empty.url });
     const error = await client.submitOracleRequest('BTC/USD').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProblemResponseError);
@@ -68,7 +67,7 @@ describe('npm run client', () => {
     expect(result.worker_responses.map((r) => r.worker_id).sort()).toEqual(['worker-1', 'worker-2']);
   });
 
-  it('prints a problem\'s title and detail and exits non-zero', async () => {
+  it("prints a problem's title and detail and exits non-zero", async () => {
     const { code, stderr } = await runClient('BTC/USD', '--coordinator', empty.url);
     expect(code).toBe(1);
     expect(stderr).toMatch(/^No workers registered \(HTTP 503\): No worker is registered/);

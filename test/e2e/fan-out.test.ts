@@ -57,7 +57,11 @@ describe('POST /request over real workers', () => {
 
   it('takes the mean of the agreeing majority with strategy majority, ignoring the outlier', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
-    for (const [id, value] of [['a', 100], ['b', 100.1], ['c', 250]] as const) {
+    for (const [id, value] of [
+      ['a', 100],
+      ['b', 100.1],
+      ['c', 250],
+    ] as const) {
       const fake = cleanup.add(await startFakeWorker((task, res) => replyJson(res, 200, answer(id, task.id, value))));
       await register(coordinator.url, id, fake.url);
     }
@@ -68,7 +72,13 @@ describe('POST /request over real workers', () => {
 
   it('rejects outliers with MAD before aggregating, and reports the spread and counts', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
-    for (const [id, value] of [['a', 100], ['b', 100.1], ['c', 100.2], ['d', 100.3], ['wild', 5000]] as const) {
+    for (const [id, value] of [
+      ['a', 100],
+      ['b', 100.1],
+      ['c', 100.2],
+      ['d', 100.3],
+      ['wild', 5000],
+    ] as const) {
       const fake = cleanup.add(await startFakeWorker((task, res) => replyJson(res, 200, answer(id, task.id, value))));
       await register(coordinator.url, id, fake.url);
     }
@@ -82,16 +92,25 @@ describe('POST /request over real workers', () => {
     expect(robust.spread).toBeCloseTo(0.15, 9);
     expect(robust.worker_responses.find((r) => r.worker_id === 'wild')).toMatchObject({ value: 5000, reliable: false });
     expect(robust.reliability_note).toBe('All workers responded successfully. Rejected as outliers (MAD, k = 3): wild.');
-    const trimmed = (await submit(coordinator.url, { query: 'BTC/USD', strategy: 'trimmed_mean', trim: 0.2 })).body as unknown as OracleResult;
+    const trimmed = (await submit(coordinator.url, { query: 'BTC/USD', strategy: 'trimmed_mean', trim: 0.2 }))
+      .body as unknown as OracleResult;
     expect(trimmed.final_value).toBeCloseTo(100.2, 9);
   });
 
   it('weights the median by reliability scores, so liars that have been caught lose their say', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
     let h3Down = false;
-    for (const [id, value] of [['h1', 100], ['h2', 100.2], ['h3', 100.1], ['l1', 120], ['l2', 120]] as const) {
+    for (const [id, value] of [
+      ['h1', 100],
+      ['h2', 100.2],
+      ['h3', 100.1],
+      ['l1', 120],
+      ['l2', 120],
+    ] as const) {
       const fake = cleanup.add(
-        await startFakeWorker((task, res) => (id === 'h3' && h3Down ? replyJson(res, 500, { title: 'down' }) : replyJson(res, 200, answer(id, task.id, value)))),
+        await startFakeWorker((task, res) =>
+          id === 'h3' && h3Down ? replyJson(res, 500, { title: 'down' }) : replyJson(res, 200, answer(id, task.id, value)),
+        ),
       );
       await register(coordinator.url, id, fake.url);
     }
@@ -123,7 +142,10 @@ describe('POST /request over real workers', () => {
     expect(clash).toMatchObject({ status: 409, body: { code: 'REQUEST_ID_IN_USE' } });
     const reply = await first;
     expect(reply.status).toBe(200);
-    expect(reply.body).toMatchObject({ request_id: 'my-request-1', worker_responses: [expect.objectContaining({ request_id: 'my-request-1', reliable: true })] });
+    expect(reply.body).toMatchObject({
+      request_id: 'my-request-1',
+      worker_responses: [expect.objectContaining({ request_id: 'my-request-1', reliable: true })],
+    });
     expect((await submit(coordinator.url, { query: 'BTC/USD', request_id: 'my-request-1' })).status).toBe(200);
   });
 
@@ -136,7 +158,9 @@ describe('POST /request over real workers', () => {
     const committee = (await submit(coordinator.url, { query: 'BTC/USD', ask_count: 2 })).body as unknown as OracleResult;
     expect(committee).toMatchObject({ workers_asked: 2, workers_answered: 2, workers_registered: 6, quorum: 2, partial: false });
     expect(committee.worker_responses).toHaveLength(2);
-    expect(committee.reliability_note).toBe('All workers responded successfully. Committee of 2 sampled by reliability from 6 registered workers.');
+    expect(committee.reliability_note).toBe(
+      'All workers responded successfully. Committee of 2 sampled by reliability from 6 registered workers.',
+    );
     const capped = (await submit(coordinator.url, { query: 'BTC/USD' })).body as unknown as OracleResult;
     expect(capped).toMatchObject({ workers_asked: 4, workers_registered: 6 });
     const everyone = (await submit(coordinator.url, { query: 'BTC/USD', ask_count: 10 })).body as unknown as OracleResult;
@@ -145,7 +169,12 @@ describe('POST /request over real workers', () => {
 
   it('answers 503 NO_MAJORITY with the breakdown when the workers are split evenly', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
-    for (const [id, value] of [['a', 100], ['b', 100], ['c', 200], ['d', 200]] as const) {
+    for (const [id, value] of [
+      ['a', 100],
+      ['b', 100],
+      ['c', 200],
+      ['d', 200],
+    ] as const) {
       const fake = cleanup.add(await startFakeWorker((task, res) => replyJson(res, 200, answer(id, task.id, value))));
       await register(coordinator.url, id, fake.url);
     }
@@ -159,13 +188,22 @@ describe('POST /request over real workers', () => {
   });
 
   it('excludes a failing worker from the aggregate and reports why', async () => {
-    const coordinator = await coordinatorWithWorkers([{}, {}, { failureRate: 1, failureModes: ['outage'] }, { failureRate: 1, failureModes: ['error'] }]);
+    const coordinator = await coordinatorWithWorkers([
+      {},
+      {},
+      { failureRate: 1, failureModes: ['outage'] },
+      { failureRate: 1, failureModes: ['error'] },
+    ]);
     const reply = await submit(coordinator.url, { query: 'BTC/USD' });
     expect(reply.status).toBe(200);
     const result = reply.body as unknown as OracleResult;
     const byId = new Map(result.worker_responses.map((r) => [r.worker_id, r]));
     expect(byId.get('worker-3')).toMatchObject({ value: 0, reliable: false, err: 'HTTP 503: The simulated price source is down' });
-    expect(byId.get('worker-4')).toMatchObject({ value: 0, reliable: false, err: 'worker reported: simulated failure: price source unavailable' });
+    expect(byId.get('worker-4')).toMatchObject({
+      value: 0,
+      reliable: false,
+      err: 'worker reported: simulated failure: price source unavailable',
+    });
     const values = usableValues(result);
     expect(values).toHaveLength(2);
     expect(result.final_value).toBeCloseTo((values[0]! + values[1]!) / 2, 6);
@@ -196,7 +234,9 @@ describe('POST /request over real workers', () => {
     const result = reply.body as unknown as OracleResult;
     expect(result.partial).toBe(true);
     expect(result.workers_answered).toBe(1);
-    expect(result.reliability_note).toMatch(/^Warning: partial result, only 1 of 3 workers responded \(quorum 2\)\. Excluded: worker-2 .*worker-3/);
+    expect(result.reliability_note).toMatch(
+      /^Warning: partial result, only 1 of 3 workers responded \(quorum 2\)\. Excluded: worker-2 .*worker-3/,
+    );
     expect(result.final_value).toBe(usableValues(result)[0]);
   });
 
@@ -205,7 +245,12 @@ describe('POST /request over real workers', () => {
     const reply = await submit(coordinator.url, { query: 'BTC/USD' });
     expect(reply.status).toBe(503);
     expect(reply.contentType).toMatch(/^application\/problem\+json/);
-    expect(reply.body).toMatchObject({ code: 'NO_WORKERS', status: 503, type: 'urn:oracle-network:problem:no-workers', instance: '/request' });
+    expect(reply.body).toMatchObject({
+      code: 'NO_WORKERS',
+      status: 503,
+      type: 'urn:oracle-network:problem:no-workers',
+      instance: '/request',
+    });
   });
 
   it('answers 503 NO_USABLE_ANSWER with the breakdown when every worker fails', async () => {
@@ -238,7 +283,9 @@ describe('POST /request over real workers', () => {
     const silent = cleanup.add(await startFakeWorker((_task, res) => res.on('close', () => taskAborted())));
     await register(coordinator.url, 'silent', silent.url);
     const client = new AbortController();
-    const pending = postJson(`${coordinator.url}/request`, { query: 'BTC/USD', timeout_ms: 60000 }, { signal: client.signal }).catch(() => 'aborted');
+    const pending = postJson(`${coordinator.url}/request`, { query: 'BTC/USD', timeout_ms: 60000 }, { signal: client.signal }).catch(
+      () => 'aborted',
+    );
     await waitFor(() => silent.tasks.length === 1);
     client.abort();
     expect(await pending).toBe('aborted');

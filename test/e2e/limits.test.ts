@@ -21,13 +21,18 @@ describe('limits', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 4; i++) statuses.push((await postJson(`${coordinator.url}/request`, { query: 'BTC/USD' })).status);
     expect(statuses).toEqual([503, 503, 503, 429]);
-    const limited = await fetch(`${coordinator.url}/request`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"BTC/USD"}' });
+    const limited = await fetch(`${coordinator.url}/request`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query":"BTC/USD"}',
+    });
     expect(limited.status).toBe(429);
     expect(limited.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await limited.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
     const registrations = [];
-    for (let i = 0; i < 3; i++) registrations.push((await postJson(`${coordinator.url}/register`, { id: `w${i}`, endpoint: 'http://127.0.0.1:1' })).status);
+    for (let i = 0; i < 3; i++)
+      registrations.push((await postJson(`${coordinator.url}/register`, { id: `w${i}`, endpoint: 'http://127.0.0.1:1' })).status);
     expect(registrations).toEqual([200, 200, 429]);
   });
 
@@ -43,13 +48,20 @@ describe('limits', () => {
         res.end('"}');
       }),
     );
-    const honest = cleanup.add(await startFakeWorker((task, res) => replyJson(res, 200, { worker_id: 'honest', request_id: task.id, value: 7, response_time: '1ms', reliable: true })));
+    const honest = cleanup.add(
+      await startFakeWorker((task, res) =>
+        replyJson(res, 200, { worker_id: 'honest', request_id: task.id, value: 7, response_time: '1ms', reliable: true }),
+      ),
+    );
     await register(coordinator.url, 'huge', huge.url);
     await register(coordinator.url, 'honest', honest.url);
     const reply = await postJson(`${coordinator.url}/request`, { query: 'BTC/USD' });
     expect(reply.status).toBe(200);
     const result = reply.body as unknown as OracleResult;
     expect(result.final_value).toBe(7);
-    expect(result.worker_responses.find((r) => r.worker_id === 'huge')).toMatchObject({ err: 'answer larger than 65536 bytes', reliable: false });
+    expect(result.worker_responses.find((r) => r.worker_id === 'huge')).toMatchObject({
+      err: 'answer larger than 65536 bytes',
+      reliable: false,
+    });
   });
 });

@@ -1,7 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OracleResult, WorkerInfo } from '../../src/contract/models.ts';
 import { startWorkerServer } from '../../src/worker/server.ts';
-import { Cleanup, HONEST, postJson, register, replyJson, silentLogger, startFakeWorker, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
+import {
+  Cleanup,
+  HONEST,
+  postJson,
+  register,
+  replyJson,
+  silentLogger,
+  startFakeWorker,
+  startTestCoordinator,
+  startTestWorker,
+} from '../helpers/network.ts';
 import { parsePrometheusText, valueOf } from '../helpers/prometheus.ts';
 
 const cleanup = new Cleanup();
@@ -35,13 +45,23 @@ async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs = 
 
 function startWorkerServerForDrain() {
   return startWorkerServer(
-    { id: 'drainer', host: '127.0.0.1', port: 0, seed: 1, shutdownGraceMs: 2000, validateResponses: true, simulation: { ...HONEST, minDelayMs: 300, maxDelayMs: 300 } },
+    {
+      id: 'drainer',
+      host: '127.0.0.1',
+      port: 0,
+      seed: 1,
+      shutdownGraceMs: 2000,
+      validateResponses: true,
+      simulation: { ...HONEST, minDelayMs: 300, maxDelayMs: 300 },
+    },
     silentLogger,
   );
 }
 
 function honestFake(id: string, value = 100) {
-  return startFakeWorker((task, res) => replyJson(res, 200, { worker_id: id, request_id: task.id, value, response_time: '1ms', reliable: true }));
+  return startFakeWorker((task, res) =>
+    replyJson(res, 200, { worker_id: id, request_id: task.id, value, response_time: '1ms', reliable: true }),
+  );
 }
 
 describe('heartbeats, deregistration and eviction', () => {
@@ -68,7 +88,10 @@ describe('heartbeats, deregistration and eviction', () => {
     expect((await fetch(`${coordinator.url}/workers/w1`, { method: 'DELETE' })).status).toBe(204);
     const list = await getJson(`${coordinator.url}/workers`);
     expect((list.body.workers as WorkerInfo[]).map((w) => w.id)).toEqual(['w2']);
-    expect((await getJson(`${coordinator.url}/workers/w1`, { method: 'DELETE' })).body).toMatchObject({ status: 404, code: 'WORKER_NOT_REGISTERED' });
+    expect((await getJson(`${coordinator.url}/workers/w1`, { method: 'DELETE' })).body).toMatchObject({
+      status: 404,
+      code: 'WORKER_NOT_REGISTERED',
+    });
     expect((await getJson(`${coordinator.url}/workers/w1`)).status).toBe(404);
   });
 
@@ -94,7 +117,12 @@ describe('heartbeats, deregistration and eviction', () => {
 describe('reliability scores', () => {
   it('scores an outlier below honest workers, marks it unreliable, and still answers', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
-    for (const [id, value] of [['h1', 100], ['h2', 100.1], ['h3', 99.9], ['liar', 110]] as const) {
+    for (const [id, value] of [
+      ['h1', 100],
+      ['h2', 100.1],
+      ['h3', 99.9],
+      ['liar', 110],
+    ] as const) {
       await register(coordinator.url, id, cleanup.add(await honestFake(id, value)).url);
     }
     let last: OracleResult | undefined;
@@ -118,7 +146,11 @@ describe('reliability scores', () => {
   it('lets a worker earn its way back', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
     let lying = true;
-    const flipper = cleanup.add(await startFakeWorker((task, res) => replyJson(res, 200, { worker_id: 'flipper', request_id: task.id, value: lying ? 150 : 100, response_time: '1ms', reliable: true })));
+    const flipper = cleanup.add(
+      await startFakeWorker((task, res) =>
+        replyJson(res, 200, { worker_id: 'flipper', request_id: task.id, value: lying ? 150 : 100, response_time: '1ms', reliable: true }),
+      ),
+    );
     for (const id of ['h1', 'h2']) await register(coordinator.url, id, cleanup.add(await honestFake(id)).url);
     await register(coordinator.url, 'flipper', flipper.url);
     for (let i = 0; i < 5; i++) await request(coordinator.url);
@@ -257,13 +289,19 @@ describe('health, readiness, draining and metrics', () => {
     await request(coordinator.url, { min_responses: 1 });
     await postJson(`${coordinator.url}/request`, { query: 'BTC/USD', strategy: 'majority', min_responses: 1 });
     const after = await scrape();
-    expect(valueOf(after, 'oracle_requests_total', { outcome: 'partial' }) - valueOf(before, 'oracle_requests_total', { outcome: 'partial' })).toBe(1);
-    expect(valueOf(after, 'oracle_requests_total', { outcome: 'complete' }) - valueOf(before, 'oracle_requests_total', { outcome: 'complete' })).toBe(2);
+    expect(
+      valueOf(after, 'oracle_requests_total', { outcome: 'partial' }) - valueOf(before, 'oracle_requests_total', { outcome: 'partial' }),
+    ).toBe(1);
+    expect(
+      valueOf(after, 'oracle_requests_total', { outcome: 'complete' }) - valueOf(before, 'oracle_requests_total', { outcome: 'complete' }),
+    ).toBe(2);
     expect(valueOf(after, 'oracle_worker_tasks_total', { worker_id: 'ok', outcome: 'success' })).toBe(3);
     expect(valueOf(after, 'oracle_worker_tasks_total', { worker_id: 'failing', outcome: 'failure' })).toBe(3);
     expect(valueOf(after, 'oracle_request_duration_seconds_count', { strategy: 'average' })).toBe(2);
     expect(valueOf(after, 'oracle_worker_task_duration_seconds_count', { worker_id: 'ok' })).toBe(3);
-    expect(valueOf(after, 'oracle_worker_score', { worker_id: 'failing' })).toBeLessThan(valueOf(after, 'oracle_worker_score', { worker_id: 'ok' }));
+    expect(valueOf(after, 'oracle_worker_score', { worker_id: 'failing' })).toBeLessThan(
+      valueOf(after, 'oracle_worker_score', { worker_id: 'ok' }),
+    );
     expect(after.some((s) => s.name === 'process_resident_memory_bytes')).toBe(true);
   });
 });

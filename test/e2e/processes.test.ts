@@ -24,42 +24,71 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs: number): Pr
 }
 
 function spawnWorker(id: string, port: number, coordinatorUrl: string, ...extra: string[]) {
-  return spawnService('worker', ['--id', id, '--port', String(port), '--coordinator', coordinatorUrl, '--failure-rate', '0', '--min-delay-ms', '0', '--max-delay-ms', '5', ...extra]);
+  return spawnService('worker', [
+    '--id',
+    id,
+    '--port',
+    String(port),
+    '--coordinator',
+    coordinatorUrl,
+    '--failure-rate',
+    '0',
+    '--min-delay-ms',
+    '0',
+    '--max-delay-ms',
+    '5',
+    ...extra,
+  ]);
 }
 
-const isRegistered = (url: string, id: string, endpoint?: string) => async () => (await workers(url)).some((w) => w.id === id && (endpoint === undefined || w.endpoint === endpoint));
+const isRegistered = (url: string, id: string, endpoint?: string) => async () =>
+  (await workers(url)).some((w) => w.id === id && (endpoint === undefined || w.endpoint === endpoint));
 
 describe('workers that die, restart and leave (real processes)', () => {
-  it('excludes a worker killed with SIGKILL mid-request within the deadline, then evicts it after the TTL', { timeout: 30_000 }, async () => {
-    const coordinator = cleanup.add(await startTestCoordinator({ workerTtlMs: 800, sweepIntervalMs: 50 }));
-    const steady = cleanup.add(await startTestWorker('steady'));
-    await register(coordinator.url, 'steady', steady.url);
-    // An in-process worker has no heartbeat loop of its own; keep it fresh by hand.
-    const heartbeats = setInterval(() => void fetch(`${coordinator.url}/workers/steady/heartbeat`, { method: 'POST' }), 100);
-    cleanup.add({ close: async () => clearInterval(heartbeats) });
-    const doomed = spawnWorker('doomed', await freePort(), coordinator.url, '--min-delay-ms', '1500', '--max-delay-ms', '1500', '--heartbeat-interval-ms', '200');
-    await waitFor(isRegistered(coordinator.url, 'doomed'), 15_000);
+  it(
+    'excludes a worker killed with SIGKILL mid-request within the deadline, then evicts it after the TTL',
+    { timeout: 30_000 },
+    async () => {
+      const coordinator = cleanup.add(await startTestCoordinator({ workerTtlMs: 800, sweepIntervalMs: 50 }));
+      const steady = cleanup.add(await startTestWorker('steady'));
+      await register(coordinator.url, 'steady', steady.url);
+      // An in-process worker has no heartbeat loop of its own; keep it fresh by hand.
+      const heartbeats = setInterval(() => void fetch(`${coordinator.url}/workers/steady/heartbeat`, { method: 'POST' }), 100);
+      cleanup.add({ close: async () => clearInterval(heartbeats) });
+      const doomed = spawnWorker(
+        'doomed',
+        await freePort(),
+        coordinator.url,
+        '--min-delay-ms',
+        '1500',
+        '--max-delay-ms',
+        '1500',
+        '--heartbeat-interval-ms',
+        '200',
+      );
+      await waitFor(isRegistered(coordinator.url, 'doomed'), 15_000);
 
-    const started = Date.now();
-    const pending = postJson(`${coordinator.url}/request`, { query: 'BTC/USD', timeout_ms: 1000 });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    doomed.child.kill('SIGKILL');
-    const killedAt = Date.now();
-    const reply = await pending;
-    expect(Date.now() - started).toBeLessThan(1000 + 250);
-    expect(reply.status).toBe(200);
-    const result = reply.body as unknown as OracleResult;
-    const dead = result.worker_responses.find((r) => r.worker_id === 'doomed');
-    expect(dead).toMatchObject({ reliable: false, value: 0 });
-    expect(dead?.err).toMatch(/^(transport error|unreachable|timed out)/);
-    expect(result.final_value).toBe(result.worker_responses.find((r) => r.worker_id === 'steady')?.value);
+      const started = Date.now();
+      const pending = postJson(`${coordinator.url}/request`, { query: 'BTC/USD', timeout_ms: 1000 });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      doomed.child.kill('SIGKILL');
+      const killedAt = Date.now();
+      const reply = await pending;
+      expect(Date.now() - started).toBeLessThan(1000 + 250);
+      expect(reply.status).toBe(200);
+      const result = reply.body as unknown as OracleResult;
+      const dead = result.worker_responses.find((r) => r.worker_id === 'doomed');
+      expect(dead).toMatchObject({ reliable: false, value: 0 });
+      expect(dead?.err).toMatch(/^(transport error|unreachable|timed out)/);
+      expect(result.final_value).toBe(result.worker_responses.find((r) => r.worker_id === 'steady')?.value);
 
-    await waitFor(async () => !(await isRegistered(coordinator.url, 'doomed')()), 5000);
-    // Eviction waits for the TTL: its last heartbeat came about one interval (200 ms) before the
-    // kill, two at worst on a busy machine.
-    expect(Date.now() - killedAt).toBeGreaterThanOrEqual(800 - 2 * 200);
-    expect((await workers(coordinator.url)).map((w) => w.id)).toEqual(['steady']);
-  });
+      await waitFor(async () => !(await isRegistered(coordinator.url, 'doomed')()), 5000);
+      // Eviction waits for the TTL: its last heartbeat came about one interval (200 ms) before the
+      // kill, two at worst on a busy machine.
+      expect(Date.now() - killedAt).toBeGreaterThanOrEqual(800 - 2 * 200);
+      expect((await workers(coordinator.url)).map((w) => w.id)).toEqual(['steady']);
+    },
+  );
 
   it('keeps one entry for a worker restarted on a new port under the same id, and reaches it there', { timeout: 30_000 }, async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
@@ -73,7 +102,9 @@ describe('workers that die, restart and leave (real processes)', () => {
     expect((await workers(coordinator.url)).filter((w) => w.id === 'phoenix')).toHaveLength(1);
     const reply = await postJson(`${coordinator.url}/request`, { query: 'BTC/USD' });
     expect(reply.status).toBe(200);
-    expect((reply.body as unknown as OracleResult).worker_responses).toEqual([expect.objectContaining({ worker_id: 'phoenix', reliable: true })]);
+    expect((reply.body as unknown as OracleResult).worker_responses).toEqual([
+      expect.objectContaining({ worker_id: 'phoenix', reliable: true }),
+    ]);
   });
 
   it('gets every worker back within one heartbeat interval after a coordinator restart', { timeout: 30_000 }, async () => {

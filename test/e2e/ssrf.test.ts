@@ -81,7 +81,9 @@ describe('worker hostnames at dispatch', () => {
     const result = reply.body as unknown as OracleResult;
     const byId = new Map(result.worker_responses.map((r) => [r.worker_id, r]));
     expect(byId.get('good')).toMatchObject({ reliable: true });
-    expect(byId.get('evil')?.err).toMatch(/^refused: worker host metadata\.test resolves to a refused address: address 169\.254\.169\.254 is never allowed/);
+    expect(byId.get('evil')?.err).toMatch(
+      /^refused: worker host metadata\.test resolves to a refused address: address 169\.254\.169\.254 is never allowed/,
+    );
     expect(byId.get('sneaky')?.err).toMatch(/^refused: worker host rebound\.test resolves to a refused address/);
     expect(result.workers_answered).toBe(1);
   });

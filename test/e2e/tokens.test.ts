@@ -15,7 +15,12 @@ let worker: WorkerServer;
 
 beforeAll(async () => {
   coordinator = cleanup.add(await startTestCoordinator({ registrationToken: REGISTRATION, taskToken: TASK, apiKey: API_KEY }));
-  worker = cleanup.add(await startWorkerServer({ id: 'w1', host: '127.0.0.1', port: 0, seed: 1, taskToken: TASK, validateResponses: true, simulation: HONEST }, silentLogger));
+  worker = cleanup.add(
+    await startWorkerServer(
+      { id: 'w1', host: '127.0.0.1', port: 0, seed: 1, taskToken: TASK, validateResponses: true, simulation: HONEST },
+      silentLogger,
+    ),
+  );
 });
 afterAll(() => cleanup.run());
 
@@ -41,18 +46,21 @@ const protectedRoutes = [
 ];
 
 describe('the coordinator with tokens', () => {
-  it.each(protectedRoutes)('answers $name without a token, or with a wrong one, with 401 and changes nothing', async ({ method, path, body }) => {
-    await call(`${coordinator.url}/register`, 'POST', { id: 'w1', endpoint: worker.url }, REGISTRATION);
-    const before = await registeredIds();
-    for (const token of [undefined, 'wrong', `${REGISTRATION}x`, TASK]) {
-      const reply = await call(`${coordinator.url}${path}`, method, body(), token);
-      expect(reply.status, `token ${String(token)}`).toBe(401);
-      expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      expect(reply.headers.get('www-authenticate')).toBe('Bearer');
-      expect(reply.body).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
-    }
-    expect(await registeredIds()).toEqual(before);
-  });
+  it.each(protectedRoutes)(
+    'answers $name without a token, or with a wrong one, with 401 and changes nothing',
+    async ({ method, path, body }) => {
+      await call(`${coordinator.url}/register`, 'POST', { id: 'w1', endpoint: worker.url }, REGISTRATION);
+      const before = await registeredIds();
+      for (const token of [undefined, 'wrong', `${REGISTRATION}x`, TASK]) {
+        const reply = await call(`${coordinator.url}${path}`, method, body(), token);
+        expect(reply.status, `token ${String(token)}`).toBe(401);
+        expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        expect(reply.headers.get('www-authenticate')).toBe('Bearer');
+        expect(reply.body).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
+      }
+      expect(await registeredIds()).toEqual(before);
+    },
+  );
 
   it('checks the token before the body, so an unauthenticated caller learns nothing from validation', async () => {
     const reply = await call(`${coordinator.url}/register`, 'POST', { nonsense: true });

@@ -1,20 +1,32 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoordinatorServer } from '../../src/coordinator/server.ts';
 import type { OracleResult } from '../../src/contract/models.ts';
-import { Cleanup, freePort, postJson, register, replyJson, startFakeWorker, startTestCoordinator, type FakeTaskHandler } from '../helpers/network.ts';
+import {
+  Cleanup,
+  freePort,
+  postJson,
+  register,
+  replyJson,
+  startFakeWorker,
+  startTestCoordinator,
+  type FakeTaskHandler,
+} from '../helpers/network.ts';
 
 /** Each fake worker breaks the contract in one way; the honest one keeps the request answerable. */
 const hostile: Record<string, { handle: FakeTaskHandler; err: string | RegExp }> = {
   'wrong-request': {
-    handle: (_task, res) => replyJson(res, 200, { worker_id: 'wrong-request', request_id: 'someone-else', value: 1, response_time: '1ms', reliable: true }),
+    handle: (_task, res) =>
+      replyJson(res, 200, { worker_id: 'wrong-request', request_id: 'someone-else', value: 1, response_time: '1ms', reliable: true }),
     err: /^answer is for request someone-else, not /,
   },
   'wrong-worker': {
-    handle: (task, res) => replyJson(res, 200, { worker_id: 'impostor', request_id: task.id, value: 1, response_time: '1ms', reliable: true }),
+    handle: (task, res) =>
+      replyJson(res, 200, { worker_id: 'impostor', request_id: task.id, value: 1, response_time: '1ms', reliable: true }),
     err: /^answer names worker impostor, not wrong-worker$/,
   },
   'string-value': {
-    handle: (task, res) => replyJson(res, 200, { worker_id: 'string-value', request_id: task.id, value: '42000', response_time: '1ms', reliable: true }),
+    handle: (task, res) =>
+      replyJson(res, 200, { worker_id: 'string-value', request_id: task.id, value: '42000', response_time: '1ms', reliable: true }),
     err: 'answer violates the worker contract: /value must be number',
   },
   'missing-time': {
@@ -22,7 +34,8 @@ const hostile: Record<string, { handle: FakeTaskHandler; err: string | RegExp }>
     err: /^answer violates the worker contract: \/ must have required property 'response_time'/,
   },
   infinite: {
-    handle: (task, res) => replyJson(res, 200, `{"worker_id":"infinite","request_id":"${task.id}","value":1e999,"response_time":"1ms","reliable":true}`),
+    handle: (task, res) =>
+      replyJson(res, 200, `{"worker_id":"infinite","request_id":"${task.id}","value":1e999,"response_time":"1ms","reliable":true}`),
     err: 'value is not a finite number',
   },
   'invalid-json': {
@@ -34,7 +47,8 @@ const hostile: Record<string, { handle: FakeTaskHandler; err: string | RegExp }>
     err: 'answer is not JSON (content-type text/html)',
   },
   crashing: {
-    handle: (_task, res) => replyJson(res, 500, { type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'boom' }, 'application/problem+json'),
+    handle: (_task, res) =>
+      replyJson(res, 500, { type: 'about:blank', title: 'Internal Server Error', status: 500, detail: 'boom' }, 'application/problem+json'),
     err: 'HTTP 500: boom',
   },
   redirecting: {
@@ -49,7 +63,11 @@ let result: OracleResult;
 
 beforeAll(async () => {
   coordinator = cleanup.add(await startTestCoordinator());
-  const honest = cleanup.add(await startFakeWorker((task, res) => replyJson(res, 200, { worker_id: 'honest', request_id: task.id, value: 42, response_time: '2ms', reliable: true })));
+  const honest = cleanup.add(
+    await startFakeWorker((task, res) =>
+      replyJson(res, 200, { worker_id: 'honest', request_id: task.id, value: 42, response_time: '2ms', reliable: true }),
+    ),
+  );
   await register(coordinator.url, 'honest', honest.url);
   for (const [id, { handle }] of Object.entries(hostile)) {
     const fake = cleanup.add(await startFakeWorker(handle));
@@ -70,7 +88,10 @@ describe('answers outside the worker contract', () => {
   });
 
   it('excludes an unreachable worker', () => {
-    expect(result.worker_responses.find((r) => r.worker_id === 'gone')).toMatchObject({ err: 'unreachable: ECONNREFUSED', reliable: false });
+    expect(result.worker_responses.find((r) => r.worker_id === 'gone')).toMatchObject({
+      err: 'unreachable: ECONNREFUSED',
+      reliable: false,
+    });
   });
 
   it('aggregates only the honest answer and flags the result partial', () => {

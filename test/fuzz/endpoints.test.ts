@@ -98,10 +98,26 @@ type Op =
   | { kind: 'registration'; body: Shaped }
   | { kind: 'submission'; body: Shaped }
   | { kind: 'task'; body: Shaped }
-  | { kind: 'worker-path'; method: string; heartbeat: boolean; target: { pick: number } | { segment: string }; encodeAll: boolean; upperCase: boolean; trailingSlash: boolean }
+  | {
+      kind: 'worker-path';
+      method: string;
+      heartbeat: boolean;
+      target: { pick: number } | { segment: string };
+      encodeAll: boolean;
+      upperCase: boolean;
+      trailingSlash: boolean;
+    }
   | { kind: 'body'; service: Service; path: string; body: BodySpec; contentType: string | undefined }
   | { kind: 'probe'; service: Service; method: 'GET' | 'HEAD'; path: string; query: string; ifNoneMatch: string | undefined }
-  | { kind: 'random'; service: Service; method: string; path: string; body: BodySpec | undefined; contentType: string | undefined; headers: Record<string, string> };
+  | {
+      kind: 'random';
+      service: Service;
+      method: string;
+      path: string;
+      body: BodySpec | undefined;
+      contentType: string | undefined;
+      headers: Record<string, string>;
+    };
 
 const nonString: fc.Arbitrary<unknown> = fc.oneof(
   fc.integer(),
@@ -137,18 +153,36 @@ function shaped(specs: Record<string, FieldSpec>): fc.Arbitrary<Shaped> {
   const spec = (key: string) => specs[key] as FieldSpec;
   const required = keys.filter((key) => spec(key).required);
   const doubtful = keys.filter((key) => spec(key).doubtful !== undefined);
-  const base = fc.record(Object.fromEntries(keys.map((key) => [key, spec(key).required ? spec(key).valid : fc.option(spec(key).valid, { freq: 2, nil: undefined })])));
-  const extraKey = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'extra', 'QUERY', 'query ', 'id\u0000'), hostileString).filter((key) => !keys.includes(key));
+  const base = fc.record(
+    Object.fromEntries(
+      keys.map((key) => [key, spec(key).required ? spec(key).valid : fc.option(spec(key).valid, { freq: 2, nil: undefined })]),
+    ),
+  );
+  const extraKey = fc
+    .oneof(fc.constantFrom('__proto__', 'constructor', 'prototype', 'extra', 'QUERY', 'query ', 'id\u0000'), hostileString)
+    .filter((key) => !keys.includes(key));
   const invalidValues = fc
     .subarray(keys, { minLength: 1 })
     .chain((chosen) => fc.tuple(...chosen.map((key) => spec(key).invalid.map((value) => [key, value] as [string, unknown]))));
   const flaw: fc.Arbitrary<Flaw> = fc.oneof(
     { weight: 4, arbitrary: fc.constant({ kind: 'none' as const }) },
     { weight: 5, arbitrary: invalidValues.map((values) => ({ kind: 'invalid' as const, values })) },
-    ...(required.length > 0 ? [{ weight: 1, arbitrary: fc.constantFrom(...required).map((key) => ({ kind: 'missing' as const, key })) }] : []),
-    { weight: 1, arbitrary: fc.tuple(extraKey, fc.jsonValue({ maxDepth: 1 })).map(([key, value]) => ({ kind: 'extra' as const, key, value })) },
+    ...(required.length > 0
+      ? [{ weight: 1, arbitrary: fc.constantFrom(...required).map((key) => ({ kind: 'missing' as const, key })) }]
+      : []),
+    {
+      weight: 1,
+      arbitrary: fc.tuple(extraKey, fc.jsonValue({ maxDepth: 1 })).map(([key, value]) => ({ kind: 'extra' as const, key, value })),
+    },
     ...(doubtful.length > 0
-      ? [{ weight: 2, arbitrary: fc.constantFrom(...doubtful).chain((key) => (spec(key).doubtful as fc.Arbitrary<unknown>).map((value) => ({ kind: 'doubtful' as const, key, value }))) }]
+      ? [
+          {
+            weight: 2,
+            arbitrary: fc
+              .constantFrom(...doubtful)
+              .chain((key) => (spec(key).doubtful as fc.Arbitrary<unknown>).map((value) => ({ kind: 'doubtful' as const, key, value }))),
+          },
+        ]
       : []),
   );
   return fc.tuple(base, flaw).map(([values, defect]) => {
@@ -181,7 +215,21 @@ function shaped(specs: Record<string, FieldSpec>): fc.Arbitrary<Shaped> {
 
 const validWorkerId = fc.oneof(
   { weight: 4, arbitrary: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/) },
-  { weight: 1, arbitrary: fc.constantFrom(REAL_WORKER_ID, 'constructor', 'toString', 'hasOwnProperty', 'valueOf', '0', 'a..', 'A-', 'x'.repeat(64), 'worker-1') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      REAL_WORKER_ID,
+      'constructor',
+      'toString',
+      'hasOwnProperty',
+      'valueOf',
+      '0',
+      'a..',
+      'A-',
+      'x'.repeat(64),
+      'worker-1',
+    ),
+  },
 );
 const invalidWorkerId = fc.oneof(
   fc.constantFrom('', '-a', '.a', '_a', 'a b', 'a/b', 'a%2Fb', 'é', 'x'.repeat(65), '..', '.', '__proto__', 'worker\u0000', 'worker\n'),
@@ -189,10 +237,31 @@ const invalidWorkerId = fc.oneof(
   nonString,
 );
 const validRequestId = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/);
-const invalidRequestId = fc.oneof(fc.constantFrom('', '-x', ':x', 'a b', 'x'.repeat(65), 'é', 'req\u0000'), hostileString.filter((s) => !isRequestId(s)), nonString);
-const validQuery = fc.oneof(fc.constantFrom('BTC/USD', 'ETH/USD', 'EUR/USD', 'XAU/USD', 'A/B'), fc.stringMatching(/^[A-Z0-9]{1,16}\/[A-Z0-9]{1,16}$/));
+const invalidRequestId = fc.oneof(
+  fc.constantFrom('', '-x', ':x', 'a b', 'x'.repeat(65), 'é', 'req\u0000'),
+  hostileString.filter((s) => !isRequestId(s)),
+  nonString,
+);
+const validQuery = fc.oneof(
+  fc.constantFrom('BTC/USD', 'ETH/USD', 'EUR/USD', 'XAU/USD', 'A/B'),
+  fc.stringMatching(/^[A-Z0-9]{1,16}\/[A-Z0-9]{1,16}$/),
+);
 const invalidQuery = fc.oneof(
-  fc.constantFrom('btc/usd', 'BTCUSD', 'BTC/USD ', ' BTC/USD', 'BTC/USD\n', 'BTC//USD', '/USD', 'BTC/', `${'A'.repeat(17)}/USD`, 'BTC/\u0000', 'ВТС/USD', 'BTC/USD/EUR', ''),
+  fc.constantFrom(
+    'btc/usd',
+    'BTCUSD',
+    'BTC/USD ',
+    ' BTC/USD',
+    'BTC/USD\n',
+    'BTC//USD',
+    '/USD',
+    'BTC/',
+    `${'A'.repeat(17)}/USD`,
+    'BTC/\u0000',
+    'ВТС/USD',
+    'BTC/USD/EUR',
+    '',
+  ),
   hostileString.filter((s) => !isQuery(s)),
   nonString,
 );
@@ -227,13 +296,30 @@ const validAsOf = fc
     }
   });
 const invalidAsOf = fc.oneof(
-  fc.constantFrom('yesterday', 'now', '', '2026-02-30T00:00:00Z', '2026-13-01T00:00:00Z', '2026-01-01', '2026-01-01T00:00:00', '2026-01-01T25:00:00Z', '+012026-01-01T00:00:00Z', '2026-01-01T00:00:00.Z', '2026-01-01T00:60:00Z', '1767225600000'),
+  fc.constantFrom(
+    'yesterday',
+    'now',
+    '',
+    '2026-02-30T00:00:00Z',
+    '2026-13-01T00:00:00Z',
+    '2026-01-01',
+    '2026-01-01T00:00:00',
+    '2026-01-01T25:00:00Z',
+    '+012026-01-01T00:00:00Z',
+    '2026-01-01T00:00:00.Z',
+    '2026-01-01T00:60:00Z',
+    '1767225600000',
+  ),
   nonString,
 );
 
 function operations(ctx: { closedUrl: string; workerUrl: string; coordinatorUrl: string }): fc.Arbitrary<Op> {
   const validEndpoint = fc
-    .tuple(fc.constantFrom(ctx.closedUrl, ctx.closedUrl, ctx.workerUrl, ctx.coordinatorUrl), fc.constantFrom('', '', '/', '/base', '/a/b?x=1', '#frag'), fc.boolean())
+    .tuple(
+      fc.constantFrom(ctx.closedUrl, ctx.closedUrl, ctx.workerUrl, ctx.coordinatorUrl),
+      fc.constantFrom('', '', '/', '/base', '/a/b?x=1', '#frag'),
+      fc.boolean(),
+    )
     .map(([url, suffix, upperScheme]) => (upperScheme ? url.replace(/^http/, 'HTTP') : url) + suffix);
   const invalidEndpoint = fc.oneof(
     fc.constantFrom(
@@ -270,14 +356,29 @@ function operations(ctx: { closedUrl: string; workerUrl: string; coordinatorUrl:
   }).map((body) => ({ kind: 'registration' as const, body }));
   const submission: fc.Arbitrary<Op> = shaped({
     query: { valid: validQuery, invalid: invalidQuery, required: true },
-    strategy: { valid: fc.constantFrom(...STRATEGIES), invalid: fc.oneof(fc.constantFrom('MEDIAN', 'mode', '', 'average ', 'weighted-median'), nonString), required: false },
-    timeout_ms: {
-      valid: fc.integer({ min: 10, max: 300 }),
-      invalid: fc.oneof(fc.constantFrom(9, 0, -1, 60_001, 1e21, 10.5, '100', true), fc.double({ min: 10, max: 60_000, noInteger: true, noNaN: true })),
+    strategy: {
+      valid: fc.constantFrom(...STRATEGIES),
+      invalid: fc.oneof(fc.constantFrom('MEDIAN', 'mode', '', 'average ', 'weighted-median'), nonString),
       required: false,
     },
-    min_responses: { valid: fc.integer({ min: 1, max: 10_000 }), invalid: fc.oneof(fc.constantFrom(0, -1, 10_001, 1.5, '3', null), fc.integer({ min: 10_001 })), required: false },
-    trim: { valid: fc.double({ min: 0, max: 0.49, noNaN: true }), invalid: fc.oneof(fc.constantFrom(0.5, -0.01, 1, '0.2', null), fc.double({ min: 0.5, max: 1e300, noNaN: true })), required: false },
+    timeout_ms: {
+      valid: fc.integer({ min: 10, max: 300 }),
+      invalid: fc.oneof(
+        fc.constantFrom(9, 0, -1, 60_001, 1e21, 10.5, '100', true),
+        fc.double({ min: 10, max: 60_000, noInteger: true, noNaN: true }),
+      ),
+      required: false,
+    },
+    min_responses: {
+      valid: fc.integer({ min: 1, max: 10_000 }),
+      invalid: fc.oneof(fc.constantFrom(0, -1, 10_001, 1.5, '3', null), fc.integer({ min: 10_001 })),
+      required: false,
+    },
+    trim: {
+      valid: fc.double({ min: 0, max: 0.49, noNaN: true }),
+      invalid: fc.oneof(fc.constantFrom(0.5, -0.01, 1, '0.2', null), fc.double({ min: 0.5, max: 1e300, noNaN: true })),
+      required: false,
+    },
     mad_k: {
       valid: fc.double({ min: 0, max: 100, noNaN: true }),
       invalid: fc.oneof(fc.constantFrom(-1, 100.5, 1e300, '3', false), fc.double({ min: -1e300, max: 0, maxExcluded: true, noNaN: true })),
@@ -293,7 +394,10 @@ function operations(ctx: { closedUrl: string; workerUrl: string; coordinatorUrl:
   }).map((body) => ({ kind: 'task' as const, body }));
   const workerPath: fc.Arbitrary<Op> = fc.record({
     kind: fc.constant('worker-path' as const),
-    method: fc.oneof({ weight: 6, arbitrary: fc.constantFrom('GET', 'DELETE', 'POST') }, { weight: 1, arbitrary: fc.constantFrom('PUT', 'PATCH', 'HEAD') }),
+    method: fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom('GET', 'DELETE', 'POST') },
+      { weight: 1, arbitrary: fc.constantFrom('PUT', 'PATCH', 'HEAD') },
+    ),
     heartbeat: fc.constantFrom(false, false, true),
     target: fc.oneof(
       { weight: 3, arbitrary: fc.record({ pick: fc.nat() }) },
@@ -311,8 +415,18 @@ function operations(ctx: { closedUrl: string; workerUrl: string; coordinatorUrl:
     body: anyBody,
     contentType,
   });
-  const workerBody: fc.Arbitrary<Op> = fc.record({ kind: fc.constant('body' as const), service: fc.constant('worker' as Service), path: fc.constant('/task'), body: anyBody, contentType });
-  const docsPaths = (apis: string[]) => ['/docs', ...apis.flatMap((api) => [`/docs/${api}`, `/openapi/${api}.yaml`]), ...DOCS_ASSETS.map((asset) => `/docs/assets/${asset.fileName}`)];
+  const workerBody: fc.Arbitrary<Op> = fc.record({
+    kind: fc.constant('body' as const),
+    service: fc.constant('worker' as Service),
+    path: fc.constant('/task'),
+    body: anyBody,
+    contentType,
+  });
+  const docsPaths = (apis: string[]) => [
+    '/docs',
+    ...apis.flatMap((api) => [`/docs/${api}`, `/openapi/${api}.yaml`]),
+    ...DOCS_ASSETS.map((asset) => `/docs/assets/${asset.fileName}`),
+  ];
   const coordinatorPaths = ['/healthz', '/readyz', '/metrics', '/workers', ...docsPaths(['coordinator', 'worker'])];
   const workerPaths = ['/healthz', '/readyz', ...docsPaths(['worker'])];
   const probe: fc.Arbitrary<Op> = fc.oneof(fc.constant<Service>('coordinator'), fc.constant<Service>('worker')).chain((service) =>
@@ -333,14 +447,33 @@ function operations(ctx: { closedUrl: string; workerUrl: string; coordinatorUrl:
     query: fc.oneof({ weight: 4, arbitrary: fc.constant('') }, { weight: 1, arbitrary: queryString }),
     ifNoneMatch: fc.constant(undefined),
   });
-  const knownPaths = ['/register', '/workers', '/workers/fuzz-worker', '/workers/fuzz-worker/heartbeat', '/request', '/task', ...coordinatorPaths];
+  const knownPaths = [
+    '/register',
+    '/workers',
+    '/workers/fuzz-worker',
+    '/workers/fuzz-worker/heartbeat',
+    '/request',
+    '/task',
+    ...coordinatorPaths,
+  ];
   const randomPath = fc.oneof(
     fc.tuple(fc.constantFrom(...knownPaths), queryString).map(([path, query]) => path + query),
     fc.tuple(fc.constantFrom(...knownPaths), pathSegment).map(([path, segment]) => `${path}/${segment}`),
     fc.array(pathSegment, { minLength: 0, maxLength: 4 }).map((segments) => `/${segments.join('/')}`),
     fc.constantFrom(...knownPaths).map((path) => path.toUpperCase()),
     fc.constantFrom(...knownPaths).map((path) => `/${path}`),
-    fc.constantFrom('/', '/..', '/../workers', '/./workers', '/workers/./fuzz-worker', '/workers/../register', '/%2e%2e/workers', '/docs/assets/../../package.json', '/openapi/../package.json', '/docs/assets/%2e%2e%2f%2e%2e%2fpackage.json'),
+    fc.constantFrom(
+      '/',
+      '/..',
+      '/../workers',
+      '/./workers',
+      '/workers/./fuzz-worker',
+      '/workers/../register',
+      '/%2e%2e/workers',
+      '/docs/assets/../../package.json',
+      '/openapi/../package.json',
+      '/docs/assets/%2e%2e%2f%2e%2e%2fpackage.json',
+    ),
   );
   const random: fc.Arbitrary<Op> = fc.record({
     kind: fc.constant('random' as const),
@@ -350,7 +483,18 @@ function operations(ctx: { closedUrl: string; workerUrl: string; coordinatorUrl:
     body: fc.option(anyBody, { freq: 2 }).map((value) => value ?? undefined),
     contentType,
     headers: fc.dictionary(
-      fc.constantFrom('accept', 'accept-encoding', 'accept-language', 'if-none-match', 'range', 'authorization', 'x-request-id', 'x-forwarded-for', 'cookie', 'origin'),
+      fc.constantFrom(
+        'accept',
+        'accept-encoding',
+        'accept-language',
+        'if-none-match',
+        'range',
+        'authorization',
+        'x-request-id',
+        'x-forwarded-for',
+        'cookie',
+        'origin',
+      ),
       fc.string({ unit: fc.constantFrom(...'abcxyz019 ,;=*/"-_.:'), maxLength: 60 }),
       { maxKeys: 3 },
     ),
@@ -398,16 +542,28 @@ function render(op: Op, model: Model): Sent {
       return sent('worker', json('/task', op.body.json));
     case 'worker-path': {
       const ids = [...model.keys()];
-      const segment = 'pick' in op.target ? encodePathSegment(ids.length === 0 ? REAL_WORKER_ID : (ids[op.target.pick % ids.length] as string), op.encodeAll) : op.target.segment;
+      const segment =
+        'pick' in op.target
+          ? encodePathSegment(ids.length === 0 ? REAL_WORKER_ID : (ids[op.target.pick % ids.length] as string), op.encodeAll)
+          : op.target.segment;
       let path = `/workers/${segment}${op.heartbeat ? '/heartbeat' : ''}`;
       if (op.upperCase) path = path.replace('/workers/', '/WORKERS/').replace(/\/heartbeat$/, '/HEARTBEAT');
       if (op.trailingSlash) path += '/';
       return sent('coordinator', { method: op.method, path });
     }
     case 'body':
-      return sent(op.service, { method: 'POST', path: op.path, body: bodyBytes(op.body), headers: op.contentType === undefined ? {} : { 'content-type': op.contentType } });
+      return sent(op.service, {
+        method: 'POST',
+        path: op.path,
+        body: bodyBytes(op.body),
+        headers: op.contentType === undefined ? {} : { 'content-type': op.contentType },
+      });
     case 'probe':
-      return sent(op.service, { method: op.method, path: op.path + op.query, headers: op.ifNoneMatch === undefined ? {} : { 'if-none-match': op.ifNoneMatch } });
+      return sent(op.service, {
+        method: op.method,
+        path: op.path + op.query,
+        headers: op.ifNoneMatch === undefined ? {} : { 'if-none-match': op.ifNoneMatch },
+      });
     case 'random':
       return sent(op.service, {
         method: op.method,
@@ -419,7 +575,8 @@ function render(op: Op, model: Model): Sent {
 }
 
 function sent(service: Service, request: RawRequest): Sent {
-  const bodyText = request.body === undefined ? '' : typeof request.body === 'string' ? request.body : Buffer.from(request.body).toString('latin1');
+  const bodyText =
+    request.body === undefined ? '' : typeof request.body === 'string' ? request.body : Buffer.from(request.body).toString('latin1');
   return { service, request, text: `${request.path} ${bodyText} ${JSON.stringify(request.headers ?? {})}` };
 }
 
@@ -486,7 +643,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
 const MAX_HEADER_SIZE = 16 * 1024;
 
 function headSize(request: RawRequest): number {
-  return request.method.length + request.path.length + Object.entries(request.headers ?? {}).reduce((size, [name, value]) => size + name.length + value.length + 4, 0);
+  return (
+    request.method.length +
+    request.path.length +
+    Object.entries(request.headers ?? {}).reduce((size, [name, value]) => size + name.length + value.length + 4, 0)
+  );
 }
 
 /** Asserts everything the answer to one operation must satisfy, and updates the model. */
@@ -509,9 +670,15 @@ function judge(op: Op, { service, request, text }: Sent, reply: RawReply, model:
   let problem: ProblemBody | undefined;
   if (reply.status >= 400 && request.method !== 'HEAD') problem = expectProblem(reply, text, context);
   if (reply.status >= 500) {
-    expect(service === 'coordinator' && route.name === 'request' && request.method === 'POST' && reply.status === 503, `${context}: a 5xx: ${reply.text.slice(0, 500)}`).toBe(true);
+    expect(
+      service === 'coordinator' && route.name === 'request' && request.method === 'POST' && reply.status === 503,
+      `${context}: a 5xx: ${reply.text.slice(0, 500)}`,
+    ).toBe(true);
     const submitted = parseJson(bodyText(request));
-    const allowed = model.size === 0 ? ['NO_WORKERS'] : ['NO_USABLE_ANSWER', ...(isObject(submitted) && submitted.strategy === 'majority' ? ['NO_MAJORITY'] : [])];
+    const allowed =
+      model.size === 0
+        ? ['NO_WORKERS']
+        : ['NO_USABLE_ANSWER', ...(isObject(submitted) && submitted.strategy === 'majority' ? ['NO_MAJORITY'] : [])];
     expect(allowed, `${context}: 503 ${problem?.code} with ${model.size} workers registered`).toContain(problem?.code);
   }
   expect(reply.status, `${context}: status`).toBeGreaterThanOrEqual(200);
@@ -519,8 +686,13 @@ function judge(op: Op, { service, request, text }: Sent, reply: RawReply, model:
   // Validity known by construction.
   if (op.kind === 'register') expect(reply.status, `${context}: a valid registration refused: ${reply.text}`).toBe(200);
   if (op.kind === 'registration' || op.kind === 'submission' || op.kind === 'task') {
-    if (op.body.validity === 'invalid') expect(reply.status, `${context}: invalid ${op.kind} accepted: ${op.body.json.slice(0, 300)}`).toBe(400);
-    if (op.body.validity === 'valid') expect(reply.status === 400 || reply.status === 415 || reply.status === 413, `${context}: valid ${op.kind} refused: ${reply.text.slice(0, 300)}`).toBe(false);
+    if (op.body.validity === 'invalid')
+      expect(reply.status, `${context}: invalid ${op.kind} accepted: ${op.body.json.slice(0, 300)}`).toBe(400);
+    if (op.body.validity === 'valid')
+      expect(
+        reply.status === 400 || reply.status === 415 || reply.status === 413,
+        `${context}: valid ${op.kind} refused: ${reply.text.slice(0, 300)}`,
+      ).toBe(false);
     if (op.kind === 'task' && op.body.validity === 'valid') expect(reply.status, context).toBe(200);
   }
 
@@ -531,7 +703,13 @@ function judge(op: Op, { service, request, text }: Sent, reply: RawReply, model:
       if (request.method !== 'POST') break;
       if (accepted) {
         const registration = parseJson(bodyText(request));
-        expect(isObject(registration) && isWorkerId(registration.id) && isAcceptableEndpoint(registration.endpoint) && Object.keys(registration).length === 2, `${context}: accepted ${bodyText(request).slice(0, 300)}`).toBe(true);
+        expect(
+          isObject(registration) &&
+            isWorkerId(registration.id) &&
+            isAcceptableEndpoint(registration.endpoint) &&
+            Object.keys(registration).length === 2,
+          `${context}: accepted ${bodyText(request).slice(0, 300)}`,
+        ).toBe(true);
         const { id, endpoint } = registration as { id: string; endpoint: string };
         model.set(id, endpoint);
       }
@@ -539,7 +717,8 @@ function judge(op: Op, { service, request, text }: Sent, reply: RawReply, model:
     }
     case 'workers':
       if (request.method === 'GET' && reply.status === 200) expectRegistryListing(reply, model, context);
-      if (request.method === 'GET' && !request.path.includes('?') && request.body === undefined) expect(conditional ? [200, 304] : [200], context).toContain(reply.status);
+      if (request.method === 'GET' && !request.path.includes('?') && request.body === undefined)
+        expect(conditional ? [200, 304] : [200], context).toContain(reply.status);
       break;
     case 'worker':
     case 'heartbeat': {
@@ -558,7 +737,8 @@ function judge(op: Op, { service, request, text }: Sent, reply: RawReply, model:
         }
         if (route.name === 'worker' && request.method === 'DELETE') model.delete(decoded as string);
       }
-      if (problem?.code === 'WORKER_NOT_REGISTERED') expect(decoded !== undefined && !wasRegistered, `${context}: 404 for a registered worker`).toBe(true);
+      if (problem?.code === 'WORKER_NOT_REGISTERED')
+        expect(decoded !== undefined && !wasRegistered, `${context}: 404 for a registered worker`).toBe(true);
       break;
     }
     case 'request':
@@ -576,7 +756,8 @@ function judge(op: Op, { service, request, text }: Sent, reply: RawReply, model:
     case 'readyz':
     case 'metrics':
       // If-None-Match: * on a GET is answered 304 when there is a representation (RFC 9110 13.1.2).
-      if (request.method === 'GET' && !request.path.includes('?') && request.body === undefined) expect(conditional ? [200, 304] : [200], context).toContain(reply.status);
+      if (request.method === 'GET' && !request.path.includes('?') && request.body === undefined)
+        expect(conditional ? [200, 304] : [200], context).toContain(reply.status);
       break;
     case 'docs':
       if ((request.method === 'GET' || request.method === 'HEAD') && request.body === undefined) {
@@ -609,11 +790,15 @@ function expectOracleResult(submitted: unknown, reply: RawReply, model: Model, c
   };
   expect(result.workers_registered, context).toBe(model.size);
   expect(result.workers_asked, context).toBe(result.worker_responses.length);
-  for (const response of result.worker_responses) expect(model.has(response.worker_id), `${context}: answer from unknown ${response.worker_id}`).toBe(true);
+  for (const response of result.worker_responses)
+    expect(model.has(response.worker_id), `${context}: answer from unknown ${response.worker_id}`).toBe(true);
   const usable = result.worker_responses.filter((response) => response.err === undefined).map((response) => response.value);
   expect(usable.length, context).toBeGreaterThan(0);
   expect(Number.isFinite(result.final_value), context).toBe(true);
-  expect(result.final_value >= Math.min(...usable) && result.final_value <= Math.max(...usable), `${context}: ${result.final_value} outside the usable values`).toBe(true);
+  expect(
+    result.final_value >= Math.min(...usable) && result.final_value <= Math.max(...usable),
+    `${context}: ${result.final_value} outside the usable values`,
+  ).toBe(true);
   if (isObject(submitted)) expect(result.query, context).toBe(submitted.query);
 }
 
@@ -659,20 +844,18 @@ async function runOperations(ops: Op[]): Promise<void> {
 }
 
 describe('fuzzing every endpoint of the coordinator and the worker', () => {
-  it(
-    'never answers 5xx beyond the documented 503s, always problem+json without internals, and keeps the registry exact',
-    async () => {
-      const ctx = { closedUrl: `http://127.0.0.1:${closedPort}`, workerUrl: worker.url, coordinatorUrl: coordinator.url };
-      await fc.assert(fc.asyncProperty(fc.array(operations(ctx), { minLength: 5, maxLength: 40, size: 'max' }), runOperations), {
-        numRuns: RUNS,
-        // Bounded even while shrinking a failure; the best counterexample so far is reported.
-        interruptAfterTimeLimit: 40_000,
-        markInterruptAsFailure: true,
-      });
-      console.info(`fuzzed with seed ${SEED}, answers by service, route and status: ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
-    },
-    60_000,
-  );
+  it('never answers 5xx beyond the documented 503s, always problem+json without internals, and keeps the registry exact', async () => {
+    const ctx = { closedUrl: `http://127.0.0.1:${closedPort}`, workerUrl: worker.url, coordinatorUrl: coordinator.url };
+    await fc.assert(fc.asyncProperty(fc.array(operations(ctx), { minLength: 5, maxLength: 40, size: 'max' }), runOperations), {
+      numRuns: RUNS,
+      // Bounded even while shrinking a failure; the best counterexample so far is reported.
+      interruptAfterTimeLimit: 40_000,
+      markInterruptAsFailure: true,
+    });
+    console.info(
+      `fuzzed with seed ${SEED}, answers by service, route and status: ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`,
+    );
+  }, 60_000);
 
   it('exercised every operation of both specs and the docs of both services', async () => {
     const expected = [
@@ -722,9 +905,30 @@ describe('fuzzing every endpoint of the coordinator and the worker', () => {
         }
       }
     }
-    const oddIds = ['..', '%2e%2e', '.', '%2F', 'a%2Fb', '%ED%A0%80', '%C0%AF', '%FF', '%', '%zz', '%00', 'a'.repeat(65), 'a'.repeat(10_000), encodeURIComponent('😀'), encodeURIComponent('\u202eabc'), '%D7%90'];
+    const oddIds = [
+      '..',
+      '%2e%2e',
+      '.',
+      '%2F',
+      'a%2Fb',
+      '%ED%A0%80',
+      '%C0%AF',
+      '%FF',
+      '%',
+      '%zz',
+      '%00',
+      'a'.repeat(65),
+      'a'.repeat(10_000),
+      encodeURIComponent('😀'),
+      encodeURIComponent('\u202eabc'),
+      '%D7%90',
+    ];
     for (const id of oddIds) {
-      for (const [method, suffix] of [['GET', ''], ['DELETE', ''], ['POST', '/heartbeat']] as const) {
+      for (const [method, suffix] of [
+        ['GET', ''],
+        ['DELETE', ''],
+        ['POST', '/heartbeat'],
+      ] as const) {
         const reply = await send('coordinator', { method, path: `/workers/${id}${suffix}` });
         const context = `${method} /workers/${id.slice(0, 40)}${suffix} → ${reply.status}`;
         expect([400, 404], context).toContain(reply.status);
@@ -754,7 +958,12 @@ describe('fuzzing every endpoint of the coordinator and the worker', () => {
 /** Leap seconds: once priced NaN (a 500, found by the fuzzer), fixed in de7d811; kept as regressions. */
 describe('as_of on a leap second', () => {
   const leapSecond = fc
-    .tuple(fc.date({ min: new Date('0000-01-01T00:00:00Z'), max: new Date('9999-12-30T00:00:00Z'), noInvalidDate: true }), fc.constantFrom('', '.5', '.999'), fc.constantFrom('Z', 'z', '+00:00', '-00:00'), fc.constantFrom('T', 't'))
+    .tuple(
+      fc.date({ min: new Date('0000-01-01T00:00:00Z'), max: new Date('9999-12-30T00:00:00Z'), noInvalidDate: true }),
+      fc.constantFrom('', '.5', '.999'),
+      fc.constantFrom('Z', 'z', '+00:00', '-00:00'),
+      fc.constantFrom('T', 't'),
+    )
     .map(([date, fraction, zone, separator]) => `${date.toISOString().slice(0, 10)}${separator}23:59:60${fraction}${zone}`);
 
   it('is priced by POST /task (200, a finite value)', async () => {

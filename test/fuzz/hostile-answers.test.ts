@@ -37,16 +37,48 @@ const answers = new Map<string, Answer>();
 
 /** Malformed answers; `{request_id}` and `{worker_id}` are filled in per task. */
 const MALFORMED: Record<string, { status: number; contentType: string; body: string }> = {
-  'string value': { status: 200, contentType: 'application/json', body: '{"worker_id":"{worker_id}","request_id":"{request_id}","value":"42000","response_time":"1ms","reliable":true}' },
-  'null value': { status: 200, contentType: 'application/json', body: '{"worker_id":"{worker_id}","request_id":"{request_id}","value":null,"response_time":"1ms","reliable":true}' },
-  'NaN literal': { status: 200, contentType: 'application/json', body: '{"worker_id":"{worker_id}","request_id":"{request_id}","value":NaN,"response_time":"1ms","reliable":true}' },
-  '1e999 literal': { status: 200, contentType: 'application/json', body: '{"worker_id":"{worker_id}","request_id":"{request_id}","value":1e999,"response_time":"1ms","reliable":true}' },
-  'wrong request id': { status: 200, contentType: 'application/json', body: '{"worker_id":"{worker_id}","request_id":"req-12345","value":42000,"response_time":"1ms","reliable":true}' },
-  'another worker id': { status: 200, contentType: 'application/json', body: '{"worker_id":"w-999","request_id":"{request_id}","value":42000,"response_time":"1ms","reliable":true}' },
+  'string value': {
+    status: 200,
+    contentType: 'application/json',
+    body: '{"worker_id":"{worker_id}","request_id":"{request_id}","value":"42000","response_time":"1ms","reliable":true}',
+  },
+  'null value': {
+    status: 200,
+    contentType: 'application/json',
+    body: '{"worker_id":"{worker_id}","request_id":"{request_id}","value":null,"response_time":"1ms","reliable":true}',
+  },
+  'NaN literal': {
+    status: 200,
+    contentType: 'application/json',
+    body: '{"worker_id":"{worker_id}","request_id":"{request_id}","value":NaN,"response_time":"1ms","reliable":true}',
+  },
+  '1e999 literal': {
+    status: 200,
+    contentType: 'application/json',
+    body: '{"worker_id":"{worker_id}","request_id":"{request_id}","value":1e999,"response_time":"1ms","reliable":true}',
+  },
+  'wrong request id': {
+    status: 200,
+    contentType: 'application/json',
+    body: '{"worker_id":"{worker_id}","request_id":"req-12345","value":42000,"response_time":"1ms","reliable":true}',
+  },
+  'another worker id': {
+    status: 200,
+    contentType: 'application/json',
+    body: '{"worker_id":"w-999","request_id":"{request_id}","value":42000,"response_time":"1ms","reliable":true}',
+  },
   'HTML with 200': { status: 200, contentType: 'text/html', body: '<html><body>42000</body></html>' },
   'not JSON': { status: 200, contentType: 'application/json', body: '{"worker_id":' },
-  'a 500 problem': { status: 500, contentType: 'application/problem+json', body: '{"type":"about:blank","title":"Internal Server Error","status":500}' },
-  'err set': { status: 200, contentType: 'application/json', body: '{"worker_id":"{worker_id}","request_id":"{request_id}","value":0,"err":"source down \\u0000\\ud800","response_time":"1ms","reliable":false}' },
+  'a 500 problem': {
+    status: 500,
+    contentType: 'application/problem+json',
+    body: '{"type":"about:blank","title":"Internal Server Error","status":500}',
+  },
+  'err set': {
+    status: 200,
+    contentType: 'application/json',
+    body: '{"worker_id":"{worker_id}","request_id":"{request_id}","value":0,"err":"source down \\u0000\\ud800","response_time":"1ms","reliable":false}',
+  },
 };
 
 let coordinator: CoordinatorServer;
@@ -105,7 +137,21 @@ const anyFiniteValue: fc.Arbitrary<number> = fc.oneof(
   { weight: 4, arbitrary: fc.double({ min: 41_000, max: 43_000, noNaN: true }) },
   { weight: 2, arbitrary: signed(fc.double({ min: 1e-100, max: 1e100, noNaN: true })) },
   { weight: 2, arbitrary: fc.double({ noNaN: true, noDefaultInfinity: true }) },
-  { weight: 1, arbitrary: fc.constantFrom(0, -0, 1, -1, Number.MAX_VALUE, -Number.MAX_VALUE, 1e308, -1e308, 2 * Number.MIN_VALUE, -2 * Number.MIN_VALUE) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      0,
+      -0,
+      1,
+      -1,
+      Number.MAX_VALUE,
+      -Number.MAX_VALUE,
+      1e308,
+      -1e308,
+      2 * Number.MIN_VALUE,
+      -2 * Number.MIN_VALUE,
+    ),
+  },
   { weight: 1, arbitrary: fc.constantFrom(Number.MIN_VALUE, -Number.MIN_VALUE) },
 );
 
@@ -144,14 +190,22 @@ async function expectSoundRequest(given: Answer[], body: Record<string, unknown>
   const usable = given.flatMap((answer) => (answer.kind === 'value' ? [answer.value] : []));
   if (reply.status === 503) {
     const problem = expectProblem(reply, JSON.stringify(body), context);
-    expect(usable.length === 0 ? ['NO_USABLE_ANSWER'] : body.strategy === 'majority' ? ['NO_MAJORITY'] : [], `${context}: ${reply.text.slice(0, 400)}`).toContain(problem.code);
+    expect(
+      usable.length === 0 ? ['NO_USABLE_ANSWER'] : body.strategy === 'majority' ? ['NO_MAJORITY'] : [],
+      `${context}: ${reply.text.slice(0, 400)}`,
+    ).toContain(problem.code);
     return;
   }
   expect(reply.status, `${context}: ${reply.text.slice(0, 400)}`).toBe(200);
   const result = JSON.parse(reply.text) as OracleResultBody;
   expect(Number.isFinite(result.final_value), context).toBe(true);
-  expect(result.final_value >= Math.min(...usable) && result.final_value <= Math.max(...usable), `${context}: final_value ${result.final_value}`).toBe(true);
-  expect(result.spread === undefined || (Number.isFinite(result.spread) && result.spread >= 0), `${context}: spread ${result.spread}`).toBe(true);
+  expect(
+    result.final_value >= Math.min(...usable) && result.final_value <= Math.max(...usable),
+    `${context}: final_value ${result.final_value}`,
+  ).toBe(true);
+  expect(result.spread === undefined || (Number.isFinite(result.spread) && result.spread >= 0), `${context}: spread ${result.spread}`).toBe(
+    true,
+  );
   expect(result.worker_responses.map((r) => r.worker_id)).toEqual(WORKER_IDS);
   result.worker_responses.forEach((response, i) => {
     const answer = given[i] as Answer;
@@ -176,23 +230,19 @@ async function expectReadableRegistry(context: string): Promise<void> {
 }
 
 describe('fuzzing what workers answer', () => {
-  it(
-    'answers 200 within the usable values or a documented 503, and keeps the registry readable',
-    async () => {
-      await fc.assert(
-        fc.asyncProperty(fc.array(fc.tuple(answersOf(finiteValue), submission), { minLength: 1, maxLength: 3 }), async (rounds) => {
-          await resetWorkers();
-          for (const [given, body] of rounds) {
-            WORKER_IDS.forEach((id, i) => answers.set(id, given[i] as Answer));
-            await expectSoundRequest(given, body);
-          }
-          await expectReadableRegistry(`after ${JSON.stringify(rounds)}`);
-        }),
-        { numRuns: RUNS, interruptAfterTimeLimit: 40_000, markInterruptAsFailure: true },
-      );
-    },
-    60_000,
-  );
+  it('answers 200 within the usable values or a documented 503, and keeps the registry readable', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(answersOf(finiteValue), submission), { minLength: 1, maxLength: 3 }), async (rounds) => {
+        await resetWorkers();
+        for (const [given, body] of rounds) {
+          WORKER_IDS.forEach((id, i) => answers.set(id, given[i] as Answer));
+          await expectSoundRequest(given, body);
+        }
+        await expectReadableRegistry(`after ${JSON.stringify(rounds)}`);
+      }),
+      { numRuns: RUNS, interruptAfterTimeLimit: 40_000, markInterruptAsFailure: true },
+    );
+  }, 60_000);
 });
 
 /**
@@ -271,7 +321,9 @@ describe('regression: a consensus of ±5e-324', () => {
       }),
       {
         numRuns: 20,
-        examples: [[[Number.MIN_VALUE, Number.MIN_VALUE, Number.MIN_VALUE, 42_000, 42_000].map((value) => ({ kind: 'value' as const, value }))]],
+        examples: [
+          [[Number.MIN_VALUE, Number.MIN_VALUE, Number.MIN_VALUE, 42_000, 42_000].map((value) => ({ kind: 'value' as const, value }))],
+        ],
       },
     );
   });

@@ -70,7 +70,9 @@ export function watchPage(page: Page): PageWatch {
     if (message.type() === 'error' || message.type() === 'warning') watch.problems.push(`console ${message.type()}: ${message.text()}`);
   });
   page.on('pageerror', (error) => watch.problems.push(`uncaught: ${error.message}`));
-  page.on('requestfailed', (request) => watch.problems.push(`request failed: ${request.url()} (${request.failure()?.errorText ?? 'unknown'})`));
+  page.on('requestfailed', (request) =>
+    watch.problems.push(`request failed: ${request.url()} (${request.failure()?.errorText ?? 'unknown'})`),
+  );
   return watch;
 }
 

@@ -105,7 +105,22 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 40 }) },
   {
     weight: 1,
-    arbitrary: fc.constantFrom('', ' ', 'null', 'undefined', 'NaN', '__proto__', 'constructor', 'prototype', 'toString', '../../etc/passwd', '%00', '%zz', 'A'.repeat(5000), '€'.repeat(3000)),
+    arbitrary: fc.constantFrom(
+      '',
+      ' ',
+      'null',
+      'undefined',
+      'NaN',
+      '__proto__',
+      'constructor',
+      'prototype',
+      'toString',
+      '../../etc/passwd',
+      '%00',
+      '%zz',
+      'A'.repeat(5000),
+      '€'.repeat(3000),
+    ),
   },
 );
 
@@ -114,8 +129,25 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
 
 /** Number literals JSON.parse accepts but that overflow, underflow or lose precision. */
 export const hugeNumberLiteral: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom('1e400', '-1e400', '1e-400', '-0', '-0.0', '123456789012345678901234567890', '1E+308', '1.7976931348623157e308', '1.7976931348623159e308', '5e-324', '9007199254740993', '0.30000000000000004', '10.000000000000001', '60000.00000000001'),
-  fc.tuple(fc.integer({ min: -99_999, max: 99_999 }), fc.integer({ min: -400, max: 400 })).map(([mantissa, exponent]) => `${mantissa}e${exponent}`),
+  fc.constantFrom(
+    '1e400',
+    '-1e400',
+    '1e-400',
+    '-0',
+    '-0.0',
+    '123456789012345678901234567890',
+    '1E+308',
+    '1.7976931348623157e308',
+    '1.7976931348623159e308',
+    '5e-324',
+    '9007199254740993',
+    '0.30000000000000004',
+    '10.000000000000001',
+    '60000.00000000001',
+  ),
+  fc
+    .tuple(fc.integer({ min: -99_999, max: 99_999 }), fc.integer({ min: -400, max: 400 }))
+    .map(([mantissa, exponent]) => `${mantissa}e${exponent}`),
 );
 
 /** Text that is not JSON (or JSON that body-parser's strict mode refuses at the top level). */
@@ -171,7 +203,11 @@ export const rawBytes: fc.Arbitrary<Uint8Array> = fc.oneof(
  * under the 64 KiB body limit), alone or as the value of a field the contract expects.
  */
 export const deepJson: fc.Arbitrary<string> = fc
-  .tuple(fc.constantFrom('array', 'object', 'mixed'), fc.constantFrom(10, 1_000, 10_000, 32_000), fc.constantFrom('', 'query', 'id', 'endpoint', 'timeout_ms'))
+  .tuple(
+    fc.constantFrom('array', 'object', 'mixed'),
+    fc.constantFrom(10, 1_000, 10_000, 32_000),
+    fc.constantFrom('', 'query', 'id', 'endpoint', 'timeout_ms'),
+  )
   .map(([kind, requested, field]) => {
     const depth = kind === 'array' ? requested : Math.min(requested, 10_000);
     const nested =
@@ -184,14 +220,21 @@ export const deepJson: fc.Arbitrary<string> = fc
   });
 
 /** A body over the 64 KiB limit. */
-export const oversizedJson: fc.Arbitrary<string> = fc.integer({ min: 65_537, max: 150_000 }).map((size) => JSON.stringify({ query: 'BTC/USD', padding: 'x'.repeat(size) }));
+export const oversizedJson: fc.Arbitrary<string> = fc
+  .integer({ min: 65_537, max: 150_000 })
+  .map((size) => JSON.stringify({ query: 'BTC/USD', padding: 'x'.repeat(size) }));
 
 export type BodySpec = { kind: 'text'; text: string } | { kind: 'bytes'; bytes: Uint8Array };
 
 /** Any request body: JSON values (with hostile strings), not-JSON, raw bytes, huge numbers, deep nesting, oversized. */
 export const anyBody: fc.Arbitrary<BodySpec> = fc.oneof(
   { weight: 4, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((value) => ({ kind: 'text' as const, text: JSON.stringify(value) })) },
-  { weight: 3, arbitrary: fc.jsonValue({ maxDepth: 3, stringUnit: nastyChar }).map((value) => ({ kind: 'text' as const, text: JSON.stringify(value) })) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .jsonValue({ maxDepth: 3, stringUnit: nastyChar })
+      .map((value) => ({ kind: 'text' as const, text: JSON.stringify(value) })),
+  },
   { weight: 3, arbitrary: notJsonText.map((text) => ({ kind: 'text' as const, text })) },
   { weight: 1, arbitrary: rawBytes.map((bytes) => ({ kind: 'bytes' as const, bytes })) },
   {
@@ -305,6 +348,21 @@ export function decodePathSegment(raw: string): string | undefined {
 
 /** Query strings: unknown parameters, repeated keys, brackets, broken escapes, prototype names. */
 export const queryString: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom('', '?', '?&', '?=', '?x', '?x=1', '?x=1&x=2', '?a[]=1', '?a[b]=1', '?__proto__=1', '?constructor[prototype]=1', '?%zz=1', '?x=%ED%A0%80', `?${'k'.repeat(5000)}=1`),
+  fc.constantFrom(
+    '',
+    '?',
+    '?&',
+    '?=',
+    '?x',
+    '?x=1',
+    '?x=1&x=2',
+    '?a[]=1',
+    '?a[b]=1',
+    '?__proto__=1',
+    '?constructor[prototype]=1',
+    '?%zz=1',
+    '?x=%ED%A0%80',
+    `?${'k'.repeat(5000)}=1`,
+  ),
   fc.tuple(hostileString, hostileString).map(([key, value]) => `?${encodePathSegment(key, false)}=${encodePathSegment(value, false)}`),
 );

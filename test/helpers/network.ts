@@ -19,7 +19,10 @@ export function startTestCoordinator(overrides: Partial<CoordinatorConfig> = {})
 }
 
 export function startTestWorker(id: string, simulation: Partial<SimulationSettings> = {}, seed = 1): Promise<WorkerServer> {
-  return startWorkerServer({ id, host: '127.0.0.1', port: 0, seed, simulation: { ...HONEST, ...simulation }, validateResponses: true }, silentLogger);
+  return startWorkerServer(
+    { id, host: '127.0.0.1', port: 0, seed, simulation: { ...HONEST, ...simulation }, validateResponses: true },
+    silentLogger,
+  );
 }
 
 export interface JsonReply {
@@ -35,7 +38,11 @@ export async function postJson(url: string, body: unknown, init: { contentType?:
     body: typeof body === 'string' ? body : JSON.stringify(body),
     signal: init.signal,
   });
-  return { status: response.status, contentType: response.headers.get('content-type'), body: (await response.json()) as Record<string, unknown> };
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    body: (await response.json()) as Record<string, unknown>,
+  };
 }
 
 export async function register(coordinatorUrl: string, id: string, endpoint: string): Promise<void> {
@@ -95,6 +102,11 @@ export class Cleanup {
   }
 
   async run(): Promise<void> {
-    await Promise.allSettled(this.#closers.splice(0).reverse().map((close) => close()));
+    await Promise.allSettled(
+      this.#closers
+        .splice(0)
+        .reverse()
+        .map((close) => close()),
+    );
   }
 }

@@ -82,7 +82,8 @@ async function startPrism(args: string[]): Promise<PrismServer> {
     } catch (error) {
       await server.close();
       const lostPort = /EADDRINUSE/.test(server.output());
-      if (!lostPort || attempt === START_ATTEMPTS) throw new Error(`prism ${args.join(' ')} did not start: ${(error as Error).message}\n${server.output()}`);
+      if (!lostPort || attempt === START_ATTEMPTS)
+        throw new Error(`prism ${args.join(' ')} did not start: ${(error as Error).message}\n${server.output()}`);
     }
   }
 }

@@ -17,7 +17,10 @@ const running = new Set<ChildProcess>();
 
 export function spawnService(service: 'coordinator' | 'worker', args: string[], env: Record<string, string> = {}): ServiceProcess {
   const entry = fileURLToPath(new URL(`../../src/${service}/main.ts`, import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { env: { ...process.env, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.add(child);
   const lines: string[] = [];
   const listeners = new Set<(line: string) => void>();

@@ -12,7 +12,8 @@ export function parsePrometheusText(text: string): Sample[] {
   const samples: Sample[] = [];
   for (const [index, line] of text.split('\n').entries()) {
     if (line === '' || line.startsWith('#')) {
-      if (line.startsWith('# ') && !/^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* /.test(line)) throw new Error(`line ${index + 1}: bad comment: ${line}`);
+      if (line.startsWith('# ') && !/^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* /.test(line))
+        throw new Error(`line ${index + 1}: bad comment: ${line}`);
       continue;
     }
     const match = SAMPLE.exec(line);

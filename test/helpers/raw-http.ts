@@ -32,7 +32,8 @@ export function createRawClient(timeoutMs = 10_000): RawClient {
   return {
     send(baseUrl, req) {
       const { hostname, port } = new URL(baseUrl);
-      const body = req.body === undefined ? undefined : typeof req.body === 'string' ? Buffer.from(req.body, 'utf8') : Buffer.from(req.body);
+      const body =
+        req.body === undefined ? undefined : typeof req.body === 'string' ? Buffer.from(req.body, 'utf8') : Buffer.from(req.body);
       return new Promise<RawReply>((resolve, reject) => {
         const outgoing = request(
           {
@@ -58,7 +59,9 @@ export function createRawClient(timeoutMs = 10_000): RawClient {
             res.on('error', reject);
           },
         );
-        outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer to ${req.method} ${req.path.slice(0, 200)} within ${timeoutMs} ms`)));
+        outgoing.on('timeout', () =>
+          outgoing.destroy(new Error(`no answer to ${req.method} ${req.path.slice(0, 200)} within ${timeoutMs} ms`)),
+        );
         outgoing.on('error', reject);
         outgoing.end(body);
       });

@@ -5,7 +5,6 @@
  */
 import { bundle, createConfig } from '@redocly/openapi-core';
 
-
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 export interface SpecOperation {
@@ -58,7 +57,10 @@ export class SpecView {
   }
 
   #examples(at: string[]): NamedExample[] {
-    const examples = Object.entries(objectAt(this.document, at)).map(([name, example]) => ({ name, value: (example as { value?: unknown }).value }));
+    const examples = Object.entries(objectAt(this.document, at)).map(([name, example]) => ({
+      name,
+      value: (example as { value?: unknown }).value,
+    }));
     if (examples.length === 0) throw new Error(`the spec has no examples at ${at.join(' → ')}`);
     return examples;
   }

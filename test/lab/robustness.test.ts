@@ -22,7 +22,11 @@ function errors(variantRun: VariantRun): (number | undefined)[] {
 
 describe('the lab', () => {
   it('gives identical error and availability figures for the same seed', { timeout: 60_000 }, async () => {
-    const scenario = await loadScenario('scenarios/byzantine-20.yaml', { requests: 15, seed: 7, strategies: ['average', 'weighted_median', 'majority'] });
+    const scenario = await loadScenario('scenarios/byzantine-20.yaml', {
+      requests: 15,
+      seed: 7,
+      strategies: ['average', 'weighted_median', 'majority'],
+    });
     const first = await runScenario(scenario);
     const second = await runScenario(scenario);
     for (const label of ['average', 'weighted_median', 'majority']) {
@@ -33,47 +37,58 @@ describe('the lab', () => {
     expect(errors(run(other, 'average'))).not.toEqual(errors(run(first, 'average')));
   });
 
-  it('keeps the median within the honest noise with 20 % byzantine workers, where the average is dragged off', { timeout: 60_000 }, async () => {
-    const lab = await runScenario(await loadScenario('scenarios/byzantine-20.yaml', { requests: 25, strategies: ['median', 'average'] }));
-    const median = scoreRun(run(lab, 'median'));
-    const average = scoreRun(run(lab, 'average'));
-    expect(median.availability).toBe(1);
-    expect(median.worstErrorBps).toBeLessThanOrEqual(HONEST_NOISE_BPS);
-    expect(average.meanErrorBps).toBeGreaterThan(150);
-  });
+  it(
+    'keeps the median within the honest noise with 20 % byzantine workers, where the average is dragged off',
+    { timeout: 60_000 },
+    async () => {
+      const lab = await runScenario(await loadScenario('scenarios/byzantine-20.yaml', { requests: 25, strategies: ['median', 'average'] }));
+      const median = scoreRun(run(lab, 'median'));
+      const average = scoreRun(run(lab, 'average'));
+      expect(median.availability).toBe(1);
+      expect(median.worstErrorBps).toBeLessThanOrEqual(HONEST_NOISE_BPS);
+      expect(average.meanErrorBps).toBeGreaterThan(150);
+    },
+  );
 
-  it('lets the weighted median beat the plain median once the scores have learned who the byzantine workers are', { timeout: 60_000 }, async () => {
-    // Four byzantine workers against five honest ones that fail a quarter of their tasks:
-    // whenever one honest worker fails, the byzantine ones hold half the answers and the median
-    // slides. The scores learn while the honest workers hold the majority; on this seed the first
-    // requests give them that chance (on a start where they do not, the scores learn the wrong
-    // lesson: the README says so).
-    const scenario = parseScenario(
-      {
-        seed: 3,
-        requests: 50,
-        rate: 1000,
-        strategies: ['median', 'weighted_median'],
-        workers: [
-          { count: 5, profile: 'honest', failure_rate: 0.25 },
-          { count: 4, profile: 'byzantine', bias: 0.05 },
-        ],
-      },
-      'weighted',
-    );
-    const lab = await runScenario(scenario);
-    const learned = (label: string) => run(lab, label).records.slice(20).map((r) => r.errorBps ?? Number.NaN);
-    const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-    const median = learned('median');
-    const weighted = learned('weighted_median');
-    expect(mean(weighted)).toBeLessThan(mean(median) / 2);
-    expect(Math.max(...weighted)).toBeLessThanOrEqual(HONEST_NOISE_BPS);
-    expect(Math.max(...median)).toBeGreaterThan(100);
-    const scores = run(lab, 'weighted_median').records.at(-1)?.scores ?? {};
-    for (const [id, score] of Object.entries(scores)) {
-      if (id.startsWith('byzantine')) expect(score).toBeLessThan(0.2);
-    }
-  });
+  it(
+    'lets the weighted median beat the plain median once the scores have learned who the byzantine workers are',
+    { timeout: 60_000 },
+    async () => {
+      // Four byzantine workers against five honest ones that fail a quarter of their tasks:
+      // whenever one honest worker fails, the byzantine ones hold half the answers and the median
+      // slides. The scores learn while the honest workers hold the majority; on this seed the first
+      // requests give them that chance (on a start where they do not, the scores learn the wrong
+      // lesson: the README says so).
+      const scenario = parseScenario(
+        {
+          seed: 3,
+          requests: 50,
+          rate: 1000,
+          strategies: ['median', 'weighted_median'],
+          workers: [
+            { count: 5, profile: 'honest', failure_rate: 0.25 },
+            { count: 4, profile: 'byzantine', bias: 0.05 },
+          ],
+        },
+        'weighted',
+      );
+      const lab = await runScenario(scenario);
+      const learned = (label: string) =>
+        run(lab, label)
+          .records.slice(20)
+          .map((r) => r.errorBps ?? Number.NaN);
+      const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+      const median = learned('median');
+      const weighted = learned('weighted_median');
+      expect(mean(weighted)).toBeLessThan(mean(median) / 2);
+      expect(Math.max(...weighted)).toBeLessThanOrEqual(HONEST_NOISE_BPS);
+      expect(Math.max(...median)).toBeGreaterThan(100);
+      const scores = run(lab, 'weighted_median').records.at(-1)?.scores ?? {};
+      for (const [id, score] of Object.entries(scores)) {
+        if (id.startsWith('byzantine')) expect(score).toBeLessThan(0.2);
+      }
+    },
+  );
 
   it('makes MAD rejection drop the wild values and keep every honest one', { timeout: 60_000 }, async () => {
     const scenario = parseScenario(
@@ -92,7 +107,9 @@ describe('the lab', () => {
     const lab = await runScenario(scenario);
     for (const record of run(lab, 'average+mad').records) {
       const honest = record.answers.filter((a) => a.workerId.startsWith('honest'));
-      const wild = record.answers.filter((a) => a.workerId.startsWith('byzantine') && a.value !== undefined && Math.abs(a.value / record.truth - 1) > 0.05);
+      const wild = record.answers.filter(
+        (a) => a.workerId.startsWith('byzantine') && a.value !== undefined && Math.abs(a.value / record.truth - 1) > 0.05,
+      );
       expect(record.valuesUsed + record.valuesRejected).toBe(record.answers.length);
       expect(record.valuesRejected).toBeGreaterThanOrEqual(wild.length);
       expect(record.valuesUsed).toBeGreaterThanOrEqual(honest.length);

@@ -110,7 +110,9 @@ const weight: fc.Arbitrary<number> = fc.oneof(
 );
 
 const weightedValuesAndPermutation = values.chain((vs) =>
-  fc.tuple(fc.array(weight, { minLength: vs.length, maxLength: vs.length }), permutationOf(vs.length)).map(([ws, order]) => ({ values: vs, weights: ws, order })),
+  fc
+    .tuple(fc.array(weight, { minLength: vs.length, maxLength: vs.length }), permutationOf(vs.length))
+    .map(([ws, order]) => ({ values: vs, weights: ws, order })),
 );
 
 const tolerance = fc.oneof(fc.constantFrom(0, 0.005, 0.5), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }));
@@ -179,8 +181,6 @@ function expectHalfOnEachSide(m: number, vs: readonly number[]): void {
 }
 
 const valuesWithoutSubnormals = values.filter((vs) => vs.every((v) => v === 0 || Math.abs(v) >= MIN_NORMAL));
-
-
 
 // ---------------------------------------------------------------------------------------------
 
@@ -316,10 +316,17 @@ describe('aggregateMajority (property)', () => {
   });
 
   it('rejects a tolerance outside [0, 1) with a RangeError', () => {
-    const badTolerance = fc.oneof(fc.double({ min: 1, noNaN: true }), fc.double({ max: -Number.MIN_VALUE, noNaN: true }), fc.constant(Number.NaN));
-    fc.assert(fc.property(values, badTolerance, (vs, t) => {
+    const badTolerance = fc.oneof(
+      fc.double({ min: 1, noNaN: true }),
+      fc.double({ max: -Number.MIN_VALUE, noNaN: true }),
+      fc.constant(Number.NaN),
+    );
+    fc.assert(
+      fc.property(values, badTolerance, (vs, t) => {
         expect(() => aggregateMajority(vs, t)).toThrow(RangeError);
-      }), { numRuns: 100 });
+      }),
+      { numRuns: 100 },
+    );
   });
 });
 
@@ -344,16 +351,25 @@ describe('aggregateTrimmedMean (property)', () => {
   });
 
   it('rejects a trim outside [0, 0.5) with a RangeError', () => {
-    const badTrim = fc.oneof(fc.double({ min: 0.5, noNaN: true }), fc.double({ max: -Number.MIN_VALUE, noNaN: true }), fc.constant(Number.NaN));
-    fc.assert(fc.property(values, badTrim, (vs, share) => {
+    const badTrim = fc.oneof(
+      fc.double({ min: 0.5, noNaN: true }),
+      fc.double({ max: -Number.MIN_VALUE, noNaN: true }),
+      fc.constant(Number.NaN),
+    );
+    fc.assert(
+      fc.property(values, badTrim, (vs, share) => {
         expect(() => aggregateTrimmedMean(vs, share)).toThrow(RangeError);
-      }), { numRuns: 100 });
+      }),
+      { numRuns: 100 },
+    );
   });
 });
 
 describe('aggregateWeightedMedian (property)', () => {
   it('lies within [min, max] and never NaN, whatever the weights', () => {
-    fc.assert(fc.property(weightedValuesAndPermutation, ({ values: vs, weights }) => expectWithin(aggregateWeightedMedian(vs, weights), vs)));
+    fc.assert(
+      fc.property(weightedValuesAndPermutation, ({ values: vs, weights }) => expectWithin(aggregateWeightedMedian(vs, weights), vs)),
+    );
   });
 
   it('is one of the values whenever some weight is positive', () => {
@@ -389,15 +405,26 @@ describe('aggregateWeightedMedian (property)', () => {
 });
 
 describe('aggregate, for every strategy in STRATEGIES (property)', () => {
-  const options = (t: number, share: number, weights?: number[]) => ({ majorityTolerance: t, trim: share, ...(weights ? { weights } : {}) });
+  const options = (t: number, share: number, weights?: number[]) => ({
+    majorityTolerance: t,
+    trim: share,
+    ...(weights ? { weights } : {}),
+  });
 
   it('answers within [min, max] and never NaN; only majority may find no answer', () => {
     fc.assert(
-      fc.property(strategy, weightedValuesAndPermutation, tolerance, trim, fc.boolean(), (s, { values: vs, weights }, t, share, withWeights) => {
-        const outcome = aggregate(s, vs, options(t, share, withWeights ? weights : undefined));
-        if (s !== 'majority') expect(outcome.ok).toBe(true);
-        if (outcome.ok) expectWithin(outcome.value, vs);
-      }),
+      fc.property(
+        strategy,
+        weightedValuesAndPermutation,
+        tolerance,
+        trim,
+        fc.boolean(),
+        (s, { values: vs, weights }, t, share, withWeights) => {
+          const outcome = aggregate(s, vs, options(t, share, withWeights ? weights : undefined));
+          if (s !== 'majority') expect(outcome.ok).toBe(true);
+          if (outcome.ok) expectWithin(outcome.value, vs);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -460,7 +487,12 @@ describe('rejectOutliersMad (property)', () => {
       fc.property(values, k, floor, (vs, kk, f) => {
         expect(rejectOutliersMad(vs, kk, f)).toHaveLength(vs.length);
       }),
-      { examples: [[[-1e308, 1e308, 1e308], 3, 0], [[-7.976931348623158e307, 1e308, 1e308], 1, 0]] },
+      {
+        examples: [
+          [[-1e308, 1e308, 1e308], 3, 0],
+          [[-7.976931348623158e307, 1e308, 1e308], 1, 0],
+        ],
+      },
     );
   });
 
@@ -482,14 +514,25 @@ describe('rejectOutliersMad (property)', () => {
           for (const [i, v] of vs.entries()) if (v === m) expect(flags[i]).toBe(false);
         }
       }),
-      { examples: [[[1, 2], 0.5, 0], [[42_000, 44_000], 0.5, 0.005]] },
+      {
+        examples: [
+          [[1, 2], 0.5, 0],
+          [[42_000, 44_000], 0.5, 0.005],
+        ],
+      },
     );
   });
 
   it('rejects nothing when all values are equal', () => {
     fc.assert(
       fc.property(finiteDouble, fc.integer({ min: 1, max: 20 }), k, floor, (v, n, kk, f) => {
-        expect(rejectOutliersMad(Array.from({ length: n }, () => v), kk, f).some(Boolean)).toBe(false);
+        expect(
+          rejectOutliersMad(
+            Array.from({ length: n }, () => v),
+            kk,
+            f,
+          ).some(Boolean),
+        ).toBe(false);
       }),
     );
   });

@@ -5,13 +5,18 @@ import { workerOptions } from '../../src/worker/config.ts';
 
 describe('configuration', () => {
   it('takes flags over environment over defaults', () => {
-    const { values } = parseCommandLine(coordinatorOptions, ['--port', '9000'], { COORDINATOR_PORT: '9100', COORDINATOR_TIMEOUT_MS: '750' });
+    const { values } = parseCommandLine(coordinatorOptions, ['--port', '9000'], {
+      COORDINATOR_PORT: '9100',
+      COORDINATOR_TIMEOUT_MS: '750',
+    });
     expect(values.port).toBe(9000);
     expect(values.timeoutMs).toBe(750);
     expect(values.host).toBe('127.0.0.1');
   });
   it('names the flag or variable that holds a bad value', () => {
-    expect(() => parseCommandLine(coordinatorOptions, ['--port', '70000'], {})).toThrow(new UsageError('--port: must be an integer from 0 to 65535, got "70000"'));
+    expect(() => parseCommandLine(coordinatorOptions, ['--port', '70000'], {})).toThrow(
+      new UsageError('--port: must be an integer from 0 to 65535, got "70000"'),
+    );
     expect(() => parseCommandLine(workerOptions, [], { WORKER_FAILURE_RATE: 'often' })).toThrow(/^WORKER_FAILURE_RATE: must be a number/);
     expect(() => parseCommandLine(workerOptions, ['--failure-modes', 'error,explode'], {})).toThrow(/unknown value\(s\) explode/);
   });
@@ -33,10 +38,16 @@ describe('configuration', () => {
     const file = join(await mkdtemp(join(tmpdir(), 'secret-')), 'key');
     await writeFile(file, 'from-file\n');
     expect(parseCommandLine(coordinatorOptions, [], { ORACLE_API_KEY_FILE: file }).values.apiKey).toBe('from-file');
-    expect(parseCommandLine(coordinatorOptions, [], { ORACLE_API_KEY: 'from-env', ORACLE_API_KEY_FILE: file }).values.apiKey).toBe('from-env');
-    expect(parseCommandLine(coordinatorOptions, ['--api-key', 'from-flag'], { ORACLE_API_KEY: 'from-env' }).values.apiKey).toBe('from-flag');
+    expect(parseCommandLine(coordinatorOptions, [], { ORACLE_API_KEY: 'from-env', ORACLE_API_KEY_FILE: file }).values.apiKey).toBe(
+      'from-env',
+    );
+    expect(parseCommandLine(coordinatorOptions, ['--api-key', 'from-flag'], { ORACLE_API_KEY: 'from-env' }).values.apiKey).toBe(
+      'from-flag',
+    );
     expect(parseCommandLine(coordinatorOptions, [], {}).values.apiKey).toBeUndefined();
-    expect(() => parseCommandLine(coordinatorOptions, [], { ORACLE_API_KEY_FILE: `${file}.missing` })).toThrow(/ORACLE_API_KEY_FILE: cannot read .* ENOENT/);
+    expect(() => parseCommandLine(coordinatorOptions, [], { ORACLE_API_KEY_FILE: `${file}.missing` })).toThrow(
+      /ORACLE_API_KEY_FILE: cannot read .* ENOENT/,
+    );
   });
 
   it('documents every option with its flag, variable and default in --help', () => {

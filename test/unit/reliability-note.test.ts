@@ -19,7 +19,9 @@ describe('reliability note', () => {
     expect(ALL_RESPONDED).toBe('All workers responded successfully');
   });
   it('counts and names the excluded workers', () => {
-    expect(note([ok('a'), ok('b'), failed('c', 'timed out after 2000ms')])).toBe('2 of 3 workers responded. Excluded: c (timed out after 2000ms).');
+    expect(note([ok('a'), ok('b'), failed('c', 'timed out after 2000ms')])).toBe(
+      '2 of 3 workers responded. Excluded: c (timed out after 2000ms).',
+    );
   });
   it('warns when fewer answered than the quorum', () => {
     expect(note([ok('a'), failed('b', 'x'), failed('c', 'y')])).toBe(

@@ -7,7 +7,9 @@ const NOW = Date.UTC(2026, 10, 29, 12);
 const base = simulationFor('honest', { minDelayMs: 10, maxDelayMs: 50, failureRate: 0.3, noise: 0.01 });
 
 function plans(seed: number, count: number, settings: SimulationSettings = base): TaskPlan[] {
-  return Array.from({ length: count }, (_, i) => planTask('BTC/USD', settings, taskRandom(seed, 'BTC/USD', NOW + i * DEFAULT_WINDOW_MS), NOW + i * DEFAULT_WINDOW_MS));
+  return Array.from({ length: count }, (_, i) =>
+    planTask('BTC/USD', settings, taskRandom(seed, 'BTC/USD', NOW + i * DEFAULT_WINDOW_MS), NOW + i * DEFAULT_WINDOW_MS),
+  );
 }
 
 function values(profile: Profile, explicit: Partial<SimulationSettings> = {}, seed = 1, count = 200): { value: number; truth: number }[] {
