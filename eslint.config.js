@@ -13,6 +13,8 @@ export default tseslint.config(
     rules: {
       // Numbers and booleans read naturally in messages; objects and undefined do not.
       '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      // `() => res.end()` as a callback is clear enough; braces around every such call are noise.
+      '@typescript-eslint/no-confusing-void-expression': ['error', { ignoreArrowShorthand: true }],
     },
   },
   prettier,

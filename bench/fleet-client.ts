@@ -38,7 +38,7 @@ export async function startFleet(): Promise<Fleet> {
     const seq = nextSeq++;
     return new Promise((resolve, reject) => {
       pending.set(seq, { resolve, reject });
-      child.send({ ...command, seq } as FleetCommand);
+      child.send({ ...command, seq });
     });
   }
 

@@ -178,7 +178,7 @@ export function parseCommandLine<O extends Record<string, Option<unknown>>>(
     const raw = parsed.values[flag];
     const fromEnv = option.env === undefined ? undefined : env[option.env];
     const fromFile = raw === undefined && fromEnv === undefined && option.fileEnv !== undefined ? env[option.fileEnv] : undefined;
-    const source = raw !== undefined ? `--${flag}` : fromEnv !== undefined ? `${option.env ?? ''}` : `${option.fileEnv ?? ''}`;
+    const source = raw !== undefined ? `--${flag}` : fromEnv !== undefined ? (option.env ?? '') : (option.fileEnv ?? '');
     const text =
       typeof raw === 'boolean' ? String(raw) : (raw ?? fromEnv ?? (fromFile === undefined ? undefined : readSecretFile(fromFile, source)));
     try {
@@ -193,7 +193,7 @@ export function parseCommandLine<O extends Record<string, Option<unknown>>>(
 export function formatHelp(usage: string, summary: string, options: Record<string, Option<unknown>>): string {
   const rows = Object.entries(options).map(([name, option]) => {
     const flag = `--${flagName(name)}${option.boolean ? '' : ' <value>'}`;
-    const fallback = option.default === undefined || option.default === false ? '' : ` [default: ${String(option.default)}]`;
+    const fallback = option.default === undefined || option.default === false ? '' : ` [default: ${formatDefault(option.default)}]`;
     const env = option.env ? ` (env ${option.env})` : '';
     if (option.fileEnv) return `  ${flag.padEnd(30)} ${option.description}${env}`;
     return `  ${flag.padEnd(30)} ${option.description}${fallback}${env}`;
@@ -228,6 +228,11 @@ function readSecretFile(path: string, source: string): string {
   } catch (error) {
     throw new UsageError(`${source}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
   }
+}
+
+function formatDefault(value: unknown): string {
+  if (Array.isArray(value)) return value.join(',');
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
 }
 
 /** camelCase option names become kebab-case flags. */

@@ -4,9 +4,9 @@
  */
 import createClient from 'openapi-fetch';
 import type { paths } from '../../generated/coordinator.ts';
-import type { OracleRequestSubmission, OracleResult, Problem, WorkerInfo } from '../contract/models.ts';
+import type { OracleRequestSubmission, OracleResult, WorkerInfo } from '../contract/models.ts';
 import { bearerHeader } from '../http/bearer.ts';
-import { ProblemResponseError } from '../http/problems.ts';
+import { problemOf, ProblemResponseError } from '../http/problems.ts';
 
 /**
  * Every optional field of the spec's `OracleRequestSubmission`, under its wire name
@@ -37,18 +37,12 @@ export function createOracleClient(options: OracleClientOptions): OracleClient {
       const body: OracleRequestSubmission = { ...fields, query };
       const { data, error, response } = await api.POST('/request', { body, signal });
       if (data) return data;
-      throw new ProblemResponseError(asProblem(error, response));
+      throw new ProblemResponseError(problemOf(error, response));
     },
     async listWorkers(signal) {
       const { data, error, response } = await api.GET('/workers', { signal });
       if (data) return data.workers;
-      throw new ProblemResponseError(asProblem(error, response));
+      throw new ProblemResponseError(problemOf(error, response));
     },
   };
-}
-
-/** A problem body when the server sent one; otherwise one made from the status line. */
-function asProblem(error: unknown, response: Response): Problem {
-  if (typeof error === 'object' && error !== null && 'title' in error && 'status' in error) return error as Problem;
-  return { type: 'about:blank', title: `HTTP ${response.status} ${response.statusText}`.trim(), status: response.status };
 }

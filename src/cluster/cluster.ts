@@ -27,6 +27,8 @@ export interface ClusterOptions {
   output: (line: string) => void;
   /** Extra environment for every child (simulation knobs, say). */
   env?: NodeJS.ProcessEnv;
+  /** Aborting it while the cluster starts stops the children already launched. */
+  signal?: AbortSignal;
 }
 
 export interface Cluster {
@@ -87,22 +89,14 @@ export async function startCluster(options: ClusterOptions, readyTimeoutMs = 30_
   launch('coordinator', 'coordinator/main.ts', ['--host', options.host, '--port', String(options.coordinatorPort)]);
   const workerIds = Array.from({ length: options.workers }, (_, i) => `worker-${i + 1}`);
   workerIds.forEach((id, i) => {
+    // Port 0 lets each worker take a free port of its own; it registers whichever it got.
+    const port = options.firstWorkerPort === 0 ? 0 : options.firstWorkerPort + i;
     const seed = options.seed === undefined ? [] : ['--seed', String((options.seed + i) % 4_294_967_296)];
-    launch(id, 'worker/main.ts', [
-      '--id',
-      id,
-      '--host',
-      options.host,
-      '--port',
-      String(options.firstWorkerPort + i),
-      '--coordinator',
-      coordinatorUrl,
-      ...seed,
-    ]);
+    launch(id, 'worker/main.ts', ['--id', id, '--host', options.host, '--port', String(port), '--coordinator', coordinatorUrl, ...seed]);
   });
 
   try {
-    await waitForWorkers(coordinatorUrl, workerIds, readyTimeoutMs, unexpectedExit);
+    await waitForWorkers(coordinatorUrl, workerIds, readyTimeoutMs, unexpectedExit, options.signal);
   } catch (error) {
     await stop();
     throw error;
@@ -115,13 +109,15 @@ async function waitForWorkers(
   ids: string[],
   timeoutMs: number,
   unexpectedExit: Promise<{ name: string; code: number | null }>,
+  signal: AbortSignal | undefined,
 ) {
   const client = createOracleClient({ baseUrl: coordinatorUrl, apiKey: process.env.ORACLE_API_KEY });
   const deadline = Date.now() + timeoutMs;
   let crashed: { name: string; code: number | null } | undefined;
   void unexpectedExit.then((exit) => (crashed = exit));
   while (Date.now() < deadline) {
-    if (crashed) throw new Error(`${crashed.name} exited with code ${crashed.code} before the cluster was ready`);
+    signal?.throwIfAborted();
+    if (crashed) throw new Error(`${crashed.name} exited with code ${String(crashed.code)} before the cluster was ready`);
     try {
       const registered = new Set((await client.listWorkers()).map((w) => w.id));
       if (ids.every((id) => registered.has(id))) return;

@@ -11,7 +11,7 @@ export function formatLogLine(line: string, fallbackName: string): string {
   try {
     const parsed: unknown = JSON.parse(line);
     if (typeof parsed !== 'object' || parsed === null || !('msg' in parsed)) return line;
-    record = parsed as Record<string, unknown>;
+    record = parsed;
   } catch {
     return line;
   }

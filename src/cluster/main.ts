@@ -1,12 +1,20 @@
 import { choiceOption, integerOption, runMain, stringOption } from '../cli/options.ts';
-import { LOG_LEVELS } from '../logging/logger.ts';
-import { startCluster } from './cluster.ts';
+import { handleShutdown } from '../cli/shutdown.ts';
+import { createLogger, LOG_LEVELS } from '../logging/logger.ts';
+import { startCluster, type Cluster } from './cluster.ts';
+import { formatLogLine } from './log-format.ts';
 
 const clusterOptions = {
   workers: integerOption('Number of worker processes', 'CLUSTER_WORKERS', 3, 1, 64),
   host: stringOption('Interface every process listens on', 'CLUSTER_HOST', '127.0.0.1'),
   port: integerOption('Coordinator port', 'COORDINATOR_PORT', 8080, 1, 65535),
-  firstWorkerPort: integerOption('Port of worker-1; worker-i listens on this + i - 1', 'CLUSTER_FIRST_WORKER_PORT', 8081, 1, 65535),
+  firstWorkerPort: integerOption(
+    'Port of worker-1; worker-i listens on this + i - 1; 0 gives each a free port',
+    'CLUSTER_FIRST_WORKER_PORT',
+    8081,
+    0,
+    65535,
+  ),
   seed: integerOption(
     'Base seed: worker-i gets seed + i - 1, so runs replay; random when unset',
     'CLUSTER_SEED',
@@ -28,7 +36,22 @@ await runMain(
   },
   async ({ values }) => {
     const print = (line: string) => process.stdout.write(`${line}\n`);
-    let cluster;
+    // The cluster's own lines look like its children's: JSON, or short lines when pretty.
+    const logger = createLogger('cluster', values.logLevel, {
+      write: (line: string) => print(values.logFormat === 'pretty' ? formatLogLine(line.trimEnd(), 'cluster') : line.trimEnd()),
+    });
+    const starting = new AbortController();
+    let cluster: Cluster | undefined;
+    const shutdown = handleShutdown({
+      logger,
+      // Children get SIGTERM and, after 5 s, SIGKILL; workers first, then the coordinator.
+      graceMs: 12_000,
+      close: async () => {
+        starting.abort(new Error('stopped while starting'));
+        logger.info('stopping the cluster');
+        await cluster?.stop();
+      },
+    });
     try {
       cluster = await startCluster({
         host: values.host,
@@ -39,10 +62,11 @@ await runMain(
         logLevel: values.logLevel,
         logFormat: values.logFormat,
         output: print,
+        signal: starting.signal,
       });
     } catch (error) {
-      process.stderr.write(`Could not start the cluster: ${(error as Error).message}\n`);
-      process.exitCode = 1;
+      if (starting.signal.aborted) return;
+      await shutdown.fail(`could not start the cluster: ${(error as Error).message}`);
       return;
     }
     const url = cluster.coordinatorUrl;
@@ -59,15 +83,7 @@ await runMain(
         '',
       ].join('\n'),
     );
-    const shutdown = async (reason: string, exitCode: number) => {
-      print(`Stopping the cluster (${reason})...`);
-      await cluster.stop();
-      print('Stopped.');
-      process.exit(exitCode);
-    };
-    process.once('SIGINT', () => void shutdown('SIGINT', 0));
-    process.once('SIGTERM', () => void shutdown('SIGTERM', 0));
     const exit = await cluster.unexpectedExit;
-    await shutdown(`${exit.name} exited with code ${exit.code}`, 1);
+    await shutdown.fail(`${exit.name} exited with code ${String(exit.code)}`);
   },
 );

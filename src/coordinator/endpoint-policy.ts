@@ -80,7 +80,7 @@ export type Lookup = (
  * A `lookup` for net.connect that resolves as `resolve` does (the system resolver by default)
  * and fails the connection when any resolved address is refused by the policy.
  */
-export function createGuardedLookup(policy: EndpointPolicy, resolve: Lookup = dnsLookup as unknown as Lookup): Lookup {
+export function createGuardedLookup(policy: EndpointPolicy, resolve: Lookup = dnsLookup): Lookup {
   return (hostname, options, callback) => {
     resolve(hostname, options, (error, address, family) => {
       if (error) {

@@ -48,7 +48,7 @@ export function buildReliabilityNote(facts: NoteFacts): string {
     parts.push(`Committee of ${asked} sampled by reliability from ${facts.sampledOutOf} registered workers.`);
   if (facts.ejected.length > 0) parts.push(`Not asked (ejected after repeated failures): ${nameSome(facts.ejected)}.`);
   // The design document's wording stands alone, without a full stop, when everything went well.
-  return parts.length === 1 ? parts[0]! : parts.map((part) => (part === ALL_RESPONDED ? `${part}.` : part)).join(' ');
+  return parts.length === 1 ? (parts[0] ?? '') : parts.map((part) => (part === ALL_RESPONDED ? `${part}.` : part)).join(' ');
 }
 
 function nameSome(items: readonly string[]): string {

@@ -49,7 +49,7 @@ export function createTaskClient(options: TaskClientOptions): TaskClient {
     connections: 64,
     headersTimeout: options.headersTimeoutMs ?? 60_000,
     bodyTimeout: options.bodyTimeoutMs ?? 60_000,
-    ...(options.lookup ? { connect: { lookup: options.lookup as never } } : {}),
+    ...(options.lookup ? { connect: { lookup: options.lookup } } : {}),
   });
   const headers = { 'content-type': 'application/json', ...bearerHeader(options.taskToken) };
   return {

@@ -91,7 +91,7 @@ function problemHandler(logger: Logger): ErrorRequestHandler {
     }
     const problemError = toProblemError(error, req.method, req.path);
     if (problemError.status >= 500 && !(error instanceof ProblemError)) {
-      (req.log ?? logger).error({ err: error }, 'unhandled error');
+      logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
     }
     sendProblem(res, problemError.toProblem(req.originalUrl.split('?')[0]), problemError.headers);
   };

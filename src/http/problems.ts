@@ -72,6 +72,15 @@ export class ProblemError extends Error {
   }
 }
 
+/**
+ * The problem a failed call answered with, as openapi-fetch hands it over: the body when the
+ * server sent a problem, else one made from the status line (a proxy in between may send none).
+ */
+export function problemOf(error: unknown, response: Response): Problem {
+  if (typeof error === 'object' && error !== null && 'title' in error && 'status' in error) return error as Problem;
+  return { type: 'about:blank', title: `HTTP ${response.status} ${response.statusText}`.trim(), status: response.status };
+}
+
 /** A client-side view of a problem answer, thrown by the typed clients. */
 export class ProblemResponseError extends Error {
   constructor(readonly problem: Problem) {

@@ -124,7 +124,7 @@ async function runVariant(
         result = await client.submitOracleRequest(scenario.query, {
           strategy: variant.strategy,
           timeout_ms: scenario.timeoutMs,
-          ...(variant.madK === undefined ? {} : { mad_k: variant.madK }),
+          mad_k: variant.madK,
           as_of: new Date(asOfMs).toISOString(),
         });
       } catch (error) {

@@ -127,13 +127,13 @@ function parseGroup(raw: unknown, index: number): WorkerGroup {
     'stale_windows',
   ]);
   const profile = group.choice('profile', PROFILES, 'honest');
-  const explicit: Partial<SimulationSettings> = { ...LAB_SIMULATION };
+  const explicit: Partial<SimulationSettings> = {};
   const set = <K extends keyof SimulationSettings>(key: K, value: SimulationSettings[K] | undefined) => {
     if (value !== undefined) explicit[key] = value;
   };
   // The lab's workers are quick and reliable unless the file or the profile says otherwise.
   for (const key of ['minDelayMs', 'maxDelayMs', 'failureRate', 'failureModes'] as const) {
-    if (simulationFor(profile)[key] !== simulationFor('honest')[key]) delete explicit[key];
+    if (simulationFor(profile)[key] === simulationFor('honest')[key]) set(key, LAB_SIMULATION[key]);
   }
   set('minDelayMs', group.optionalInteger('min_delay_ms', 0, 60_000));
   set('maxDelayMs', group.optionalInteger('max_delay_ms', 0, 60_000));
@@ -161,7 +161,10 @@ export function scaleGroups(groups: readonly WorkerGroup[], total: number): Work
   const exact = groups.map((g) => (g.count * total) / current);
   const counts = exact.map(Math.floor);
   const order = exact.map((x, i) => ({ i, remainder: x - Math.floor(x) })).sort((a, b) => b.remainder - a.remainder || a.i - b.i);
-  for (let k = 0; counts.reduce((a, b) => a + b, 0) < total; k++) counts[order[k % order.length]!.i]!++;
+  for (let k = 0; counts.reduce((a, b) => a + b, 0) < total; k++) {
+    const index = (order[k % order.length] as { i: number }).i;
+    counts[index] = (counts[index] ?? 0) + 1;
+  }
   return groups.map((g, i) => ({ ...g, count: counts[i] as number })).filter((g) => g.count > 0);
 }
 
@@ -236,7 +239,7 @@ class Fields {
     if (value === undefined) return fallback;
     if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string'))
       throw this.#error(key, 'must be a non-empty list of strings');
-    return value as string[];
+    return value;
   }
 
   list(key: string): unknown[] {

@@ -1,4 +1,5 @@
 import { runMain } from '../cli/options.ts';
+import { handleShutdown } from '../cli/shutdown.ts';
 import { createLogger } from '../logging/logger.ts';
 import { simulationOf, workerOptions } from './config.ts';
 import { Membership } from './membership.ts';
@@ -32,25 +33,19 @@ await runMain(
       heartbeatIntervalMs: config.heartbeatIntervalMs,
       registrationToken: config.registrationToken,
     });
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'shutting down: deregistering, then finishing tasks in flight');
-      await membership.stop();
-      await worker.close();
-      logger.info('stopped');
-      process.exit(0);
-    };
-    process.on('SIGINT', () => void stop('SIGINT'));
-    process.on('SIGTERM', () => void stop('SIGTERM'));
+    const shutdown = handleShutdown({
+      logger,
+      graceMs: config.shutdownGraceMs,
+      close: async () => {
+        logger.info('deregistering, then finishing tasks in flight');
+        await membership.stop();
+        await worker.close();
+      },
+    });
     try {
       await membership.start();
     } catch (error) {
-      if (stopping) return;
-      logger.fatal({ err: (error as Error).message }, 'registration rejected');
-      await worker.close();
-      process.exitCode = 1;
+      await shutdown.fail(`registration rejected: ${(error as Error).message}`);
     }
   },
 );

@@ -10,7 +10,7 @@ import type { paths as CoordinatorPaths } from '../../generated/coordinator.ts';
 import { bearerHeader } from '../http/bearer.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { WorkerRegistration } from '../contract/models.ts';
-import { ProblemResponseError } from '../http/problems.ts';
+import { problemOf, ProblemResponseError } from '../http/problems.ts';
 
 export interface MembershipOptions {
   coordinatorUrl: string;
@@ -75,7 +75,7 @@ export class Membership {
           return;
         }
         if (status >= 400 && status < 500) {
-          throw new ProblemResponseError(error ?? { type: 'about:blank', title: `HTTP ${status}`, status });
+          throw new ProblemResponseError(problemOf(error, response));
         }
         logger.warn({ attempt, status, retry_in_ms: delayMs }, 'registration refused, retrying');
       } catch (error) {

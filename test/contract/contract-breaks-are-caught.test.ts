@@ -73,7 +73,7 @@ beforeAll(async () => {
     startPrismProxy(COORDINATOR_SPEC_PATH, brokenCoordinator.url),
     ...fakes.map((fake) => startPrismProxy(WORKER_SPEC_PATH, cleanup.add(fake).url)),
   ]);
-  coordinatorProxy = cleanup.add(proxies[0] as PrismServer);
+  coordinatorProxy = cleanup.add(proxies[0]);
   for (const [i, id] of Object.keys(BROKEN_WORKERS).entries()) {
     const proxy = cleanup.add(proxies[i + 1] as PrismServer);
     workerProxies.set(id, proxy);

@@ -410,14 +410,14 @@ function operations(ctx: { closedUrl: string; workerUrl: string; coordinatorUrl:
   });
   const body: fc.Arbitrary<Op> = fc.record({
     kind: fc.constant('body' as const),
-    service: fc.constant('coordinator' as Service),
+    service: fc.constant('coordinator'),
     path: fc.constantFrom('/register', '/request', '/workers/fuzz-worker/heartbeat'),
     body: anyBody,
     contentType,
   });
   const workerBody: fc.Arbitrary<Op> = fc.record({
     kind: fc.constant('body' as const),
-    service: fc.constant('worker' as Service),
+    service: fc.constant('worker'),
     path: fc.constant('/task'),
     body: anyBody,
     contentType,
