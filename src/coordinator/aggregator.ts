@@ -142,6 +142,18 @@ export function rejectOutliersMad(values: readonly number[], k: number, relative
   return halfDeviations.map((deviation) => deviation > halfLimit);
 }
 
+/**
+ * The signed relative deviation (x − c) / |c| of a value from a reference, finite for any finite
+ * inputs: computed on halves so that it cannot overflow, and a reference so close to 0 that its
+ * half is 0 makes any difference the largest finite deviation.
+ */
+export function relativeDeviation(value: number, reference: number): number {
+  const difference = value / 2 - reference / 2;
+  const scale = Math.abs(reference) / 2;
+  const raw = difference === 0 ? 0 : scale === 0 ? Math.sign(difference) * Number.MAX_VALUE : difference / scale;
+  return Math.max(-Number.MAX_VALUE, Math.min(Number.MAX_VALUE, raw));
+}
+
 /** Q3 − Q1 with linear interpolation between order statistics (the usual "type 7" quantiles). */
 export function interquartileRange(values: readonly number[]): number {
   assertAggregatable(values);

@@ -8,7 +8,7 @@ import { createApiApp } from '../http/api-app.ts';
 import { limitPerClient } from '../http/rate-limit.ts';
 import type { Logger } from '../logging/logger.ts';
 import { parseInstant } from '../contract/instant.ts';
-import { ProblemError } from '../http/problems.ts';
+import { ProblemError, shuttingDownProblem } from '../http/problems.ts';
 import type { Coordinator } from './coordinator.ts';
 import type { EndpointPolicy } from './endpoint-policy.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
@@ -98,7 +98,7 @@ export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
   }
 
   function handleReadiness(_req: Request, res: Response<JsonReply<'/readyz', 'get'>>): void {
-    if (coordinator.draining) throw new ProblemError('SHUTTING_DOWN', 'The service is shutting down and accepts no new work');
+    if (coordinator.draining) throw shuttingDownProblem();
     res.json({ status: 'ready' });
   }
 

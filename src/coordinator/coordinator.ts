@@ -7,14 +7,23 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { v4 as uuidv4 } from 'uuid';
 import type { Logger } from '../logging/logger.ts';
-import type { OracleRequestSubmission, OracleResult, RegistrationAck, WorkerInfo, WorkerRegistration } from '../contract/models.ts';
+import type {
+  OracleRequest,
+  OracleRequestSubmission,
+  OracleResult,
+  RegistrationAck,
+  WorkerInfo,
+  WorkerRegistration,
+} from '../contract/models.ts';
 import type { components } from '../../generated/coordinator.ts';
-import { ProblemError } from '../http/problems.ts';
-import { aggregate, aggregateWeightedMedian, interquartileRange, rejectOutliersMad } from './aggregator.ts';
-import { Cancellation, dispatchToWorkers, type DispatchedTask } from './dispatch.ts';
-import type { CoordinatorMetrics, RequestOutcome } from './metrics.ts';
-import { buildReliabilityNote, describeFailures, majorityOf } from './reliability-note.ts';
+import { ProblemError, shuttingDownProblem, type ProblemCode } from '../http/problems.ts';
+import { aggregateObservations, type Aggregation, type AggregationParams } from './aggregation.ts';
 import { sampleCommittee } from './committee.ts';
+import { Cancellation, dispatchToWorkers, type DispatchedTask } from './dispatch.ts';
+import { isOutlier, judgeAnswer, type Judgement } from './judgement.ts';
+import type { CoordinatorMetrics, RequestOutcome } from './metrics.ts';
+import { isPartial, quorumFor } from './quorum.ts';
+import { buildReliabilityNote, describeFailures } from './reliability-note.ts';
 import { RegistryFullError, type Registry, type RegistryEntry } from './registry.ts';
 import type { SendTask } from './task-client.ts';
 
@@ -104,30 +113,94 @@ export class Coordinator {
   }
 
   /**
-   * Throws a ProblemError when there is no answer to give. `clientSignal` aborts when the client
-   * has gone, which stops the fan-out at once.
+   * Answers one client submission, as a sequence of steps: admit it, choose the workers to ask,
+   * dispatch to them, aggregate their answers, judge each answer (and learn from it), assemble
+   * the result. Throws a ProblemError when there is no answer to give. `clientSignal` aborts
+   * when the client has gone, which stops the fan-out at once. Every outcome is counted here.
    */
   async submitRequest(submission: OracleRequestSubmission, clientSignal?: AbortSignal): Promise<OracleResult> {
     const started = performance.now();
-    const strategy = submission.strategy ?? 'average';
-    const finish = (outcome: RequestOutcome) => this.options.metrics.recordRequest(outcome, strategy, (performance.now() - started) / 1000);
-    if (this.#draining) {
-      finish('shutting_down');
-      throw new ProblemError('SHUTTING_DOWN', 'The service is shutting down and accepts no new work');
+    let outcome: RequestOutcome = 'error';
+    try {
+      const result = await this.#answer(submission, clientSignal);
+      outcome = result.partial === true ? 'partial' : 'complete';
+      return result;
+    } catch (error) {
+      if (error instanceof ProblemError) outcome = outcomeOfProblem(error.code);
+      throw error;
+    } finally {
+      if (clientSignal?.aborted === true) outcome = 'abandoned';
+      this.options.metrics.recordRequest(outcome, submission.strategy ?? 'average', (performance.now() - started) / 1000);
     }
-    const { registry } = this.options;
-    const registered = registry.entries();
+  }
+
+  async #answer(submission: OracleRequestSubmission, clientSignal: AbortSignal | undefined): Promise<OracleResult> {
+    const request = this.#admit(submission);
+    try {
+      const choice = this.#chooseTargets(submission.ask_count ?? this.options.maxFanOut);
+      const log = this.options.logger.child({ request_id: request.task.id });
+      log.info(
+        {
+          query: request.task.query,
+          strategy: request.params.strategy,
+          workers: choice.targets.length,
+          ejected: choice.ejected.length,
+          timeout_ms: request.timeoutMs,
+        },
+        'dispatching request',
+      );
+      const dispatched = await dispatchToWorkers(choice.targets, request.task, {
+        timeoutMs: request.timeoutMs,
+        sendTask: this.options.sendTask,
+        cancelSignals: clientSignal ? [clientSignal, this.#shutdown.signal] : [this.#shutdown.signal],
+      });
+      const answers = dispatched.filter((d) => d.kind === 'success');
+      const aggregation = aggregateObservations(
+        answers.map((d) => ({ value: d.result.value, weight: d.target.health.score })),
+        request.params,
+      );
+      const judgements = this.#judge(dispatched, answers, aggregation);
+      // A client that left has seen nothing; what its workers did is not held for or against them.
+      if (clientSignal?.aborted !== true) this.#learn(dispatched, judgements, request.timeoutMs, log);
+      return this.#assemble(request, choice, dispatched, judgements, aggregation, log);
+    } finally {
+      this.#release(request.task.id);
+    }
+  }
+
+  /** Refuses work while draining and a client-chosen id already in flight; reserves the id. */
+  #admit(submission: OracleRequestSubmission): AdmittedRequest {
+    if (this.#draining) throw shuttingDownProblem();
+    const id = submission.request_id ?? uuidv4();
+    if (this.#inFlight.has(id)) throw new ProblemError('REQUEST_ID_IN_USE', `Request ${id} is still in flight; choose another id`);
+    this.#inFlight.add(id);
+    return {
+      task: { id, query: submission.query, ...(submission.as_of === undefined ? {} : { as_of: submission.as_of }) },
+      timeoutMs: submission.timeout_ms ?? this.options.defaultTimeoutMs,
+      minResponses: submission.min_responses,
+      params: {
+        strategy: submission.strategy ?? 'average',
+        madK: submission.mad_k ?? this.options.defaultMadK,
+        trim: submission.trim ?? this.options.defaultTrim,
+        tolerance: this.options.registry.policy.agreementTolerance,
+      },
+    };
+  }
+
+  /**
+   * Every active worker, or a committee of `committeeSize` sampled by reliability when fewer
+   * than the registry are to be asked. A committee is drawn without looking at every entry; only
+   * when everyone is asked anyway are the ejected ones counted out and named.
+   */
+  #chooseTargets(committeeSize: number): TargetChoice {
+    const registered = this.options.registry.entries();
     const now = this.#now();
-    const committeeSize = submission.ask_count ?? this.options.maxFanOut;
     const isActive = (entry: RegistryEntry) => !entry.health.isEjected(now);
-    // A committee smaller than the registry is drawn without looking at every entry; only when
-    // everyone is asked anyway are the ejected ones counted out and named.
     const sampled = committeeSize < registered.length;
     const targets = sampled
       ? sampleCommittee(registered, committeeSize, (entry) => entry.health.score, this.options.random, isActive)
       : registered.filter(isActive);
     if (targets.length === 0) {
-      finish('no_workers');
       throw new ProblemError(
         'NO_WORKERS',
         registered.length === 0
@@ -136,109 +209,99 @@ export class Coordinator {
       );
     }
     const ejected = sampled ? [] : registered.filter((entry) => !isActive(entry)).map((entry) => entry.id);
-    const timeoutMs = submission.timeout_ms ?? this.options.defaultTimeoutMs;
-    const task = {
-      id: submission.request_id ?? uuidv4(),
-      query: submission.query,
-      ...(submission.as_of ? { as_of: submission.as_of } : {}),
-    };
-    if (this.#inFlight.has(task.id)) {
-      throw new ProblemError('REQUEST_ID_IN_USE', `Request ${task.id} is still in flight; choose another id`);
-    }
-    const log = this.options.logger.child({ request_id: task.id });
-    log.info(
-      { query: task.query, strategy, workers: targets.length, ejected: ejected.length, timeout_ms: timeoutMs },
-      'dispatching request',
-    );
+    return { targets, registeredCount: registered.length, sampled, ejected };
+  }
 
-    const dispatched = await this.#track(task.id, () =>
-      dispatchToWorkers(targets, task, {
-        timeoutMs,
-        sendTask: this.options.sendTask,
-        cancelSignals: clientSignal ? [clientSignal, this.#shutdown.signal] : [this.#shutdown.signal],
-      }),
+  /** One judgement per dispatched task, in dispatch order. */
+  #judge(dispatched: readonly Dispatched[], answers: readonly Dispatched[], aggregation: Aggregation): Judgement[] {
+    const rejected = new Set(answers.filter((_, i) => aggregation.rejected[i] === true));
+    const consensus = aggregation.ok ? aggregation.consensus : undefined;
+    const { agreementTolerance } = this.options.registry.policy;
+    return dispatched.map((d) =>
+      judgeAnswer(d.kind === 'success' ? d.result.value : undefined, consensus, rejected.has(d), agreementTolerance),
     );
-    const abandoned = clientSignal?.aborted === true;
-    const answers = dispatched.filter((d) => d.kind === 'success');
-    const madK = submission.mad_k ?? this.options.defaultMadK;
-    const rejectedFlags =
-      madK > 0 && answers.length > 0
-        ? rejectOutliersMad(
-            answers.map((d) => d.result.value),
-            madK,
-            registry.policy.agreementTolerance,
-          )
-        : answers.map(() => false);
-    const rejected = new Set(answers.filter((_, i) => rejectedFlags[i]));
-    const used = answers.filter((d) => !rejected.has(d));
-    const values = used.map((d) => d.result.value);
-    const outcome =
-      values.length > 0
-        ? aggregate(strategy, values, {
-            majorityTolerance: registry.policy.agreementTolerance,
-            trim: submission.trim ?? this.options.defaultTrim,
-            weights: used.map((d) => d.target.health.score),
-          })
-        : undefined;
-    // Answers are judged against the consensus: the median of all answers weighted by their
-    // workers' scores, so that neither one wild value nor a bloc of workers already caught lying
-    // can make the honest ones look wrong. With no majority there is no consensus to judge by.
-    const consensus = outcome?.ok
-      ? aggregateWeightedMedian(
-          answers.map((d) => d.result.value),
-          answers.map((d) => d.target.health.score),
-        )
-      : undefined;
-    const judged = this.#judge(dispatched, consensus, rejected, timeoutMs, !abandoned, log);
-    const results = judged.map((j) => j.result);
-    const breakdown = { request_id: task.id, worker_responses: results };
+  }
 
-    if (outcome === undefined) {
-      finish(abandoned ? 'abandoned' : 'no_usable_answer');
-      log.warn({ failures: describeFailures(results) }, 'no usable answer');
-      throw new ProblemError(
-        'NO_USABLE_ANSWER',
-        `None of ${results.length} workers gave a usable answer: ${describeFailures(results)}`,
-        breakdown,
-      );
+  /** What the workers' health, the metrics and ejection learn from one request. */
+  #learn(dispatched: readonly Dispatched[], judgements: readonly Judgement[], timeoutMs: number, log: Logger): void {
+    const { registry, metrics } = this.options;
+    const { policy } = registry;
+    dispatched.forEach((d, i) => {
+      const { health } = d.target;
+      metrics.recordTask(d.target.id, d.kind, d.latencyMs / 1000);
+      if (d.kind === 'success') {
+        const deviation = judgements[i]?.deviation;
+        health.recordSuccess(d.latencyMs, timeoutMs, deviation === undefined ? undefined : Math.abs(deviation), policy);
+      } else if (d.kind !== 'cancelled' && health.recordFailure(d.kind, policy) && registry.canEjectAnother()) {
+        const until = health.eject(this.#now(), policy);
+        metrics.recordEjection();
+        log.warn(
+          { worker_id: d.target.id, until: new Date(until).toISOString(), streak: health.ejectionStreak },
+          'worker ejected after consecutive failures',
+        );
+      }
+    });
+  }
+
+  /** The OracleResult, or the 503 problem (with the breakdown) when there is no value to give. */
+  #assemble(
+    request: AdmittedRequest,
+    choice: TargetChoice,
+    dispatched: readonly Dispatched[],
+    judgements: readonly Judgement[],
+    aggregation: Aggregation,
+    log: Logger,
+  ): OracleResult {
+    const results = dispatched.map((d, i) => ({ ...d.result, reliable: judgements[i]?.reliable ?? false }));
+    const { task, params } = request;
+    if (!aggregation.ok) {
+      const breakdown = { request_id: task.id, worker_responses: results };
+      if (aggregation.code === 'NO_USABLE_ANSWER') {
+        log.warn({ failures: describeFailures(results) }, 'no usable answer');
+        throw new ProblemError(
+          'NO_USABLE_ANSWER',
+          `None of ${results.length} workers gave a usable answer: ${describeFailures(results)}`,
+          breakdown,
+        );
+      }
+      log.warn({ reason: aggregation.reason }, 'aggregation failed');
+      throw new ProblemError('NO_MAJORITY', `Workers did not agree: ${aggregation.reason}`, breakdown);
     }
-    if (!outcome.ok) {
-      finish(abandoned ? 'abandoned' : 'no_majority');
-      log.warn({ reason: outcome.reason }, 'aggregation failed');
-      throw new ProblemError('NO_MAJORITY', `Workers did not agree: ${outcome.reason}`, breakdown);
-    }
-    const quorum = submission.min_responses ?? majorityOf(targets.length);
-    const partial = answers.length < quorum;
-    const outliers = judged
-      .filter((j) => j.deviation !== undefined && !j.result.reliable && !j.rejected)
-      .map((j) => ({ id: j.result.worker_id, deviation: j.signedDeviation ?? 0 }));
+    const answered = dispatched.filter((d) => d.kind === 'success').length;
+    const quorum = quorumFor(results.length, request.minResponses);
+    const partial = isPartial(answered, quorum);
+    const outliers = dispatched.flatMap((d, i) => {
+      const judgement = judgements[i];
+      return judgement !== undefined && isOutlier(judgement) ? [{ id: d.target.id, deviation: judgement.deviation ?? 0 }] : [];
+    });
+    const rejectedIds = dispatched.filter((_, i) => judgements[i]?.rejected === true).map((d) => d.target.id);
     const result: OracleResult = {
       request_id: task.id,
-      final_value: outcome.value,
+      final_value: aggregation.value,
       worker_responses: results,
       reliability_note: buildReliabilityNote({
         results,
-        answered: answers.length,
+        answered,
         quorum,
-        ejected,
-        sampledOutOf: sampled ? registered.length : undefined,
+        partial,
+        ejected: choice.ejected,
+        sampledOutOf: choice.sampled ? choice.registeredCount : undefined,
         outliers,
-        rejected: { k: madK, ids: [...rejected].map((d) => d.target.id) },
+        rejected: { k: params.madK, ids: rejectedIds },
       }),
       query: task.query,
-      strategy,
+      strategy: params.strategy,
       workers_asked: results.length,
-      workers_answered: answers.length,
-      workers_registered: registered.length,
+      workers_answered: answered,
+      workers_registered: choice.registeredCount,
       quorum,
       partial,
-      values_used: values.length,
-      values_rejected: rejected.size,
-      spread: interquartileRange(values),
-      ...(task.as_of ? { as_of: task.as_of } : {}),
+      values_used: aggregation.valuesUsed,
+      values_rejected: rejectedIds.length,
+      spread: aggregation.spread,
+      ...(task.as_of === undefined ? {} : { as_of: task.as_of }),
     };
-    finish(abandoned ? 'abandoned' : partial ? 'partial' : 'complete');
-    log.info({ final_value: result.final_value, answered: answers.length, asked: results.length, partial }, 'request answered');
+    log.info({ final_value: result.final_value, answered, asked: results.length, partial }, 'request answered');
     return result;
   }
 
@@ -256,60 +319,44 @@ export class Coordinator {
     }
   }
 
-  /** Judges each answer, and (unless the client left) lets the workers' health learn from it. */
-  #judge(
-    dispatched: DispatchedTask<RegistryEntry>[],
-    consensus: number | undefined,
-    rejected: ReadonlySet<DispatchedTask<RegistryEntry>>,
-    timeoutMs: number,
-    learn: boolean,
-    log: Logger,
-  ) {
-    const { registry, metrics } = this.options;
-    const { policy } = registry;
-    return dispatched.map((d) => {
-      const health = d.target.health;
-      let signedDeviation: number | undefined;
-      if (d.kind === 'success' && consensus !== undefined) {
-        // Halves cannot overflow; a consensus so close to 0 that its half is 0 makes any difference "infinitely" far.
-        const difference = d.result.value / 2 - consensus / 2;
-        const scale = Math.abs(consensus) / 2;
-        const raw = difference === 0 ? 0 : scale === 0 ? Math.sign(difference) * Number.MAX_VALUE : difference / scale;
-        signedDeviation = Math.max(-Number.MAX_VALUE, Math.min(Number.MAX_VALUE, raw));
-      }
-      const deviation = signedDeviation === undefined ? undefined : Math.abs(signedDeviation);
-      const isRejected = rejected.has(d);
-      const reliable = d.kind === 'success' && !isRejected && (deviation === undefined || deviation <= policy.agreementTolerance);
-      if (learn) {
-        metrics.recordTask(d.target.id, d.kind, d.latencyMs / 1000);
-        if (d.kind === 'success') {
-          health.recordSuccess(d.latencyMs, timeoutMs, deviation, policy);
-        } else if (d.kind !== 'cancelled' && health.recordFailure(d.kind, policy) && registry.canEjectAnother()) {
-          const until = health.eject(this.#now(), policy);
-          metrics.recordEjection();
-          log.warn(
-            { worker_id: d.target.id, until: new Date(until).toISOString(), streak: health.ejectionStreak },
-            'worker ejected after consecutive failures',
-          );
-        }
-      }
-      return { result: { ...d.result, reliable }, deviation, signedDeviation, rejected: isRejected };
-    });
-  }
-
-  async #track<T>(requestId: string, work: () => Promise<T>): Promise<T> {
-    this.#inFlight.add(requestId);
-    try {
-      return await work();
-    } finally {
-      this.#inFlight.delete(requestId);
-      if (this.#inFlight.size === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
-    }
+  #release(requestId: string): void {
+    this.#inFlight.delete(requestId);
+    if (this.#inFlight.size === 0) for (const wake of this.#idleWaiters.splice(0)) wake();
   }
 
   #idle(): Promise<void> {
     return this.#inFlight.size === 0 ? Promise.resolve() : new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
+}
+
+type Dispatched = DispatchedTask<RegistryEntry>;
+
+interface AdmittedRequest {
+  readonly task: OracleRequest;
+  readonly timeoutMs: number;
+  readonly minResponses: number | undefined;
+  readonly params: AggregationParams;
+}
+
+interface TargetChoice {
+  readonly targets: readonly RegistryEntry[];
+  readonly registeredCount: number;
+  /** A committee smaller than the registry was drawn. */
+  readonly sampled: boolean;
+  /** Ids not asked because they are ejected (only when everyone was to be asked). */
+  readonly ejected: readonly string[];
+}
+
+const OUTCOME_OF_PROBLEM: Partial<Record<ProblemCode, RequestOutcome>> = {
+  SHUTTING_DOWN: 'shutting_down',
+  REQUEST_ID_IN_USE: 'request_id_in_use',
+  NO_WORKERS: 'no_workers',
+  NO_USABLE_ANSWER: 'no_usable_answer',
+  NO_MAJORITY: 'no_majority',
+};
+
+function outcomeOfProblem(code: ProblemCode): RequestOutcome {
+  return OUTCOME_OF_PROBLEM[code] ?? 'error';
 }
 
 function notRegistered(id: string): ProblemError {

@@ -6,7 +6,17 @@ import { Counter, Gauge, Histogram, Registry as MetricsRegistry, collectDefaultM
 import type { DispatchKind } from './dispatch.ts';
 import type { Registry } from './registry.ts';
 
-export type RequestOutcome = 'complete' | 'partial' | 'no_workers' | 'no_usable_answer' | 'no_majority' | 'shutting_down' | 'abandoned';
+export type RequestOutcome =
+  | 'complete'
+  | 'partial'
+  | 'no_workers'
+  | 'no_usable_answer'
+  | 'no_majority'
+  | 'shutting_down'
+  | 'request_id_in_use'
+  | 'abandoned'
+  /** A bug: an exception that is not one of the documented problems. */
+  | 'error';
 
 export class CoordinatorMetrics {
   readonly registry = new MetricsRegistry();

@@ -4,16 +4,13 @@ import type { WorkerResult } from '../contract/models.ts';
 export const ALL_RESPONDED = 'All workers responded successfully';
 const MAX_NAMED = 10;
 
-/** A strict majority of the workers asked: 2 of 3, 3 of 4. */
-export function majorityOf(count: number): number {
-  return Math.floor(count / 2) + 1;
-}
-
 export interface NoteFacts {
   /** Every worker asked, failed ones with `err`. */
   results: readonly WorkerResult[];
   answered: number;
   quorum: number;
+  /** Fewer usable answers than the quorum. */
+  partial: boolean;
   /** Ids of registered workers not asked because they are ejected. */
   ejected: readonly string[];
   /** When a committee was sampled: how many registered workers it was drawn from. */
@@ -32,7 +29,7 @@ export function buildReliabilityNote(facts: NoteFacts): string {
   const { results, answered, quorum } = facts;
   const asked = results.length;
   const parts: string[] = [];
-  if (answered < quorum) {
+  if (facts.partial) {
     parts.push(`Warning: partial result, only ${answered} of ${asked} workers responded (quorum ${quorum}).`);
   } else {
     parts.push(answered === asked ? ALL_RESPONDED : `${answered} of ${asked} workers responded.`);

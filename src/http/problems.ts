@@ -72,6 +72,11 @@ export class ProblemError extends Error {
   }
 }
 
+/** What every service answers while it drains for shutdown. */
+export function shuttingDownProblem(): ProblemError {
+  return new ProblemError('SHUTTING_DOWN', 'The service is shutting down and accepts no new work');
+}
+
 /**
  * The problem a failed call answered with, as openapi-fetch hands it over: the body when the
  * server sent a problem, else one made from the status line (a proxy in between may send none).

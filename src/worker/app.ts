@@ -6,7 +6,7 @@ import { mountWorkerDocs } from '../docs/mount.ts';
 import { requireBearer } from '../http/bearer.ts';
 import { createApiApp } from '../http/api-app.ts';
 import type { Logger } from '../logging/logger.ts';
-import { ProblemError } from '../http/problems.ts';
+import { shuttingDownProblem } from '../http/problems.ts';
 import type { Worker } from './worker.ts';
 
 type TaskBody = paths['/task']['post']['requestBody']['content']['application/json'];
@@ -34,7 +34,7 @@ export function createWorkerApp(options: WorkerAppOptions): Express {
   const { worker, lifecycle } = options;
 
   async function handleTask(req: Request<object, TaskReply, TaskBody>, res: Response<TaskReply>): Promise<void> {
-    if (lifecycle.draining) throw shuttingDown();
+    if (lifecycle.draining) throw shuttingDownProblem();
     const abandoned = new AbortController();
     const onClose = () => {
       if (!res.writableFinished) abandoned.abort();
@@ -62,7 +62,7 @@ export function createWorkerApp(options: WorkerAppOptions): Express {
   }
 
   function handleReadiness(_req: Request, res: Response<HealthReply>): void {
-    if (lifecycle.draining) throw shuttingDown();
+    if (lifecycle.draining) throw shuttingDownProblem();
     res.json({ status: 'ready' });
   }
 
@@ -81,8 +81,4 @@ export function createWorkerApp(options: WorkerAppOptions): Express {
       app.get('/readyz', handleReadiness);
     },
   });
-}
-
-function shuttingDown(): ProblemError {
-  return new ProblemError('SHUTTING_DOWN', 'The service is shutting down and accepts no new work');
 }

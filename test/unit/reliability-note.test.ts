@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_RESPONDED, buildReliabilityNote, majorityOf, type NoteFacts } from '../../src/coordinator/reliability-note.ts';
+import { isPartial, majorityOf } from '../../src/coordinator/quorum.ts';
+import { ALL_RESPONDED, buildReliabilityNote, type NoteFacts } from '../../src/coordinator/reliability-note.ts';
 import type { WorkerResult } from '../../src/contract/models.ts';
 
 function ok(id: string): WorkerResult {
@@ -10,7 +11,8 @@ function failed(id: string, err: string): WorkerResult {
 }
 function note(results: WorkerResult[], facts: Partial<NoteFacts> = {}): string {
   const answered = results.filter((r) => r.err === undefined).length;
-  return buildReliabilityNote({ results, answered, quorum: majorityOf(results.length), ejected: [], outliers: [], ...facts });
+  const quorum = facts.quorum ?? majorityOf(results.length);
+  return buildReliabilityNote({ results, answered, quorum, partial: isPartial(answered, quorum), ejected: [], outliers: [], ...facts });
 }
 
 describe('reliability note', () => {
