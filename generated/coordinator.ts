@@ -193,7 +193,7 @@ export interface components {
             min_responses?: number;
             /** @description Share of the values dropped from each end by `trimmed_mean`; the coordinator's default (0.2) when unset. */
             trim?: number;
-            /** @description Reject outliers before aggregating: with m the median and MAD = median(|xᵢ − m|), drop every xᵢ with |xᵢ − m| > max(k · 1.4826 · MAD, t · |m|), t being the agreement tolerance (values that agree with the median are always kept). Unset: the coordinator's default (off unless configured); 0: off. */
+            /** @description Reject outliers before aggregating: with m the median and MAD = median(|xᵢ − m|), drop every xᵢ with |xᵢ − m| > max(k · 1.4826 · MAD, MAD, t · |m|), t being the agreement tolerance (values that agree with the median are always kept, and so is at least half of the values whatever k is). Unset: the coordinator's default (off unless configured); 0: off. */
             mad_k?: number;
             as_of?: components["schemas"]["AsOf"];
             request_id?: components["schemas"]["RequestId"];
@@ -325,7 +325,7 @@ export interface components {
              */
             last_seen: string;
             reliable: boolean;
-            /** @description Reliability score: an EWMA of each task's quality q, where a failed or timed-out task has q = 0 and an answer has q = timeliness × accuracy (timeliness = 1 − ½·latency/deadline; accuracy = 1 within the agreement tolerance t of the aggregate, else e^−(d−t)/t for a relative deviation d). New workers start at 1. */
+            /** @description Reliability score: an EWMA of each task's quality q, where a failed or timed-out task has q = 0 and an answer has q = timeliness × accuracy (timeliness = 1 for an answer within half the deadline, ½ for a later one; accuracy = 1 within the agreement tolerance t of the consensus, else e^−(d−t)/t for a relative deviation d). The consensus is the median of the answers weighted by their workers' scores. New workers start at 1. */
             score?: number;
             /**
              * @description `ejected`: skipped after consecutive failures until `ejected_until`.
@@ -368,7 +368,7 @@ export interface components {
             latency_p50_ms?: number;
             /** @description Exponentially weighted moving average of the round trip (α = 0.2). */
             latency_ewma_ms?: number;
-            /** @description Mean relative deviation of the worker's answers from the aggregate, |x − final| / |final|. */
+            /** @description Mean relative deviation |x − c| / |c| of the worker's answers from the consensus c (the score-weighted median of the answers to the same request). */
             mean_deviation?: number;
         };
         /**

@@ -90,15 +90,13 @@ async function callWorker<T extends DispatchTarget>(
   }
 }
 
-/** "unreachable: ECONNREFUSED" rather than undici's generic "fetch failed". */
+/** A worker's `err` for a call that never got an answer: "unreachable: ECONNREFUSED", "refused: …", "transport error: …". */
 function transportError(error: unknown): string {
   if (error instanceof TaskTransportError) return error.message;
   if (error instanceof BlockedAddressError) return `refused: ${error.message}`;
-  const own = (error as { code?: unknown } | undefined)?.code;
-  // undici.request rejects with the system error itself (ECONNREFUSED); fetch wrapped it in `cause`.
-  if (typeof own === 'string' && !own.startsWith('UND_ERR_')) return `unreachable: ${own}`;
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
-  if (typeof cause?.code === 'string') return `unreachable: ${cause.code}`;
-  if (typeof cause?.message === 'string') return `transport error: ${cause.message}`;
+  // undici.request rejects with the system error itself (ECONNREFUSED, ENOTFOUND), or with one of
+  // its own (UND_ERR_SOCKET "other side closed", UND_ERR_HEADERS_TIMEOUT) whose message says more.
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && !code.startsWith('UND_ERR_')) return `unreachable: ${code}`;
   return `transport error: ${error instanceof Error ? error.message : String(error)}`;
 }
