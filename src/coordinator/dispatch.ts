@@ -4,12 +4,13 @@
  * client going away, the coordinator shutting down); on Node 20 that is cheaper and safer than
  * AbortSignal.timeout/any per call.
  */
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { formatDuration } from '../contract/duration.ts';
 import type { OracleRequest, WorkerResult } from '../contract/models.ts';
 import { checkAnswer } from './answer-check.ts';
 import { BlockedAddressError } from './endpoint-policy.ts';
-import { TaskTransportError, type SendTask } from './task-client.ts';
+import { TaskTransportError, WorkerOverloadedError, type SendTask } from './task-client.ts';
 
 export interface DispatchTarget {
   readonly id: string;
@@ -23,8 +24,13 @@ export interface DispatchOptions {
   cancelSignals?: readonly AbortSignal[];
 }
 
-/** How one worker's task ended: `cancelled` is nobody's fault and is not held against the worker. */
-export type DispatchKind = 'success' | 'failure' | 'timeout' | 'cancelled';
+/**
+ * How one worker's task ended. `overloaded`: the worker already had as many tasks in flight as
+ * it has connections, so this one was failed at once. `cancelled` is nobody's fault and is not
+ * held against the worker.
+ */
+export const DISPATCH_KINDS = ['success', 'failure', 'timeout', 'overloaded', 'cancelled'] as const;
+export type DispatchKind = (typeof DISPATCH_KINDS)[number];
 
 export interface DispatchedTask<T extends DispatchTarget = DispatchTarget> {
   readonly target: T;
@@ -50,6 +56,14 @@ export async function dispatchToWorkers<T extends DispatchTarget>(
   options: DispatchOptions,
 ): Promise<DispatchedTask<T>[]> {
   const controller = new AbortController();
+  // undici listens on the signal once per task; a fan-out to many workers is not a leak.
+  setMaxListeners(targets.length + 10, controller.signal);
+  // Every call settles by the deadline even if its transport ignores the signal meanwhile (a task
+  // queued for a socket does until it gets one): each races this one promise.
+  const aborted = new Promise<never>((_, reject) => {
+    controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true });
+  });
+  aborted.catch(() => undefined);
   const timer = setTimeout(() => controller.abort(new DeadlineExceeded(`timed out after ${options.timeoutMs}ms`)), options.timeoutMs);
   const signals = options.cancelSignals ?? [];
   const forwardAbort = (event: Event) => controller.abort((event.target as AbortSignal).reason);
@@ -58,7 +72,7 @@ export async function dispatchToWorkers<T extends DispatchTarget>(
     else signal.addEventListener('abort', forwardAbort, { once: true });
   }
   try {
-    return await Promise.all(targets.map((target) => callWorker(target, task, controller.signal, options.sendTask)));
+    return await Promise.all(targets.map((target) => callWorker(target, task, controller.signal, aborted, options.sendTask)));
   } finally {
     clearTimeout(timer);
     for (const signal of signals) signal.removeEventListener('abort', forwardAbort);
@@ -69,6 +83,7 @@ async function callWorker<T extends DispatchTarget>(
   target: T,
   task: OracleRequest,
   signal: AbortSignal,
+  aborted: Promise<never>,
   sendTask: SendTask,
 ): Promise<DispatchedTask<T>> {
   const started = performance.now();
@@ -80,9 +95,11 @@ async function callWorker<T extends DispatchTarget>(
     return { target, kind, latencyMs, result };
   };
   try {
-    const verdict = checkAnswer(task, target.id, await sendTask(target.endpoint, task, signal));
+    const answer = await Promise.race([sendTask(target.endpoint, task, signal), aborted]);
+    const verdict = checkAnswer(task, target.id, answer);
     return verdict.usable ? settle('success', { value: verdict.value }) : settle('failure', { err: verdict.err });
   } catch (error) {
+    if (error instanceof WorkerOverloadedError) return settle('overloaded', { err: error.message });
     if (!signal.aborted) return settle('failure', { err: transportError(error) });
     const reason: unknown = signal.reason;
     if (reason instanceof DeadlineExceeded) return settle('timeout', { err: reason.message });

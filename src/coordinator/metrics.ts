@@ -3,7 +3,7 @@
  * several can live in one process (as they do in the tests) without sharing counters.
  */
 import { Counter, Gauge, Histogram, Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
-import type { DispatchKind } from './dispatch.ts';
+import { DISPATCH_KINDS, type DispatchKind } from './dispatch.ts';
 import type { Registry } from './registry.ts';
 
 export type RequestOutcome =
@@ -108,7 +108,7 @@ export class CoordinatorMetrics {
 
   /** Drops a departed worker's series, so the registry of series does not grow without bound. */
   forgetWorker(workerId: string): void {
-    for (const outcome of ['success', 'failure', 'timeout', 'cancelled'] as const) this.#tasks.remove({ worker_id: workerId, outcome });
+    for (const outcome of DISPATCH_KINDS) this.#tasks.remove({ worker_id: workerId, outcome });
     this.#taskDuration.remove({ worker_id: workerId });
   }
 

@@ -29,6 +29,12 @@ export interface TaskClient {
 export interface TaskClientOptions {
   /** Largest answer read from a worker, in bytes. */
   maxAnswerBytes: number;
+  /**
+   * Connections kept to one worker, and so the most tasks in flight to it: a task beyond them
+   * fails at once as overloaded instead of queueing behind the others, where it would wait for a
+   * socket past its deadline.
+   */
+  maxTasksPerWorker?: number;
   /** Safety nets under the request's own deadline: a worker may stall headers or body this long. */
   headersTimeoutMs?: number;
   bodyTimeoutMs?: number;
@@ -43,35 +49,48 @@ export class TaskTransportError extends Error {
   override name = 'TaskTransportError';
 }
 
+/** The worker already has as many tasks in flight as it has connections. */
+export class WorkerOverloadedError extends TaskTransportError {
+  override name = 'WorkerOverloadedError';
+}
+
+const DEFAULT_TASKS_PER_WORKER = 64;
+
 export function createTaskClient(options: TaskClientOptions): TaskClient {
+  const maxTasksPerWorker = options.maxTasksPerWorker ?? DEFAULT_TASKS_PER_WORKER;
   const agent = new Agent({
     keepAliveTimeout: 30_000,
-    connections: 64,
+    connections: maxTasksPerWorker,
     headersTimeout: options.headersTimeoutMs ?? 60_000,
     bodyTimeout: options.bodyTimeoutMs ?? 60_000,
     ...(options.lookup ? { connect: { lookup: options.lookup } } : {}),
   });
   const headers = { 'content-type': 'application/json', ...bearerHeader(options.taskToken) };
+  // Tasks whose HTTP exchange has not ended, by endpoint: each holds (or waits for) a connection
+  // until undici lets go of it, which may be after the dispatch has given up on it.
+  const inFlight = new Map<string, number>();
+  const release = (endpoint: string) => {
+    const left = (inFlight.get(endpoint) ?? 1) - 1;
+    if (left === 0) inFlight.delete(endpoint);
+    else inFlight.set(endpoint, left);
+  };
   return {
     async sendTask(endpoint, task, signal) {
-      const url = endpoint.endsWith('/') ? `${endpoint.slice(0, -1)}${TASK_PATH}` : `${endpoint}${TASK_PATH}`;
-      const {
-        statusCode,
-        headers: answerHeaders,
-        body,
-      } = await request(url, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(task),
-        signal,
-        dispatcher: agent,
-      });
-      const contentType = answerHeaders['content-type'];
-      return {
-        status: statusCode,
-        contentType: typeof contentType === 'string' ? contentType : null,
-        body: await readCapped(body, options.maxAnswerBytes, answerHeaders['content-length']),
-      };
+      const busy = inFlight.get(endpoint) ?? 0;
+      if (busy >= maxTasksPerWorker) throw new WorkerOverloadedError(`overloaded: ${busy} tasks already in flight to this worker`);
+      inFlight.set(endpoint, busy + 1);
+      try {
+        const url = endpoint.endsWith('/') ? `${endpoint.slice(0, -1)}${TASK_PATH}` : `${endpoint}${TASK_PATH}`;
+        const answer = await request(url, { method: 'POST', headers, body: JSON.stringify(task), signal, dispatcher: agent });
+        const contentType = answer.headers['content-type'];
+        return {
+          status: answer.statusCode,
+          contentType: typeof contentType === 'string' ? contentType : null,
+          body: await readCapped(answer.body, options.maxAnswerBytes, answer.headers['content-length']),
+        };
+      } finally {
+        release(endpoint);
+      }
     },
     close: () => agent.close(),
   };

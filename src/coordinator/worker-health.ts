@@ -77,7 +77,7 @@ export class WorkerHealth {
   }
 
   /** A failed task; true when the worker has now failed often enough in a row to be ejected. */
-  recordFailure(kind: 'failure' | 'timeout', policy: HealthPolicy): boolean {
+  recordFailure(kind: 'failure' | 'timeout' | 'overloaded', policy: HealthPolicy): boolean {
     this.tasks++;
     if (kind === 'timeout') this.timeouts++;
     else this.failures++;
