@@ -4,7 +4,7 @@
  * answer is judged against.
  */
 import type { Strategy } from '../contract/models.ts';
-import { aggregate, aggregateWeightedMedian, interquartileRange, rejectOutliersMad } from './aggregator.ts';
+import { aggregate, aggregateWeightedMedian, interquartileRange, rejectOutliersMad, relativeDeviation } from './aggregator.ts';
 
 /** One usable answer: its value, and its worker's reliability score as its weight. */
 export interface Observation {
@@ -34,9 +34,11 @@ export type Aggregation =
       /**
        * What the answers are judged against: the median of all usable answers weighted by their
        * workers' scores, so that neither one wild value nor a bloc already caught lying can make
-       * the honest answers look wrong.
+       * the honest answers look wrong. Undefined when no strict majority of the answers agrees
+       * with it (one against one, two against two): then nobody can tell who is wrong, and
+       * nobody is judged.
        */
-      readonly consensus: number;
+      readonly consensus: number | undefined;
     }
   | {
       readonly ok: false;
@@ -64,9 +66,16 @@ export function aggregateObservations(observations: readonly Observation[], para
     rejected,
     valuesUsed: used.length,
     spread: interquartileRange(usedValues),
-    consensus: aggregateWeightedMedian(
+    consensus: majorityConsensus(
       values,
       observations.map((o) => o.weight),
+      params.tolerance,
     ),
   };
+}
+
+function majorityConsensus(values: readonly number[], weights: readonly number[], tolerance: number): number | undefined {
+  const candidate = aggregateWeightedMedian(values, weights);
+  const agreeing = values.filter((value) => Math.abs(relativeDeviation(value, candidate)) <= tolerance).length;
+  return agreeing * 2 > values.length ? candidate : undefined;
 }

@@ -191,6 +191,7 @@ function clampToRange(value: number, values: readonly number[]): number {
   return Math.min(max, Math.max(min, value));
 }
 
-function formatPercent(fraction: number): string {
+/** A tolerance as people read it: 0.005 → "0.5%". */
+export function formatPercent(fraction: number): string {
   return `${Number((fraction * 100).toPrecision(3))}%`;
 }

@@ -227,6 +227,9 @@ export class Coordinator {
     const { registry, metrics } = this.options;
     const { policy } = registry;
     dispatched.forEach((d, i) => {
+      // A worker that left while its task was in flight is forgotten, series and all; recording
+      // its task now would bring its series back for good.
+      if (registry.get(d.target.id) !== d.target) return;
       const { health } = d.target;
       metrics.recordTask(d.target.id, d.kind, d.latencyMs / 1000);
       if (d.kind === 'success') {
@@ -288,6 +291,7 @@ export class Coordinator {
         sampledOutOf: choice.sampled ? choice.registeredCount : undefined,
         outliers,
         rejected: { k: params.madK, ids: rejectedIds },
+        disagreement: aggregation.consensus === undefined ? { tolerance: params.tolerance } : undefined,
       }),
       query: task.query,
       strategy: params.strategy,

@@ -1,5 +1,6 @@
 /** The human-readable verdict on a request, written into `reliability_note`. */
 import type { WorkerResult } from '../contract/models.ts';
+import { formatPercent } from './aggregator.ts';
 
 export const ALL_RESPONDED = 'All workers responded successfully';
 const MAX_NAMED = 10;
@@ -19,6 +20,8 @@ export interface NoteFacts {
   outliers: readonly { id: string; deviation: number }[];
   /** Answers MAD rejection dropped before aggregating, and its k. */
   rejected?: { k: number; ids: readonly string[] };
+  /** Set when no strict majority of the answers agreed within this relative tolerance. */
+  disagreement?: { tolerance: number } | undefined;
 }
 
 export function describeFailures(results: readonly WorkerResult[]): string {
@@ -37,6 +40,11 @@ export function buildReliabilityNote(facts: NoteFacts): string {
   if (answered < asked) parts.push(`Excluded: ${describeFailures(results)}.`);
   if (facts.rejected && facts.rejected.ids.length > 0) {
     parts.push(`Rejected as outliers (MAD, k = ${facts.rejected.k}): ${nameSome(facts.rejected.ids)}.`);
+  }
+  if (facts.disagreement !== undefined && answered > 1) {
+    parts.push(
+      `The answers disagree: no strict majority of them agrees within ${formatPercent(facts.disagreement.tolerance)}, so none is judged an outlier.`,
+    );
   }
   if (facts.outliers.length > 0) {
     parts.push(`Outliers against the consensus: ${nameSome(facts.outliers.map((o) => `${o.id} (${formatSignedPercent(o.deviation)})`))}.`);

@@ -6,6 +6,7 @@ import createClient from 'openapi-fetch';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { paths } from '../../generated/coordinator.ts';
 import { parseDuration } from '../../src/contract/duration.ts';
+import { parsePrometheusText } from '../helpers/prometheus.ts';
 import { Cleanup, register, replyJson, startFakeWorker, startTestCoordinator } from '../helpers/network.ts';
 
 const cleanup = new Cleanup();
@@ -53,4 +54,31 @@ describe('the deadline holds when a worker is saturated', () => {
       }
     },
   );
+});
+
+describe('per-worker metric series', () => {
+  it('do not outlive a worker that deregisters while its task is in flight', async () => {
+    const coordinator = cleanup.add(await startTestCoordinator());
+    const api = createClient<paths>({ baseUrl: coordinator.url });
+    await register(coordinator.url, 'steady', (await fakeAnswering('steady', 100)).url);
+    let release: () => void = () => undefined;
+    const leaving = cleanup.add(
+      await startFakeWorker((task, res, _req) => {
+        const reply = () => replyJson(res, 200, answer('leaving', task.id, 100));
+        // The first task creates its series; the second is held until the worker has left.
+        if (leaving.tasks.length === 1) reply();
+        else release = reply;
+      }),
+    );
+    await register(coordinator.url, 'leaving', leaving.url);
+    await api.POST('/request', { body: { query: 'BTC/USD' } }).then(() => undefined);
+    const pending = api.POST('/request', { body: { query: 'BTC/USD' } });
+    await expect.poll(() => leaving.tasks.length).toBe(2);
+    expect((await api.DELETE('/workers/{id}', { params: { path: { id: 'leaving' } } })).response.status).toBe(204);
+    release();
+    expect((await pending).data?.workers_answered).toBe(2);
+    const metrics = parsePrometheusText(await (await fetch(`${coordinator.url}/metrics`)).text());
+    expect(metrics.filter((sample) => sample.labels.worker_id === 'leaving')).toEqual([]);
+    expect(metrics.some((sample) => sample.labels.worker_id === 'steady')).toBe(true);
+  });
 });

@@ -299,3 +299,45 @@ describe('Coordinator committee sampling', () => {
     expect(s.workers.calls).toHaveLength(2);
   });
 });
+
+describe('Coordinator with a split consensus', () => {
+  it('judges nobody in a one-against-one split, says the answers disagree, and lowers no score over 41 requests', async () => {
+    const s = setUp();
+    s.add('honest', 43_000);
+    s.add('liar', 100);
+    let result: OracleResult | undefined;
+    for (let i = 0; i < 41; i++) result = await s.coordinator.submitRequest({ query: 'BTC/USD' });
+    expect(result?.worker_responses.map((r) => r.reliable)).toEqual([true, true]);
+    expect(result?.reliability_note).toBe(
+      'All workers responded successfully. The answers disagree: no strict majority of them agrees within 0.5%, so none is judged an outlier.',
+    );
+    expect(s.coordinator.getWorker('honest').score).toBe(1);
+    expect(s.coordinator.getWorker('liar').score).toBe(1);
+  });
+
+  it('judges nobody in a two-against-two split either', async () => {
+    const s = setUp();
+    for (const [id, value] of [
+      ['h1', 43_000],
+      ['h2', 43_010],
+      ['l1', 100],
+      ['l2', 100.1],
+    ] as const)
+      s.add(id, value);
+    const result = await s.coordinator.submitRequest({ query: 'BTC/USD', strategy: 'median' });
+    expect(result.worker_responses.every((r) => r.reliable)).toBe(true);
+    expect(result.reliability_note).toContain('The answers disagree');
+    expect(s.coordinator.listWorkers().map((w) => w.score)).toEqual([1, 1, 1, 1]);
+  });
+
+  it('still judges the minority when a strict majority agrees (two against one)', async () => {
+    const s = setUp();
+    s.add('h1', 43_000);
+    s.add('h2', 43_010);
+    s.add('liar', 100);
+    const result = await s.coordinator.submitRequest({ query: 'BTC/USD' });
+    expect(result.worker_responses.map((r) => r.reliable)).toEqual([true, true, false]);
+    expect(result.reliability_note).not.toContain('disagree');
+    expect(s.coordinator.getWorker('liar').score).toBeLessThan(1);
+  });
+});
