@@ -63,7 +63,7 @@ describe('per-worker metric series', () => {
     await register(coordinator.url, 'steady', (await fakeAnswering('steady', 100)).url);
     let release: () => void = () => undefined;
     const leaving = cleanup.add(
-      await startFakeWorker((task, res, _req) => {
+      await startFakeWorker((task, res) => {
         const reply = () => replyJson(res, 200, answer('leaving', task.id, 100));
         // The first task creates its series; the second is held until the worker has left.
         if (leaving.tasks.length === 1) reply();
