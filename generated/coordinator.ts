@@ -15,7 +15,7 @@ export interface paths {
         put?: never;
         /**
          * Register a worker
-         * @description Workers call this when they start. Registering again with the same id replaces the endpoint and refreshes `last_seen`; the registry keeps one entry per id.
+         * @description Workers call this when they start. Registering again with the same id replaces the endpoint and refreshes `last_seen`; the registry keeps one entry per id. An id belongs to the network address it was first registered from until it is deregistered or evicted: registering it from another address answers 409 `WORKER_ID_TAKEN`. One address may hold at most `--max-workers-per-address` ids (409 `ADDRESS_LIMIT_REACHED`).
          */
         post: operations["registerWorker"];
         delete?: never;
@@ -33,7 +33,7 @@ export interface paths {
         };
         /**
          * List registered workers
-         * @description The registry, in registration order.
+         * @description The registry, in registration order, a page at a time: at most `limit` workers (100 by default), and `next`, the cursor of the following page, unless this is the last one. Workers that register or leave between pages do not shift the pages.
          */
         get: operations["listWorkers"];
         put?: never;
@@ -85,7 +85,7 @@ export interface paths {
         put?: never;
         /**
          * Report a worker alive
-         * @description Workers call this on an interval (5 s by default) to refresh `last_seen`. Workers not heard from within the coordinator's TTL (3 intervals by default) are evicted. An unknown id answers 404 `WORKER_NOT_REGISTERED`, and the worker registers again, so a restarted coordinator gets its workers back within one interval.
+         * @description Workers call this on an interval (5 s by default) to refresh `last_seen`. Workers not heard from within the coordinator's TTL (3 intervals by default) are evicted. An unknown id answers 404 `WORKER_NOT_REGISTERED`, and the worker registers again, so a restarted coordinator gets its workers back within one interval. A worker that sends the endpoint it believes it is registered at is answered 409 `ENDPOINT_MISMATCH` when the registry holds another one (someone moved the id), and registers again; that heartbeat does not refresh `last_seen`.
          */
         post: operations["sendHeartbeat"];
         delete?: never;
@@ -355,6 +355,7 @@ export interface components {
          */
         WorkerList: {
             workers: components["schemas"]["WorkerInfo"][];
+            next?: components["schemas"]["Cursor"];
         };
         /** @description What the coordinator has seen of a worker since it first registered. */
         WorkerStats: {
@@ -382,6 +383,15 @@ export interface components {
             status: "alive";
             /** Format: date-time */
             last_seen: string;
+        };
+        /**
+         * @description What a worker may say in a heartbeat.
+         * @example {
+         *       "endpoint": "http://localhost:8081"
+         *     }
+         */
+        HeartbeatReport: {
+            endpoint?: components["schemas"]["Endpoint"];
         };
         /**
          * @example {
@@ -453,6 +463,11 @@ export interface components {
          */
         Duration: string;
         /**
+         * @description Where a page starts, as the previous page's `next` handed it out. Opaque.
+         * @example 2s
+         */
+        Cursor: string;
+        /**
          * @description A price pair `BASE/QUOTE` in upper case, each side 1 to 16 letters or digits.
          * @example BTC/USD
          */
@@ -523,8 +538,26 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The registry holds its maximum number of workers (`--max-workers`); a known id may still re-register. */
-        RegistryFull: {
+        /** @description The registry holds its maximum number of workers (`REGISTRY_FULL`, `--max-workers`), the address holds its maximum (`ADDRESS_LIMIT_REACHED`, `--max-workers-per-address`), or the id is registered from another address (`WORKER_ID_TAKEN`). A known id may always re-register from its own address. */
+        RegistrationConflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The id is registered from another address, which alone may act for it. */
+        WorkerIdTaken: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The id is registered from another address (`WORKER_ID_TAKEN`), or at another endpoint than the one the heartbeat reports (`ENDPOINT_MISMATCH`: the worker registers again). */
+        HeartbeatConflict: {
             headers: {
                 [name: string]: unknown;
             };
@@ -603,7 +636,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
-            409: components["responses"]["RegistryFull"];
+            409: components["responses"]["RegistrationConflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -612,7 +645,12 @@ export interface operations {
     };
     listWorkers: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Most workers on the page. */
+                limit?: number;
+                /** @description The `next` of the previous page. */
+                cursor?: components["schemas"]["Cursor"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -680,6 +718,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["WorkerNotFound"];
+            409: components["responses"]["WorkerIdTaken"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -693,7 +732,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["HeartbeatReport"];
+            };
+        };
         responses: {
             /** @description The heartbeat was recorded. */
             200: {
@@ -707,6 +750,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["WorkerNotFound"];
+            409: components["responses"]["HeartbeatConflict"];
             500: components["responses"]["InternalError"];
         };
     };

@@ -23,6 +23,7 @@ export interface OracleClientOptions {
 
 export interface OracleClient {
   submitOracleRequest(query: string, options?: SubmitOptions): Promise<OracleResult>;
+  /** Every registered worker, in registration order (all pages of GET /workers). */
   listWorkers(signal?: AbortSignal): Promise<WorkerInfo[]>;
 }
 
@@ -40,9 +41,16 @@ export function createOracleClient(options: OracleClientOptions): OracleClient {
       throw new ProblemResponseError(problemOf(error, response));
     },
     async listWorkers(signal) {
-      const { data, error, response } = await api.GET('/workers', { signal });
-      if (data) return data.workers;
-      throw new ProblemResponseError(problemOf(error, response));
+      const workers: WorkerInfo[] = [];
+      let cursor: string | undefined;
+      do {
+        const query = { limit: 1000, ...(cursor === undefined ? {} : { cursor }) };
+        const { data, error, response } = await api.GET('/workers', { params: { query }, signal });
+        if (!data) throw new ProblemResponseError(problemOf(error, response));
+        workers.push(...data.workers);
+        cursor = data.next;
+      } while (cursor !== undefined);
+      return workers;
     },
   };
 }

@@ -20,6 +20,16 @@ type JsonReply<P extends keyof paths, M extends 'get' | 'post'> = paths[P][M] ex
   ? R
   : never;
 type WorkerParams = paths['/workers/{id}']['get']['parameters']['path'];
+type HeartbeatBody = NonNullable<paths['/workers/{id}/heartbeat']['post']['requestBody']>['content']['application/json'];
+/** Query values as strings or numbers: the validator checks them; whether it coerces them varies. */
+type WorkerListQuery = { [K in keyof NonNullable<paths['/workers']['get']['parameters']['query']>]?: string };
+
+const DEFAULT_PAGE_SIZE = 100;
+
+/** The address a request came from: the id a worker registers belongs to it. */
+function sourceOf(req: { socket: { remoteAddress?: string | undefined } }): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}
 
 export interface CoordinatorAppOptions {
   coordinator: Coordinator;
@@ -48,11 +58,12 @@ export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
     if (refusal !== undefined) {
       throw new ProblemError('VALIDATION_FAILED', `/body/endpoint ${refusal}`, { errors: [{ path: '/body/endpoint', message: refusal }] });
     }
-    res.json(coordinator.registerWorker(req.body));
+    res.json(coordinator.registerWorker(req.body, sourceOf(req)));
   }
 
-  function handleListWorkers(_req: Request, res: Response<JsonReply<'/workers', 'get'>>): void {
-    res.json({ workers: coordinator.listWorkers() });
+  function handleListWorkers(req: Request, res: Response<JsonReply<'/workers', 'get'>>): void {
+    const { limit, cursor } = req.query as WorkerListQuery;
+    res.json(coordinator.listWorkers(limit === undefined ? DEFAULT_PAGE_SIZE : Number(limit), cursor));
   }
 
   function handleGetWorker(req: Request<WorkerParams>, res: Response<JsonReply<'/workers/{id}', 'get'>>): void {
@@ -60,12 +71,17 @@ export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
   }
 
   function handleDeregister(req: Request<WorkerParams>, res: Response): void {
-    coordinator.deregisterWorker(req.params.id);
+    coordinator.deregisterWorker(req.params.id, sourceOf(req));
     res.status(204).end();
   }
 
-  function handleHeartbeat(req: Request<WorkerParams>, res: Response<JsonReply<'/workers/{id}/heartbeat', 'post'>>): void {
-    res.json(coordinator.recordHeartbeat(req.params.id));
+  function handleHeartbeat(
+    req: Request<WorkerParams, JsonReply<'/workers/{id}/heartbeat', 'post'>, HeartbeatBody | undefined>,
+    res: Response<JsonReply<'/workers/{id}/heartbeat', 'post'>>,
+  ): void {
+    // A heartbeat without a body is the design document's form; an empty body parses to {}.
+    const report: HeartbeatBody = typeof req.body === 'object' ? req.body : {};
+    res.json(coordinator.recordHeartbeat(req.params.id, sourceOf(req), report.endpoint));
   }
 
   async function handleRequest(

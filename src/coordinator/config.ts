@@ -15,7 +15,15 @@ import { createEndpointPolicy, DEFAULT_ALLOWED_WORKER_NETWORKS } from './endpoin
 import { DEFAULT_HEALTH_POLICY as HEALTH, type HealthPolicy } from './worker-health.ts';
 
 export const coordinatorOptions = {
-  host: stringOption('Interface to listen on', 'COORDINATOR_HOST', '127.0.0.1'),
+  host: stringOption(
+    'Interface to listen on; any but loopback needs a registration token or --insecure-open',
+    'COORDINATOR_HOST',
+    '127.0.0.1',
+  ),
+  insecureOpen: booleanOption(
+    'Listen on a non-loopback interface without a registration token: anyone who can reach it may register workers',
+    'COORDINATOR_INSECURE_OPEN',
+  ),
   port: integerOption('Port to listen on; 0 picks a free one', 'COORDINATOR_PORT', 8080, 0, 65535),
   timeoutMs: integerOption('Default deadline of a request in ms, when it sets no timeout_ms', 'COORDINATOR_TIMEOUT_MS', 2000, 10, 60000),
   agreementTolerance: numberOption(
@@ -42,9 +50,16 @@ export const coordinatorOptions = {
   registerRateLimit: integerOption(
     'POST /register per client IP per minute; 0 for no limit',
     'COORDINATOR_REGISTER_RATE_LIMIT',
-    0,
+    1200,
     0,
     10_000_000,
+  ),
+  maxWorkersPerAddress: integerOption(
+    'Most worker ids one client address may hold in the registry; more answer 409 ADDRESS_LIMIT_REACHED',
+    'COORDINATOR_MAX_WORKERS_PER_ADDRESS',
+    1024,
+    1,
+    1_000_000,
   ),
   maxFanOut: integerOption(
     'Most workers asked per request, when it sets no ask_count; more are committee-sampled by reliability',

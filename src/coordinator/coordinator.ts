@@ -13,6 +13,7 @@ import type {
   OracleResult,
   RegistrationAck,
   WorkerInfo,
+  WorkerList,
   WorkerRegistration,
 } from '../contract/models.ts';
 import type { components } from '../../generated/coordinator.ts';
@@ -24,7 +25,15 @@ import { isOutlier, judgeAnswer, type Judgement } from './judgement.ts';
 import type { CoordinatorMetrics, RequestOutcome } from './metrics.ts';
 import { isPartial, quorumFor } from './quorum.ts';
 import { buildReliabilityNote, describeFailures } from './reliability-note.ts';
-import { RegistryFullError, type Registry, type RegistryEntry } from './registry.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import {
+  AddressLimitError,
+  EndpointMismatchError,
+  RegistryFullError,
+  WorkerIdTakenError,
+  type Registry,
+  type RegistryEntry,
+} from './registry.ts';
 import type { SendTask } from './task-client.ts';
 
 type HeartbeatAck = components['schemas']['HeartbeatAck'];
@@ -65,26 +74,40 @@ export class Coordinator {
     return this.#draining;
   }
 
-  registerWorker(registration: WorkerRegistration): RegistrationAck {
-    let outcome;
-    try {
-      outcome = this.options.registry.register(registration.id, registration.endpoint);
-    } catch (error) {
-      if (error instanceof RegistryFullError) throw new ProblemError('REGISTRY_FULL', `${error.message}; deregister one first`);
-      throw error;
-    }
-    this.options.logger.info({ worker_id: registration.id, endpoint: registration.endpoint, outcome }, 'worker registered');
-    return { status: 'registered', message: `Worker ${registration.id} successfully registered` };
+  /** `source` is the address the registration came from; the id belongs to it from now on. */
+  registerWorker(registration: WorkerRegistration, source: string): RegistrationAck {
+    const { id, endpoint } = registration;
+    const outcome = withRegistryProblems(() => this.options.registry.register(id, endpoint, source));
+    const { logger } = this.options;
+    if (outcome.kind === 'registered') logger.info({ worker_id: id, endpoint }, 'worker registered');
+    else if (outcome.previousEndpoint === endpoint) logger.info({ worker_id: id, endpoint }, 'worker registered again');
+    else logger.warn({ worker_id: id, endpoint, previous_endpoint: outcome.previousEndpoint }, 'worker moved to a new endpoint');
+    return { status: 'registered', message: `Worker ${id} successfully registered` };
   }
 
-  recordHeartbeat(id: string): HeartbeatAck {
-    const entry = this.options.registry.heartbeat(id);
+  /**
+   * Refreshes `last_seen`. A worker that says which endpoint it believes it has is told to
+   * register again (409 ENDPOINT_MISMATCH) when the registry has another one for it.
+   */
+  recordHeartbeat(id: string, source: string, reportedEndpoint?: string): HeartbeatAck {
+    let entry;
+    try {
+      entry = withRegistryProblems(() => this.options.registry.heartbeat(id, source, reportedEndpoint));
+    } catch (error) {
+      if (!(error instanceof EndpointMismatchError)) throw error;
+      // Someone moved this id, or the worker itself moved: either way the worker should know.
+      this.options.logger.warn(
+        { worker_id: id, registered_endpoint: error.registered, reported_endpoint: error.reported },
+        'heartbeat from a worker registered at another endpoint; telling it to register again',
+      );
+      throw new ProblemError('ENDPOINT_MISMATCH', `Worker ${id} is ${error.message}; register again`);
+    }
     if (!entry) throw notRegistered(id);
     return { status: 'alive', last_seen: new Date(entry.lastSeenMs).toISOString() };
   }
 
-  deregisterWorker(id: string): void {
-    if (!this.options.registry.deregister(id)) throw notRegistered(id);
+  deregisterWorker(id: string, source: string): void {
+    if (!withRegistryProblems(() => this.options.registry.deregister(id, source))) throw notRegistered(id);
     this.options.metrics.forgetWorker(id);
     this.options.logger.info({ worker_id: id }, 'worker deregistered');
   }
@@ -95,8 +118,14 @@ export class Coordinator {
     return this.options.registry.info(entry);
   }
 
-  listWorkers(): WorkerInfo[] {
-    return this.options.registry.list();
+  /** One page of the registry, in registration order; `cursor` is the previous page's `next`. */
+  listWorkers(limit: number, cursor?: string): WorkerList {
+    const { registry } = this.options;
+    const page = registry.page(decodeCursor(cursor), limit);
+    return {
+      workers: page.entries.map((entry) => registry.info(entry)),
+      ...(page.next === undefined ? {} : { next: encodeCursor(page.next) }),
+    };
   }
 
   /** Evicts the workers whose heartbeats stopped; returns how many went. */
@@ -361,6 +390,23 @@ const OUTCOME_OF_PROBLEM: Partial<Record<ProblemCode, RequestOutcome>> = {
 
 function outcomeOfProblem(code: ProblemCode): RequestOutcome {
   return OUTCOME_OF_PROBLEM[code] ?? 'error';
+}
+
+/** The registry's refusals as the problems the API documents for them. */
+function withRegistryProblems<T>(act: () => T): T {
+  try {
+    return act();
+  } catch (error) {
+    if (error instanceof RegistryFullError) throw new ProblemError('REGISTRY_FULL', `${error.message}; deregister one first`);
+    if (error instanceof AddressLimitError) throw new ProblemError('ADDRESS_LIMIT_REACHED', `${error.message}; deregister one first`);
+    if (error instanceof WorkerIdTakenError) {
+      throw new ProblemError(
+        'WORKER_ID_TAKEN',
+        `${error.message}; only that address may act for it until it is deregistered or evicted for silence`,
+      );
+    }
+    throw error;
+  }
 }
 
 function notRegistered(id: string): ProblemError {

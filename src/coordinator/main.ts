@@ -2,7 +2,7 @@ import { runMain } from '../cli/options.ts';
 import { handleShutdown } from '../cli/shutdown.ts';
 import { createLogger } from '../logging/logger.ts';
 import { coordinatorOptions } from './config.ts';
-import { startCoordinatorServer } from './server.ts';
+import { refusalToListen, startCoordinatorServer } from './server.ts';
 
 await runMain(
   {
@@ -12,6 +12,12 @@ await runMain(
   },
   async ({ values: config }) => {
     const logger = createLogger('coordinator', config.logLevel);
+    const refusal = refusalToListen(config);
+    if (refusal !== undefined) {
+      process.stderr.write(`${refusal}\n`);
+      process.exitCode = 2;
+      return;
+    }
     const coordinator = await startCoordinatorServer(config, logger);
     handleShutdown({
       logger,

@@ -2,6 +2,12 @@
  * The worker registry: one entry per worker id, in registration order. Registering an id again
  * moves it to the new endpoint and keeps its history, so a restarted worker never shows twice.
  * Entries not heard from (registration or heartbeat) within a TTL are evicted by `evictStale`.
+ *
+ * An id belongs to the network address it was first registered from until it is deregistered
+ * or evicted: registering, heartbeating or deregistering it from another address is refused.
+ * That is what stops a holder of the shared registration token from moving a worker that runs
+ * elsewhere to an endpoint of its own (and collecting the task token there); per-worker keys go
+ * further. Each address may hold a bounded number of ids.
  */
 import type { WorkerInfo } from '../contract/models.ts';
 import { WorkerHealth, type HealthPolicy } from './worker-health.ts';
@@ -12,9 +18,26 @@ export interface RegistryEntry {
   lastSeenMs: number;
   readonly registeredAtMs: number;
   readonly health: WorkerHealth;
+  /** The address the id was registered from (::1 and 127.0.0.1 count as one). */
+  readonly source: string;
+  /** Registration order, for stable paging: grows with every new entry, never reused. */
+  readonly seq: number;
 }
 
-export type RegisterOutcome = 'registered' | 'updated';
+export type RegisterOutcome = { kind: 'registered' } | { kind: 'updated'; previousEndpoint: string };
+
+export interface RegistryLimits {
+  /** New ids beyond this many are refused; known ids may always re-register. */
+  capacity?: number;
+  /** Most ids registered from one address at a time. */
+  perAddress?: number;
+}
+
+export interface RegistryPage {
+  readonly entries: readonly RegistryEntry[];
+  /** The sequence number the next page starts after; undefined on the last page. */
+  readonly next: number | undefined;
+}
 
 export class RegistryFullError extends Error {
   override name = 'RegistryFullError';
@@ -23,53 +46,126 @@ export class RegistryFullError extends Error {
   }
 }
 
+export class AddressLimitError extends Error {
+  override name = 'AddressLimitError';
+  constructor(readonly limit: number) {
+    super(`This address already holds the most workers one address may register (${limit})`);
+  }
+}
+
+/** The id is registered from another address. */
+export class WorkerIdTakenError extends Error {
+  override name = 'WorkerIdTakenError';
+  constructor(readonly id: string) {
+    super(`Worker ${id} is registered from another address`);
+  }
+}
+
+/** A heartbeat from a worker that believes it is at another endpoint than the registered one. */
+export class EndpointMismatchError extends Error {
+  override name = 'EndpointMismatchError';
+  constructor(
+    readonly registered: string,
+    readonly reported: string,
+  ) {
+    super(`registered at ${registered}, not ${reported}`);
+  }
+}
+
 export class Registry {
   readonly #entries = new Map<string, RegistryEntry>();
   /** The entries in order, rebuilt only when membership changes: requests read it without copying. */
   #ordered: readonly RegistryEntry[] = [];
+  readonly #idsPerSource = new Map<string, number>();
+  #nextSeq = 1;
+  readonly #capacity: number;
+  readonly #perAddress: number;
 
   constructor(
     readonly policy: HealthPolicy,
     private readonly now: () => number = Date.now,
-    /** New ids beyond this many are refused; known ids may always re-register. */
-    private readonly capacity = Number.POSITIVE_INFINITY,
-  ) {}
-
-  /** Throws RegistryFullError for a new id once the registry holds `capacity` workers. */
-  register(id: string, endpoint: string): RegisterOutcome {
-    const existing = this.#entries.get(id);
-    if (existing) {
-      existing.endpoint = endpoint;
-      existing.lastSeenMs = this.now();
-      return 'updated';
-    }
-    if (this.#entries.size >= this.capacity) throw new RegistryFullError(this.capacity);
-    const now = this.now();
-    this.#entries.set(id, { id, endpoint, lastSeenMs: now, registeredAtMs: now, health: new WorkerHealth() });
-    this.#reorder();
-    return 'registered';
+    limits: RegistryLimits = {},
+  ) {
+    this.#capacity = limits.capacity ?? Number.POSITIVE_INFINITY;
+    this.#perAddress = limits.perAddress ?? Number.POSITIVE_INFINITY;
   }
 
-  /** Refreshes `last_seen`; undefined when the id is not registered. */
-  heartbeat(id: string): RegistryEntry | undefined {
-    const entry = this.#entries.get(id);
-    if (entry) entry.lastSeenMs = this.now();
+  /**
+   * Registers a new id, or moves a known one to `endpoint`. Throws WorkerIdTakenError when the
+   * id belongs to another address, RegistryFullError or AddressLimitError for a new id over a cap.
+   */
+  register(id: string, endpoint: string, source: string): RegisterOutcome {
+    const existing = this.#ownedBy(id, source);
+    const now = this.now();
+    if (existing) {
+      const previousEndpoint = existing.endpoint;
+      existing.endpoint = endpoint;
+      existing.lastSeenMs = now;
+      return { kind: 'updated', previousEndpoint };
+    }
+    if (this.#entries.size >= this.#capacity) throw new RegistryFullError(this.#capacity);
+    const owner = sourceKey(source);
+    const held = this.#idsPerSource.get(owner) ?? 0;
+    if (held >= this.#perAddress) throw new AddressLimitError(this.#perAddress);
+    const entry: RegistryEntry = {
+      id,
+      endpoint,
+      lastSeenMs: now,
+      registeredAtMs: now,
+      health: new WorkerHealth(),
+      source: owner,
+      seq: this.#nextSeq++,
+    };
+    this.#entries.set(id, entry);
+    this.#idsPerSource.set(owner, held + 1);
+    this.#reorder();
+    return { kind: 'registered' };
+  }
+
+  /**
+   * Refreshes `last_seen`; undefined when the id is not registered, WorkerIdTakenError from
+   * another address, EndpointMismatchError (and no refresh) when the worker reports an endpoint
+   * other than the registered one.
+   */
+  heartbeat(id: string, source: string, reportedEndpoint?: string): RegistryEntry | undefined {
+    const entry = this.#ownedBy(id, source);
+    if (!entry) return undefined;
+    if (reportedEndpoint !== undefined && reportedEndpoint !== entry.endpoint)
+      throw new EndpointMismatchError(entry.endpoint, reportedEndpoint);
+    entry.lastSeenMs = this.now();
     return entry;
   }
 
-  deregister(id: string): boolean {
-    const removed = this.#entries.delete(id);
-    if (removed) this.#reorder();
-    return removed;
+  /** False when the id is not registered; WorkerIdTakenError from another address. */
+  deregister(id: string, source: string): boolean {
+    const entry = this.#ownedBy(id, source);
+    if (!entry) return false;
+    this.#remove([entry]);
+    return true;
   }
 
   /** Removes and returns the entries last seen more than `ttlMs` ago. */
   evictStale(ttlMs: number): RegistryEntry[] {
     const cutoff = this.now() - ttlMs;
-    const stale = [...this.#entries.values()].filter((entry) => entry.lastSeenMs < cutoff);
-    for (const entry of stale) this.#entries.delete(entry.id);
-    if (stale.length > 0) this.#reorder();
+    const stale = this.#ordered.filter((entry) => entry.lastSeenMs < cutoff);
+    this.#remove(stale);
     return stale;
+  }
+
+  /** Up to `limit` entries in registration order, after sequence number `after` (0 for the first page). */
+  page(after: number, limit: number): RegistryPage {
+    const ordered = this.#ordered;
+    // The entries are in seq order, so the page's start is found by bisection.
+    let low = 0;
+    let high = ordered.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if ((ordered[middle] as RegistryEntry).seq <= after) low = middle + 1;
+      else high = middle;
+    }
+    const entries = ordered.slice(low, low + limit);
+    const last = entries.at(-1);
+    return { entries, next: last !== undefined && low + limit < ordered.length ? last.seq : undefined };
   }
 
   get(id: string): RegistryEntry | undefined {
@@ -113,11 +209,34 @@ export class Registry {
     };
   }
 
-  list(): WorkerInfo[] {
-    return this.entries().map((entry) => this.info(entry));
+  /** The entry of `id` if `source` may act for it; WorkerIdTakenError when another address holds it. */
+  #ownedBy(id: string, source: string): RegistryEntry | undefined {
+    const entry = this.#entries.get(id);
+    if (entry !== undefined && entry.source !== sourceKey(source)) throw new WorkerIdTakenError(id);
+    return entry;
+  }
+
+  #remove(entries: readonly RegistryEntry[]): void {
+    if (entries.length === 0) return;
+    for (const entry of entries) {
+      this.#entries.delete(entry.id);
+      const left = (this.#idsPerSource.get(entry.source) ?? 1) - 1;
+      if (left === 0) this.#idsPerSource.delete(entry.source);
+      else this.#idsPerSource.set(entry.source, left);
+    }
+    this.#reorder();
   }
 
   #reorder(): void {
     this.#ordered = [...this.#entries.values()];
   }
+}
+
+/**
+ * Who a client address stands for: a local process reaches `localhost` over IPv4 or IPv6 as it
+ * happens to resolve, so ::1 is 127.0.0.1; an IPv4-mapped IPv6 address is its IPv4 address.
+ */
+export function sourceKey(address: string): string {
+  const bare = address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
+  return bare === '::1' ? '127.0.0.1' : bare.toLowerCase();
 }

@@ -30,7 +30,9 @@ export async function startCoordinatorServer(
   logger: Logger,
   dependencies: CoordinatorServerDependencies = {},
 ): Promise<CoordinatorServer> {
-  const registry = new Registry(healthPolicyOf(config), Date.now, config.maxWorkers);
+  const refusal = refusalToListen(config);
+  if (refusal !== undefined) throw new InsecureConfigurationError(refusal);
+  const registry = new Registry(healthPolicyOf(config), Date.now, { capacity: config.maxWorkers, perAddress: config.maxWorkersPerAddress });
   const metrics = new CoordinatorMetrics(registry);
   const endpointPolicy = createEndpointPolicy(config.allowedWorkerNetworks);
   const taskClient = createTaskClient({
@@ -79,6 +81,29 @@ export async function startCoordinatorServer(
       await taskClient.close();
     },
   };
+}
+
+/** A configuration the coordinator refuses to run with; the message says why and how to opt in. */
+export class InsecureConfigurationError extends Error {
+  override name = 'InsecureConfigurationError';
+}
+
+/**
+ * Why the coordinator will not listen as configured, or undefined. On a non-loopback interface
+ * without a registration token, anyone who can reach it registers workers: enough fake ones take
+ * over every committee, and they receive the task token.
+ */
+export function refusalToListen(config: Pick<CoordinatorConfig, 'host' | 'registrationToken' | 'insecureOpen'>): string | undefined {
+  if (isLoopbackHost(config.host) || config.registrationToken !== undefined || config.insecureOpen) return undefined;
+  return (
+    `refusing to listen on ${config.host} without a registration token: anyone who can reach it could register workers ` +
+    'and take over the answers. Set ORACLE_REGISTRATION_TOKEN (or --registration-token), listen on 127.0.0.1, ' +
+    'or pass --insecure-open to run open anyway.'
+  );
+}
+
+function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function warnIfOpen(config: CoordinatorConfig, logger: Logger): void {

@@ -74,10 +74,15 @@ export class Membership {
           logger.info({ attempt, coordinator: coordinatorUrl, endpoint: registration.endpoint }, data.message);
           return;
         }
-        if (status >= 400 && status < 500) {
-          throw new ProblemResponseError(problemOf(error, response));
+        const problem = problemOf(error, response);
+        // The id is held from another address until that worker leaves or is evicted: wait it out.
+        if (problem.code === 'WORKER_ID_TAKEN') {
+          logger.warn({ attempt, retry_in_ms: delayMs, detail: problem.detail }, 'this id is registered from another address, retrying');
+        } else if (status >= 400 && status < 500) {
+          throw new ProblemResponseError(problem);
+        } else {
+          logger.warn({ attempt, status, retry_in_ms: delayMs }, 'registration refused, retrying');
         }
-        logger.warn({ attempt, status, retry_in_ms: delayMs }, 'registration refused, retrying');
       } catch (error) {
         if (error instanceof ProblemResponseError || this.#stopped.signal.aborted) throw error;
         logger.warn(
@@ -96,14 +101,21 @@ export class Membership {
   }
 
   async #beat(): Promise<void> {
-    const { id } = this.options.registration;
+    const { id, endpoint } = this.options.registration;
     try {
-      const { response } = await this.#call((signal) => this.#client.POST('/workers/{id}/heartbeat', { params: { path: { id } }, signal }));
+      // Saying where we are lets the coordinator notice when someone else moved our id.
+      const { error, response } = await this.#call((signal) =>
+        this.#client.POST('/workers/{id}/heartbeat', { params: { path: { id } }, body: { endpoint }, signal }),
+      );
+      const code = response.ok ? undefined : problemOf(error, response).code;
       if (response.status === 404) {
         this.options.logger.warn('the coordinator does not know this worker any more, registering again');
         await this.#register();
+      } else if (code === 'ENDPOINT_MISMATCH') {
+        this.options.logger.warn({ endpoint }, 'the coordinator has this id at another endpoint, registering again');
+        await this.#register();
       } else if (!response.ok) {
-        this.options.logger.warn({ status: response.status }, 'heartbeat refused');
+        this.options.logger.warn({ status: response.status, code }, 'heartbeat refused');
       }
     } catch (error) {
       if (this.#stopped.signal.aborted) return;

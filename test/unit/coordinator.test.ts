@@ -84,7 +84,7 @@ function setUp(policy: Partial<HealthPolicy> = {}, options: Partial<CoordinatorO
     clock,
     add(id, behaviour) {
       workers.behaviours.set(id, behaviour);
-      coordinator.registerWorker({ id, endpoint: `http://${id}` });
+      coordinator.registerWorker({ id, endpoint: `http://${id}` }, '127.0.0.1');
     },
     async requests(outcome) {
       return valueOf(parsePrometheusText((await metrics.render()).body), 'oracle_requests_total', { outcome });
@@ -263,7 +263,7 @@ describe('Coordinator ejection', () => {
     for (const id of ['w1', 'w2', 'w3', 'w4']) s.add(id, { status: 500 });
     await problemOf(s.coordinator.submitRequest({ query: 'BTC/USD' }));
     expect(s.registry.ejectedCount()).toBe(2);
-    expect(s.coordinator.listWorkers().filter((w) => w.state === 'active')).toHaveLength(2);
+    expect(s.coordinator.listWorkers(100).workers.filter((w) => w.state === 'active')).toHaveLength(2);
   });
 
   it('answers NO_WORKERS naming the ejections when every registered worker is ejected', async () => {
@@ -327,7 +327,7 @@ describe('Coordinator with a split consensus', () => {
     const result = await s.coordinator.submitRequest({ query: 'BTC/USD', strategy: 'median' });
     expect(result.worker_responses.every((r) => r.reliable)).toBe(true);
     expect(result.reliability_note).toContain('The answers disagree');
-    expect(s.coordinator.listWorkers().map((w) => w.score)).toEqual([1, 1, 1, 1]);
+    expect(s.coordinator.listWorkers(100).workers.map((w) => w.score)).toEqual([1, 1, 1, 1]);
   });
 
   it('still judges the minority when a strict majority agrees (two against one)', async () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { Registry } from '../../src/coordinator/registry.ts';
 import { DEFAULT_HEALTH_POLICY, WorkerHealth, type HealthPolicy } from '../../src/coordinator/worker-health.ts';
 
 const policy: HealthPolicy = { ...DEFAULT_HEALTH_POLICY, ejectAfterFailures: 2, ejectionBaseMs: 1000, ejectionMaxMs: 5000 };
@@ -67,44 +66,5 @@ describe('WorkerHealth', () => {
     expect(stats.latency_p50_ms).toBe(25);
     expect(stats.latency_ewma_ms).toBeCloseTo(0.2 * 40 + 0.8 * (0.2 * 30 + 0.8 * (0.2 * 20 + 0.8 * 10)), 3);
     expect(stats.mean_deviation).toBeCloseTo(0.002, 9);
-  });
-});
-
-describe('Registry', () => {
-  it('caps ejections at the configured share of the registry', () => {
-    let now = 0;
-    const registry = new Registry({ ...policy, maxEjectedShare: 0.5 }, () => now);
-    for (const id of ['a', 'b', 'c', 'd', 'e']) registry.register(id, 'http://127.0.0.1:1');
-    expect(registry.canEjectAnother()).toBe(true);
-    registry.get('a')?.health.eject(now, policy);
-    expect(registry.canEjectAnother()).toBe(true);
-    registry.get('b')?.health.eject(now, policy);
-    expect(registry.canEjectAnother()).toBe(false);
-    now = 1000;
-    expect(registry.ejectedCount()).toBe(0);
-    expect(registry.canEjectAnother()).toBe(true);
-  });
-
-  it('evicts only entries older than the TTL, and a heartbeat keeps one fresh', () => {
-    let now = 0;
-    const registry = new Registry(policy, () => now);
-    registry.register('old', 'http://127.0.0.1:1');
-    registry.register('fresh', 'http://127.0.0.1:2');
-    now = 900;
-    expect(registry.heartbeat('fresh')?.lastSeenMs).toBe(900);
-    expect(registry.heartbeat('nobody')).toBeUndefined();
-    now = 1001;
-    expect(registry.evictStale(1000).map((e) => e.id)).toEqual(['old']);
-    expect(registry.entries().map((e) => e.id)).toEqual(['fresh']);
-  });
-
-  it("keeps a worker's history when it registers again at a new endpoint", () => {
-    const registry = new Registry(policy);
-    registry.register('w', 'http://127.0.0.1:1');
-    registry.get('w')?.health.recordFailure('failure', policy);
-    expect(registry.register('w', 'http://127.0.0.1:2')).toBe('updated');
-    expect(registry.size).toBe(1);
-    expect(registry.get('w')).toMatchObject({ endpoint: 'http://127.0.0.1:2' });
-    expect(registry.get('w')?.health.failures).toBe(1);
   });
 });
