@@ -114,6 +114,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rounds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List recent rounds
+         * @description The history, newest first, a page at a time: at most `limit` rounds (50 by default), optionally of one `query`, and `next`, the cursor of the following (older) page, unless this is the last one. The history keeps at most `--history-limit` rounds for at most `--history-max-age-ms`; older ones are gone.
+         */
+        get: operations["listRounds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rounds/{request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The round's id, the `request_id` of its answer. */
+                request_id: components["schemas"]["RequestId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Show one round
+         * @description One round of the history, with its parameters, its outcome and its per-worker breakdown.
+         */
+        get: operations["getRound"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -199,6 +242,8 @@ export interface components {
             request_id?: components["schemas"]["RequestId"];
             /** @description Committee size: ask only this many of the available workers, chosen at random with chances weighted by their reliability scores. Defaults to all of them, up to the coordinator's fan-out cap (256 by default). */
             ask_count?: number;
+            /** @description Accept an answer up to this many milliseconds old. When a round with the same query and the same aggregation parameters (strategy, trim, mad_k, ask_count, min_responses, as_of) was answered that recently, it is returned without asking any worker (`served_from: history`); when an identical round is in flight, the request joins it (`served_from: coalesced`); otherwise it fans out. Without it every request fans out. Cannot be combined with `request_id`. */
+            max_age_ms?: number;
         };
         /**
          * @description The aggregated answer to an oracle request, with a per-worker breakdown.
@@ -251,6 +296,9 @@ export interface components {
             /** @description Confidence figure: the inter-quartile range Q3 − Q1 of the values used (linear interpolation between order statistics), in the unit of the value; 0 for a single value. */
             spread?: number;
             as_of?: components["schemas"]["AsOf"];
+            served_from?: components["schemas"]["ServedFrom"];
+            /** @description How long ago the round this answer comes from finished; 0 for a fresh one. */
+            age_ms?: number;
         };
         /**
          * @description One worker's answer to one task. In an `OracleResult`, `response_time` is the round trip the coordinator measured and `reliable` is the coordinator's judgement of the answer; a failed worker has `err` set, `value` 0 and `reliable` false.
@@ -436,6 +484,65 @@ export interface components {
             worker_responses?: components["schemas"]["WorkerResult"][];
         };
         /**
+         * @description The record of one aggregation, kept in the coordinator's history: what was asked, when, and how it ended. An answered round carries the exact `OracleResult` its requester got (`result`); a round that ended in a 503 carries the problem, with its code and the per-worker breakdown (`problem`).
+         * @example {
+         *       "request_id": "req-12345",
+         *       "query": "BTC/USD",
+         *       "parameters": {
+         *         "strategy": "average",
+         *         "trim": 0.2,
+         *         "mad_k": 0,
+         *         "timeout_ms": 2000
+         *       },
+         *       "started_at": "2026-11-29T17:40:00.000Z",
+         *       "finished_at": "2026-11-29T17:40:00.210Z",
+         *       "outcome": "complete",
+         *       "result": {
+         *         "request_id": "req-12345",
+         *         "final_value": 42135.5,
+         *         "worker_responses": [
+         *           {
+         *             "worker_id": "worker-1",
+         *             "request_id": "req-12345",
+         *             "value": 42120.5,
+         *             "response_time": "120ms",
+         *             "reliable": true
+         *           },
+         *           {
+         *             "worker_id": "worker-2",
+         *             "request_id": "req-12345",
+         *             "value": 42150.8,
+         *             "response_time": "200ms",
+         *             "reliable": true
+         *           }
+         *         ],
+         *         "reliability_note": "All workers responded successfully"
+         *       }
+         *     }
+         */
+        Round: {
+            request_id: components["schemas"]["RequestId"];
+            query: components["schemas"]["Query"];
+            parameters: components["schemas"]["RoundParameters"];
+            /** Format: date-time */
+            started_at: string;
+            /** Format: date-time */
+            finished_at: string;
+            outcome: components["schemas"]["RoundOutcome"];
+            result?: components["schemas"]["OracleResult"];
+            problem?: components["schemas"]["Problem"];
+        };
+        /**
+         * @example {
+         *       "rounds": []
+         *     }
+         */
+        RoundList: {
+            /** @description Newest first. */
+            rounds: components["schemas"]["Round"][];
+            next?: components["schemas"]["Cursor"];
+        };
+        /**
          * @description Worker identifier, chosen by the worker. Letters, digits, `.`, `_` and `-`.
          * @example worker-1
          */
@@ -478,8 +585,37 @@ export interface components {
          * @example 2026-11-29T17:40:00Z
          */
         AsOf: string;
+        /**
+         * @description Where the answer came from: `fan_out`, this request asked the workers; `coalesced`, it joined an identical round already in flight; `history`, a round answered within the request's `max_age_ms`, no worker asked.
+         * @enum {string}
+         */
+        ServedFrom: "fan_out" | "coalesced" | "history";
+        /** @description The aggregation parameters a round applied, defaults filled in. */
+        RoundParameters: {
+            strategy: components["schemas"]["Strategy"];
+            trim: number;
+            mad_k: number;
+            ask_count?: number;
+            min_responses?: number;
+            timeout_ms: number;
+            as_of?: components["schemas"]["AsOf"];
+        };
+        /**
+         * @description How a round ended: answered (`complete`, or `partial` below the quorum), or a 503 problem (`no_usable_answer`, `no_majority`).
+         * @enum {string}
+         */
+        RoundOutcome: "complete" | "partial" | "no_usable_answer" | "no_majority";
     };
     responses: {
+        /** @description No round with this id is in the history (it never was, or it has been evicted). */
+        RoundNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The request is malformed or violates the schema; `errors` lists each violation. */
         BadRequest: {
             headers: {
@@ -786,6 +922,61 @@ export interface operations {
             503: components["responses"]["NoAnswer"];
         };
     };
+    listRounds: {
+        parameters: {
+            query?: {
+                /** @description Only rounds of this pair. */
+                query?: components["schemas"]["Query"];
+                /** @description Most rounds on the page. */
+                limit?: number;
+                /** @description The `next` of the previous page. */
+                before?: components["schemas"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of rounds. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoundList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getRound: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The round's id, the `request_id` of its answer. */
+                request_id: components["schemas"]["RequestId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The round. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Round"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["RoundNotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     checkLiveness: {
         parameters: {
             query?: never;
@@ -865,3 +1056,5 @@ export const workerInfoStateValues: ReadonlyArray<FlattenedDeepRequired<componen
 export const heartbeatAckStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["HeartbeatAck"]["status"]> = ["alive"];
 export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok", "ready"];
 export const strategyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Strategy"]> = ["average", "median", "majority", "trimmed_mean", "weighted_median"];
+export const servedFromValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ServedFrom"]> = ["fan_out", "coalesced", "history"];
+export const roundOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RoundOutcome"]> = ["complete", "partial", "no_usable_answer", "no_majority"];

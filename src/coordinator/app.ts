@@ -24,7 +24,11 @@ type HeartbeatBody = NonNullable<paths['/workers/{id}/heartbeat']['post']['reque
 /** Query values as strings or numbers: the validator checks them; whether it coerces them varies. */
 type WorkerListQuery = { [K in keyof NonNullable<paths['/workers']['get']['parameters']['query']>]?: string };
 
+type RoundParams = paths['/rounds/{request_id}']['get']['parameters']['path'];
+type RoundListQuery = { [K in keyof NonNullable<paths['/rounds']['get']['parameters']['query']>]?: string };
+
 const DEFAULT_PAGE_SIZE = 100;
+const DEFAULT_ROUNDS_PAGE = 50;
 
 /** The address a request came from: the id a worker registers belongs to it. */
 function sourceOf(req: { socket: { remoteAddress?: string | undefined } }): string {
@@ -109,6 +113,15 @@ export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
     }
   }
 
+  async function handleGetRound(req: Request<RoundParams>, res: Response<JsonReply<'/rounds/{request_id}', 'get'>>): Promise<void> {
+    res.json(await coordinator.getRound(req.params.request_id));
+  }
+
+  async function handleListRounds(req: Request, res: Response<JsonReply<'/rounds', 'get'>>): Promise<void> {
+    const { limit, query, before } = req.query as RoundListQuery;
+    res.json(await coordinator.listRounds(limit === undefined ? DEFAULT_ROUNDS_PAGE : Number(limit), query, before));
+  }
+
   function handleLiveness(_req: Request, res: Response<JsonReply<'/healthz', 'get'>>): void {
     res.json({ status: 'ok' });
   }
@@ -146,6 +159,8 @@ export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
       app.delete('/workers/:id', handleDeregister);
       app.post('/workers/:id/heartbeat', handleHeartbeat);
       app.post('/request', handleRequest);
+      app.get('/rounds', handleListRounds);
+      app.get('/rounds/:request_id', handleGetRound);
       app.get('/healthz', handleLiveness);
       app.get('/readyz', handleReadiness);
       app.get('/metrics', handleMetrics);

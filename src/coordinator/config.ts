@@ -82,6 +82,14 @@ export const coordinatorOptions = {
     0,
     100,
   ),
+  historyLimit: integerOption('Most rounds kept in the history; the oldest go first', 'COORDINATOR_HISTORY_LIMIT', 1000, 1, 1_000_000),
+  historyMaxAgeMs: integerOption(
+    'Rounds older than this many ms leave the history',
+    'COORDINATOR_HISTORY_MAX_AGE_MS',
+    3_600_000,
+    10,
+    30 * 86_400_000,
+  ),
   workerTtlMs: integerOption(
     'Evict workers not heard from (registration or heartbeat) for this long, in ms',
     'COORDINATOR_WORKER_TTL_MS',

@@ -24,6 +24,9 @@ import { Cancellation, dispatchToWorkers, type DispatchedTask } from './dispatch
 import { isOutlier, judgeAnswer, type Judgement } from './judgement.ts';
 import type { CoordinatorMetrics, RequestOutcome } from './metrics.ts';
 import { isPartial, quorumFor } from './quorum.ts';
+import { InFlightRounds } from './rounds/in-flight-rounds.ts';
+import { roundKey } from './rounds/round-key.ts';
+import type { Round, RoundOutcome, RoundStore } from './rounds/round-store.ts';
 import { buildReliabilityNote, describeFailures } from './reliability-note.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import {
@@ -37,12 +40,17 @@ import {
 import type { SendTask } from './task-client.ts';
 
 type HeartbeatAck = components['schemas']['HeartbeatAck'];
+type ServedFrom = components['schemas']['ServedFrom'];
+type RoundParameters = Round['parameters'];
+type RoundList = components['schemas']['RoundList'];
 
 export interface CoordinatorOptions {
   registry: Registry;
   sendTask: SendTask;
   logger: Logger;
   metrics: CoordinatorMetrics;
+  /** Where finished rounds are kept. */
+  rounds: RoundStore;
   /** Deadline of a request that does not set `timeout_ms`. */
   defaultTimeoutMs: number;
   /** Workers not heard from for this long are evicted by `evictStale`. */
@@ -63,6 +71,8 @@ export class Coordinator {
   #draining = false;
   /** Ids of the requests being dispatched: draining waits for them, and a client-chosen id cannot mix two. */
   readonly #inFlight = new Set<string>();
+  /** Rounds identical requests with `max_age_ms` may join. */
+  readonly #inFlightRounds = new InFlightRounds<RoundOutcomeOrProblem>();
   #idleWaiters: (() => void)[] = [];
   readonly #now: () => number;
 
@@ -118,6 +128,22 @@ export class Coordinator {
     return this.options.registry.info(entry);
   }
 
+  async getRound(requestId: string): Promise<Round> {
+    const round = await this.options.rounds.get(requestId);
+    if (round === undefined) throw new ProblemError('ROUND_NOT_FOUND', `No round ${requestId} is in the history`);
+    return round;
+  }
+
+  /** One page of the history, newest first; `before` is the previous page's `next`. */
+  async listRounds(limit: number, query?: string, before?: string): Promise<RoundList> {
+    const page = await this.options.rounds.list({
+      query,
+      limit,
+      before: before === undefined ? undefined : decodeCursor(before, 'before'),
+    });
+    return { rounds: [...page.rounds], ...(page.next === undefined ? {} : { next: encodeCursor(page.next) }) };
+  }
+
   /** One page of the registry, in registration order; `cursor` is the previous page's `next`. */
   listWorkers(limit: number, cursor?: string): WorkerList {
     const { registry } = this.options;
@@ -142,59 +168,96 @@ export class Coordinator {
   }
 
   /**
-   * Answers one client submission, as a sequence of steps: admit it, choose the workers to ask,
-   * dispatch to them, aggregate their answers, judge each answer (and learn from it), assemble
-   * the result. Throws a ProblemError when there is no answer to give. `clientSignal` aborts
-   * when the client has gone, which stops the fan-out at once. Every outcome is counted here.
+   * Answers one client submission. With `max_age_ms`, a fresh enough identical round comes from
+   * the history and an identical round in flight is joined; otherwise the request runs a round
+   * of its own. Throws a ProblemError when there is no answer to give. `clientSignal` aborts when
+   * the client has gone. Every outcome is counted here.
    */
   async submitRequest(submission: OracleRequestSubmission, clientSignal?: AbortSignal): Promise<OracleResult> {
     const started = performance.now();
     let outcome: RequestOutcome = 'error';
+    let servedFrom: ServedFrom | undefined;
     try {
-      const result = await this.#answer(submission, clientSignal);
+      const result = await this.#serve(submission, clientSignal);
       outcome = result.partial === true ? 'partial' : 'complete';
+      servedFrom = result.served_from;
       return result;
     } catch (error) {
       if (error instanceof ProblemError) outcome = outcomeOfProblem(error.code);
       throw error;
     } finally {
       if (clientSignal?.aborted === true) outcome = 'abandoned';
-      this.options.metrics.recordRequest(outcome, submission.strategy ?? 'average', (performance.now() - started) / 1000);
+      this.options.metrics.recordRequest(outcome, submission.strategy ?? 'average', (performance.now() - started) / 1000, servedFrom);
     }
   }
 
-  async #answer(submission: OracleRequestSubmission, clientSignal: AbortSignal | undefined): Promise<OracleResult> {
-    const request = this.#admit(submission);
-    try {
-      const choice = this.#chooseTargets(submission.ask_count ?? this.options.maxFanOut);
-      const log = this.options.logger.child({ request_id: request.task.id });
-      log.info(
-        {
-          query: request.task.query,
-          strategy: request.params.strategy,
-          workers: choice.targets.length,
-          ejected: choice.ejected.length,
-          timeout_ms: request.timeoutMs,
-        },
-        'dispatching request',
-      );
-      const dispatched = await dispatchToWorkers(choice.targets, request.task, {
-        timeoutMs: request.timeoutMs,
-        sendTask: this.options.sendTask,
-        cancelSignals: clientSignal ? [clientSignal, this.#shutdown.signal] : [this.#shutdown.signal],
+  async #serve(submission: OracleRequestSubmission, clientSignal: AbortSignal | undefined): Promise<OracleResult> {
+    if (this.#draining) throw shuttingDownProblem();
+    const maxAgeMs = submission.max_age_ms;
+    if (maxAgeMs === undefined) return outcomeOf(await this.#runRound(this.#admit(submission), clientSignal));
+    if (submission.request_id !== undefined) {
+      throw new ProblemError('VALIDATION_FAILED', '/body/max_age_ms cannot be combined with /body/request_id', {
+        errors: [{ path: '/body/max_age_ms', message: 'cannot be combined with request_id: a shared or remembered round has its own id' }],
       });
-      const answers = dispatched.filter((d) => d.kind === 'success');
-      const aggregation = aggregateObservations(
-        answers.map((d) => ({ value: d.result.value, weight: d.target.health.score })),
-        request.params,
-      );
-      const judgements = this.#judge(dispatched, answers, aggregation);
-      // A client that left has seen nothing; what its workers did is not held for or against them.
-      if (clientSignal?.aborted !== true) this.#learn(dispatched, judgements, request.timeoutMs, log);
-      return this.#assemble(request, choice, dispatched, judgements, aggregation, log);
+    }
+    const key = roundKey(submission.query, this.#parametersOf(submission));
+    const now = this.#now();
+    const fresh = await this.options.rounds.latestAnswered(key, now - maxAgeMs);
+    if (fresh?.round.result !== undefined) {
+      return { ...fresh.round.result, served_from: 'history', age_ms: Math.max(0, now - fresh.finishedAtMs) };
+    }
+    const shared = this.#inFlightRounds.join(key, clientSignal, (cancel) => this.#runRound(this.#admit(submission), cancel));
+    const result = outcomeOf(await shared.outcome);
+    return shared.joined ? { ...result, served_from: 'coalesced' } : result;
+  }
+
+  /**
+   * One round: the steps of an aggregation, then the record of it kept in the history (unless
+   * it was cancelled because its clients left). Resolves with the result or the problem.
+   */
+  async #runRound(request: AdmittedRequest, cancel: AbortSignal | undefined): Promise<RoundOutcomeOrProblem> {
+    try {
+      const result = await this.#answer(request, cancel);
+      await this.#keep(request, result.partial === true ? 'partial' : 'complete', { result });
+      return { result };
+    } catch (error) {
+      if (!(error instanceof ProblemError)) throw error;
+      const outcome = roundOutcomeOfProblem(error.code);
+      if (outcome !== undefined && cancel?.aborted !== true) await this.#keep(request, outcome, { problem: error.toProblem('/request') });
+      return { problem: error };
     } finally {
       this.#release(request.task.id);
     }
+  }
+
+  /** The steps: choose the targets, dispatch, aggregate, judge (and learn), assemble. */
+  async #answer(request: AdmittedRequest, cancel: AbortSignal | undefined): Promise<OracleResult> {
+    const choice = this.#chooseTargets(request.parameters.ask_count ?? this.options.maxFanOut);
+    const log = this.options.logger.child({ request_id: request.task.id });
+    log.info(
+      {
+        query: request.task.query,
+        strategy: request.params.strategy,
+        workers: choice.targets.length,
+        ejected: choice.ejected.length,
+        timeout_ms: request.timeoutMs,
+      },
+      'dispatching request',
+    );
+    const dispatched = await dispatchToWorkers(choice.targets, request.task, {
+      timeoutMs: request.timeoutMs,
+      sendTask: this.options.sendTask,
+      cancelSignals: cancel ? [cancel, this.#shutdown.signal] : [this.#shutdown.signal],
+    });
+    const answers = dispatched.filter((d) => d.kind === 'success');
+    const aggregation = aggregateObservations(
+      answers.map((d) => ({ value: d.result.value, weight: d.target.health.score })),
+      request.params,
+    );
+    const judgements = this.#judge(dispatched, answers, aggregation);
+    // Clients that left have seen nothing; what their workers did is not held for or against them.
+    if (cancel?.aborted !== true) this.#learn(dispatched, judgements, request.timeoutMs, log);
+    return this.#assemble(request, choice, dispatched, judgements, aggregation, log);
   }
 
   /** Refuses work while draining and a client-chosen id already in flight; reserves the id. */
@@ -203,17 +266,48 @@ export class Coordinator {
     const id = submission.request_id ?? uuidv4();
     if (this.#inFlight.has(id)) throw new ProblemError('REQUEST_ID_IN_USE', `Request ${id} is still in flight; choose another id`);
     this.#inFlight.add(id);
+    const parameters = this.#parametersOf(submission);
     return {
       task: { id, query: submission.query, ...(submission.as_of === undefined ? {} : { as_of: submission.as_of }) },
-      timeoutMs: submission.timeout_ms ?? this.options.defaultTimeoutMs,
+      startedAtMs: this.#now(),
+      timeoutMs: parameters.timeout_ms,
       minResponses: submission.min_responses,
+      parameters,
       params: {
-        strategy: submission.strategy ?? 'average',
-        madK: submission.mad_k ?? this.options.defaultMadK,
-        trim: submission.trim ?? this.options.defaultTrim,
+        strategy: parameters.strategy,
+        madK: parameters.mad_k,
+        trim: parameters.trim,
         tolerance: this.options.registry.policy.agreementTolerance,
       },
     };
+  }
+
+  /** The aggregation parameters a submission asks for, the coordinator's defaults filled in. */
+  #parametersOf(submission: OracleRequestSubmission): RoundParameters {
+    return {
+      strategy: submission.strategy ?? 'average',
+      trim: submission.trim ?? this.options.defaultTrim,
+      mad_k: submission.mad_k ?? this.options.defaultMadK,
+      ...(submission.ask_count === undefined ? {} : { ask_count: submission.ask_count }),
+      ...(submission.min_responses === undefined ? {} : { min_responses: submission.min_responses }),
+      timeout_ms: submission.timeout_ms ?? this.options.defaultTimeoutMs,
+      ...(submission.as_of === undefined ? {} : { as_of: submission.as_of }),
+    };
+  }
+
+  /** Records a finished round in the history. */
+  async #keep(request: AdmittedRequest, outcome: RoundOutcome, ending: Pick<Round, 'result' | 'problem'>): Promise<void> {
+    const finishedAtMs = this.#now();
+    const round: Round = {
+      request_id: request.task.id,
+      query: request.task.query,
+      parameters: request.parameters,
+      started_at: new Date(request.startedAtMs).toISOString(),
+      finished_at: new Date(finishedAtMs).toISOString(),
+      outcome,
+      ...ending,
+    };
+    await this.options.rounds.add(round, roundKey(round.query, round.parameters), finishedAtMs);
   }
 
   /**
@@ -333,6 +427,8 @@ export class Coordinator {
       values_rejected: rejectedIds.length,
       spread: aggregation.spread,
       ...(task.as_of === undefined ? {} : { as_of: task.as_of }),
+      served_from: 'fan_out',
+      age_ms: 0,
     };
     log.info({ final_value: result.final_value, answered, asked: results.length, partial }, 'request answered');
     return result;
@@ -366,7 +462,10 @@ type Dispatched = DispatchedTask<RegistryEntry>;
 
 interface AdmittedRequest {
   readonly task: OracleRequest;
+  readonly startedAtMs: number;
   readonly timeoutMs: number;
+  /** As the history records them. */
+  readonly parameters: RoundParameters;
   readonly minResponses: number | undefined;
   readonly params: AggregationParams;
 }
@@ -390,6 +489,20 @@ const OUTCOME_OF_PROBLEM: Partial<Record<ProblemCode, RequestOutcome>> = {
 
 function outcomeOfProblem(code: ProblemCode): RequestOutcome {
   return OUTCOME_OF_PROBLEM[code] ?? 'error';
+}
+
+/** The problems that end a round (and are kept in the history); the others refuse a request. */
+function roundOutcomeOfProblem(code: ProblemCode): RoundOutcome | undefined {
+  if (code === 'NO_USABLE_ANSWER') return 'no_usable_answer';
+  if (code === 'NO_MAJORITY') return 'no_majority';
+  return undefined;
+}
+
+type RoundOutcomeOrProblem = { result: OracleResult } | { problem: ProblemError };
+
+function outcomeOf(ending: RoundOutcomeOrProblem): OracleResult {
+  if ('problem' in ending) throw ending.problem;
+  return ending.result;
 }
 
 /** The registry's refusals as the problems the API documents for them. */

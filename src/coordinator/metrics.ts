@@ -5,6 +5,7 @@
 import { Counter, Gauge, Histogram, Registry as MetricsRegistry, collectDefaultMetrics } from 'prom-client';
 import { DISPATCH_KINDS, type DispatchKind } from './dispatch.ts';
 import type { Registry } from './registry.ts';
+import type { EvictionReason } from './rounds/round-store.ts';
 
 export type RequestOutcome =
   | 'complete'
@@ -56,8 +57,29 @@ export class CoordinatorMetrics {
     help: 'Temporary ejections after consecutive failures.',
     registers: [this.registry],
   });
+  readonly #served = new Counter({
+    name: 'oracle_requests_served_total',
+    help: 'Answered oracle requests, by where the answer came from (fan_out, coalesced, history).',
+    labelNames: ['served_from'] as const,
+    registers: [this.registry],
+  });
+  readonly #roundEvictions = new Counter({
+    name: 'oracle_rounds_evicted_total',
+    help: 'Rounds dropped from the history to stay within its limits, by reason (count, age).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
 
-  constructor(workers: Registry) {
+  /** `roundCount` reads the size of the history when metrics are scraped. */
+  constructor(workers: Registry, roundCount: () => Promise<number> = () => Promise.resolve(0)) {
+    new Gauge({
+      name: 'oracle_rounds_stored',
+      help: 'Rounds kept in the history.',
+      registers: [this.registry],
+      async collect() {
+        this.set(await roundCount());
+      },
+    });
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
       name: 'oracle_registered_workers',
@@ -87,9 +109,15 @@ export class CoordinatorMetrics {
     });
   }
 
-  recordRequest(outcome: RequestOutcome, strategy: string, seconds: number): void {
+  /** `servedFrom` is set for an answered request. */
+  recordRequest(outcome: RequestOutcome, strategy: string, seconds: number, servedFrom?: string): void {
     this.#requests.inc({ outcome });
     this.#requestDuration.observe({ strategy }, seconds);
+    if (servedFrom !== undefined) this.#served.inc({ served_from: servedFrom });
+  }
+
+  recordRoundEviction(reason: EvictionReason): void {
+    this.#roundEvictions.inc({ reason });
   }
 
   recordTask(workerId: string, outcome: DispatchKind, seconds: number): void {

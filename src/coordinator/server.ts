@@ -8,6 +8,7 @@ import { Coordinator } from './coordinator.ts';
 import { createEndpointPolicy, createGuardedLookup, type Lookup } from './endpoint-policy.ts';
 import { CoordinatorMetrics } from './metrics.ts';
 import { Registry } from './registry.ts';
+import { MemoryRoundStore } from './rounds/memory-round-store.ts';
 import { createTaskClient } from './task-client.ts';
 
 export interface CoordinatorServer {
@@ -33,7 +34,12 @@ export async function startCoordinatorServer(
   const refusal = refusalToListen(config);
   if (refusal !== undefined) throw new InsecureConfigurationError(refusal);
   const registry = new Registry(healthPolicyOf(config), Date.now, { capacity: config.maxWorkers, perAddress: config.maxWorkersPerAddress });
-  const metrics = new CoordinatorMetrics(registry);
+  const rounds = new MemoryRoundStore({
+    limit: config.historyLimit,
+    maxAgeMs: config.historyMaxAgeMs,
+    onEvict: (reason) => metrics.recordRoundEviction(reason),
+  });
+  const metrics = new CoordinatorMetrics(registry, () => rounds.size());
   const endpointPolicy = createEndpointPolicy(config.allowedWorkerNetworks);
   const taskClient = createTaskClient({
     maxAnswerBytes: config.maxAnswerBytes,
@@ -43,6 +49,7 @@ export async function startCoordinatorServer(
   const coordinator = new Coordinator({
     registry,
     metrics,
+    rounds,
     sendTask: taskClient.sendTask,
     logger,
     defaultTimeoutMs: config.timeoutMs,

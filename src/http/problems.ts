@@ -18,6 +18,7 @@ export const PROBLEM_KINDS = {
   UNAUTHORIZED: { status: 401, title: 'Unauthorized', generic: true },
   NOT_FOUND: { status: 404, title: 'Not Found', generic: true },
   WORKER_NOT_REGISTERED: { status: 404, title: 'Worker not registered' },
+  ROUND_NOT_FOUND: { status: 404, title: 'Round not found' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method Not Allowed', generic: true },
   REQUEST_ID_IN_USE: { status: 409, title: 'Request id in use' },
   REGISTRY_FULL: { status: 409, title: 'Registry full' },

@@ -10,6 +10,7 @@ import type { RawAnswer } from '../../src/coordinator/answer-check.ts';
 import { Coordinator, type CoordinatorOptions } from '../../src/coordinator/coordinator.ts';
 import { CoordinatorMetrics } from '../../src/coordinator/metrics.ts';
 import { Registry } from '../../src/coordinator/registry.ts';
+import { MemoryRoundStore } from '../../src/coordinator/rounds/memory-round-store.ts';
 import type { SendTask } from '../../src/coordinator/task-client.ts';
 import { DEFAULT_HEALTH_POLICY, type HealthPolicy } from '../../src/coordinator/worker-health.ts';
 import { ProblemError } from '../../src/http/problems.ts';
@@ -61,11 +62,13 @@ function setUp(policy: Partial<HealthPolicy> = {}, options: Partial<CoordinatorO
   const clock = { now: Date.parse('2026-12-01T00:00:00Z') };
   const now = () => clock.now;
   const registry = new Registry({ ...DEFAULT_HEALTH_POLICY, ...policy }, now);
-  const metrics = new CoordinatorMetrics(registry);
+  const rounds = new MemoryRoundStore({ limit: 100, maxAgeMs: 3_600_000, now });
+  const metrics = new CoordinatorMetrics(registry, () => rounds.size());
   const workers = new FakeWorkers();
   const coordinator = new Coordinator({
     registry,
     metrics,
+    rounds,
     sendTask: workers.sendTask,
     logger: createLogger('test', 'silent'),
     defaultTimeoutMs: 50,

@@ -1,0 +1,151 @@
+/**
+ * What every RoundStore must do, written once: the in-memory store and the Redis store each run
+ * this suite (test/store/*.test.ts), so they cannot drift apart.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Round, RoundOutcome, RoundStore, RoundStoreLimits } from '../../src/coordinator/rounds/round-store.ts';
+
+export interface RoundStoreHarness {
+  store: RoundStore;
+  /** Evictions the store reported, by reason. */
+  evictions: string[];
+  close(): Promise<void>;
+}
+
+/** Makes an empty store with these limits, reading time from `now`. */
+export type RoundStoreFactory = (limits: RoundStoreLimits, now: () => number) => Promise<RoundStoreHarness>;
+
+const T0 = Date.parse('2026-12-01T00:00:00Z');
+
+export function round(id: string, query = 'BTC/USD', outcome: RoundOutcome = 'complete', finishedAtMs = T0): Round {
+  const answered = outcome === 'complete' || outcome === 'partial';
+  return {
+    request_id: id,
+    query,
+    parameters: { strategy: 'average', trim: 0.2, mad_k: 0, timeout_ms: 2000 },
+    started_at: new Date(finishedAtMs - 10).toISOString(),
+    finished_at: new Date(finishedAtMs).toISOString(),
+    outcome,
+    ...(answered
+      ? {
+          result: {
+            request_id: id,
+            final_value: 100,
+            worker_responses: [{ worker_id: 'w1', request_id: id, value: 100, response_time: '1ms', reliable: true }],
+            reliability_note: 'All workers responded successfully',
+          },
+        }
+      : {
+          problem: {
+            type: 'urn:oracle-network:problem:no-usable-answer',
+            title: 'No usable answer',
+            status: 503,
+            code: 'NO_USABLE_ANSWER',
+          },
+        }),
+  };
+}
+
+export function describeRoundStore(name: string, factory: RoundStoreFactory): void {
+  describe(`${name} round store`, () => {
+    const open = async (limits: Partial<RoundStoreLimits> = {}) => {
+      const clock = { now: T0 };
+      const harness = await factory({ limit: 100, maxAgeMs: 60_000, ...limits }, () => clock.now);
+      return { ...harness, clock };
+    };
+
+    it('keeps rounds and gives them back by id, exactly', async () => {
+      const { store, close } = await open();
+      try {
+        const kept = round('r1');
+        await store.add(kept, 'k', T0);
+        expect(await store.get('r1')).toEqual(kept);
+        expect(await store.get('nope')).toBeUndefined();
+        expect(await store.size()).toBe(1);
+      } finally {
+        await close();
+      }
+    });
+
+    it('lists newest first, by query, in pages that continue with the cursor', async () => {
+      const { store, close } = await open();
+      try {
+        for (let i = 1; i <= 5; i++) {
+          await store.add(round(`b${i}`, 'BTC/USD'), 'kb', T0);
+          await store.add(round(`e${i}`, 'ETH/USD'), 'ke', T0);
+        }
+        const first = await store.list({ query: 'BTC/USD', limit: 2 });
+        expect(first.rounds.map((r) => r.request_id)).toEqual(['b5', 'b4']);
+        const second = await store.list({ query: 'BTC/USD', limit: 2, before: first.next });
+        expect(second.rounds.map((r) => r.request_id)).toEqual(['b3', 'b2']);
+        const last = await store.list({ query: 'BTC/USD', limit: 2, before: second.next });
+        expect(last.rounds.map((r) => r.request_id)).toEqual(['b1']);
+        expect(last.next).toBeUndefined();
+        expect((await store.list({ limit: 3 })).rounds.map((r) => r.request_id)).toEqual(['e5', 'b5', 'e4']);
+        expect((await store.list({ query: 'SOL/USD', limit: 3 })).rounds).toEqual([]);
+      } finally {
+        await close();
+      }
+    });
+
+    it('evicts the oldest beyond the count limit, and reports it', async () => {
+      const { store, evictions, close } = await open({ limit: 3 });
+      try {
+        for (let i = 1; i <= 5; i++) await store.add(round(`r${i}`), 'k', T0);
+        expect(await store.size()).toBe(3);
+        expect(await store.get('r2')).toBeUndefined();
+        expect((await store.list({ limit: 10 })).rounds.map((r) => r.request_id)).toEqual(['r5', 'r4', 'r3']);
+        expect(evictions).toEqual(['count', 'count']);
+      } finally {
+        await close();
+      }
+    });
+
+    it('drops rounds older than the age limit', async () => {
+      const { store, evictions, clock, close } = await open({ maxAgeMs: 1000 });
+      try {
+        await store.add(round('old', 'BTC/USD', 'complete', T0), 'k', T0);
+        clock.now = T0 + 600;
+        await store.add(round('new', 'BTC/USD', 'complete', T0 + 600), 'k', T0 + 600);
+        clock.now = T0 + 1200;
+        expect((await store.list({ limit: 10 })).rounds.map((r) => r.request_id)).toEqual(['new']);
+        expect(await store.get('old')).toBeUndefined();
+        expect(await store.size()).toBe(1);
+        expect(evictions).toContain('age');
+      } finally {
+        await close();
+      }
+    });
+
+    it('finds the newest answered round of a key within a freshness bound, never a failed one', async () => {
+      const { store, close } = await open();
+      try {
+        await store.add(round('a1', 'BTC/USD', 'complete', T0), 'k', T0);
+        await store.add(round('a2', 'BTC/USD', 'partial', T0 + 100), 'k', T0 + 100);
+        await store.add(round('f1', 'BTC/USD', 'no_usable_answer', T0 + 200), 'k', T0 + 200);
+        await store.add(round('other', 'BTC/USD', 'complete', T0 + 300), 'other-key', T0 + 300);
+        expect((await store.latestAnswered('k', T0 + 50))?.round.request_id).toBe('a2');
+        expect((await store.latestAnswered('k', T0 + 50))?.finishedAtMs).toBe(T0 + 100);
+        expect(await store.latestAnswered('k', T0 + 150)).toBeUndefined();
+        expect(await store.latestAnswered('missing', 0)).toBeUndefined();
+      } finally {
+        await close();
+      }
+    });
+
+    it('keeps the newer round when a client-chosen id comes back', async () => {
+      const { store, close } = await open();
+      try {
+        await store.add(round('same'), 'k', T0);
+        await store.add(round('between'), 'k', T0);
+        const newer = { ...round('same'), query: 'ETH/USD' };
+        await store.add(newer, 'k2', T0);
+        expect(await store.get('same')).toEqual(newer);
+        expect((await store.list({ limit: 10 })).rounds.map((r) => r.request_id)).toEqual(['same', 'between']);
+        expect(await store.size()).toBe(2);
+      } finally {
+        await close();
+      }
+    });
+  });
+}
