@@ -9,7 +9,7 @@ export interface RoundStoreHarness {
   store: RoundStore;
   /** Evictions the store reported, by reason. */
   evictions: string[];
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /** Makes an empty store with these limits, reading time from `now`. */
