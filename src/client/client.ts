@@ -4,7 +4,7 @@
  */
 import createClient from 'openapi-fetch';
 import type { paths } from '../../generated/coordinator.ts';
-import type { OracleRequestSubmission, OracleResult, WorkerInfo } from '../contract/models.ts';
+import type { OracleRequestSubmission, OracleResult, Round, RoundList, WorkerInfo } from '../contract/models.ts';
 import { bearerHeader } from '../http/bearer.ts';
 import { problemOf, ProblemResponseError } from '../http/problems.ts';
 
@@ -21,8 +21,15 @@ export interface OracleClientOptions {
   fetch?: typeof globalThis.fetch;
 }
 
+/** What `listRounds` may narrow the history to: the query parameters of GET /rounds. */
+export type RoundFilter = NonNullable<paths['/rounds']['get']['parameters']['query']>;
+
 export interface OracleClient {
   submitOracleRequest(query: string, options?: SubmitOptions): Promise<OracleResult>;
+  /** One round of the coordinator's history. */
+  getRound(requestId: string, signal?: AbortSignal): Promise<Round>;
+  /** One page of the history, newest first; pass the page's `next` as `before` for the following one. */
+  listRounds(filter?: RoundFilter, signal?: AbortSignal): Promise<RoundList>;
   /** Every registered worker, in registration order (all pages of GET /workers). */
   listWorkers(signal?: AbortSignal): Promise<WorkerInfo[]>;
 }
@@ -37,6 +44,16 @@ export function createOracleClient(options: OracleClientOptions): OracleClient {
     async submitOracleRequest(query, { signal, ...fields } = {}) {
       const body: OracleRequestSubmission = { ...fields, query };
       const { data, error, response } = await api.POST('/request', { body, signal });
+      if (data) return data;
+      throw new ProblemResponseError(problemOf(error, response));
+    },
+    async getRound(requestId, signal) {
+      const { data, error, response } = await api.GET('/rounds/{request_id}', { params: { path: { request_id: requestId } }, signal });
+      if (data) return data;
+      throw new ProblemResponseError(problemOf(error, response));
+    },
+    async listRounds(filter = {}, signal) {
+      const { data, error, response } = await api.GET('/rounds', { params: { query: filter }, signal });
       if (data) return data;
       throw new ProblemResponseError(problemOf(error, response));
     },

@@ -1,23 +1,85 @@
-/** Renders an OracleResult for people: the final value, the note, and a per-worker table. */
-import type { OracleResult } from '../contract/models.ts';
+/** Renders results and rounds for people: values, notes, and per-worker tables. */
+import type { OracleResult, Problem, Round, WorkerResult } from '../contract/models.ts';
 
 export function formatResult(result: OracleResult): string {
+  const lines = [
+    `${result.query ?? 'result'}: ${formatNumber(result.final_value)}${result.strategy ? ` (${result.strategy})` : ''}`,
+    `request ${result.request_id}${formatProvenance(result)}`,
+    result.reliability_note,
+    '',
+    ...workerTable(result.worker_responses, result.final_value),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** One round of the history: what was asked, when, how it ended, and what each worker said. */
+export function formatRound(round: Round): string {
+  const { parameters } = round;
+  const asked = [
+    `strategy ${parameters.strategy}`,
+    `deadline ${parameters.timeout_ms} ms`,
+    ...(parameters.mad_k > 0 ? [`mad_k ${parameters.mad_k}`] : []),
+    ...(parameters.strategy === 'trimmed_mean' ? [`trim ${parameters.trim}`] : []),
+    ...(parameters.ask_count === undefined ? [] : [`ask_count ${parameters.ask_count}`]),
+    ...(parameters.min_responses === undefined ? [] : [`min_responses ${parameters.min_responses}`]),
+    ...(parameters.as_of === undefined ? [] : [`as of ${parameters.as_of}`]),
+  ];
+  const head = [
+    `round ${round.request_id}: ${round.query}, ${round.outcome}`,
+    asked.join(', '),
+    `started ${round.started_at}, finished ${round.finished_at} (${Date.parse(round.finished_at) - Date.parse(round.started_at)} ms)`,
+  ];
+  if (round.result !== undefined) {
+    const { result } = round;
+    return `${[...head, `value ${formatNumber(result.final_value)}`, result.reliability_note, '', ...workerTable(result.worker_responses, result.final_value)].join('\n')}\n`;
+  }
+  const problem: Problem | undefined = round.problem;
+  return `${[...head, `${problem?.title ?? 'no answer'}${problem?.detail === undefined ? '' : `: ${problem.detail}`}`, '', ...workerTable(problem?.worker_responses ?? [], undefined)].join('\n')}\n`;
+}
+
+/** Recent rounds, one line each, newest first. */
+export function formatHistory(rounds: readonly Round[]): string {
+  if (rounds.length === 0) return 'No rounds in the history.\n';
+  const rows = rounds.map((round) => {
+    const responses = round.result?.worker_responses ?? round.problem?.worker_responses ?? [];
+    const answered = responses.filter((r) => r.err === undefined).length;
+    return [
+      round.finished_at,
+      round.request_id,
+      round.query,
+      round.parameters.strategy,
+      round.outcome,
+      round.result === undefined ? '—' : formatNumber(round.result.final_value),
+      `${answered}/${responses.length}`,
+    ];
+  });
+  const table = alignColumns([['finished', 'round', 'query', 'strategy', 'outcome', 'value', 'answered'], ...rows], new Set([5, 6]));
+  return `${table.join('\n')}\n`;
+}
+
+function formatProvenance(result: OracleResult): string {
+  switch (result.served_from) {
+    case 'history':
+      return `, served from history (${result.age_ms ?? 0} ms old)`;
+    case 'coalesced':
+      return ', joined an identical round in flight';
+    case 'fan_out':
+      return ', fresh from the workers';
+    case undefined:
+      return '';
+  }
+}
+
+function workerTable(responses: readonly WorkerResult[], finalValue: number | undefined): string[] {
   const header = ['worker', 'value', 'deviation', 'response time', 'status'];
-  const rows = result.worker_responses.map((r) => [
+  const rows = responses.map((r) => [
     r.worker_id,
     r.err === undefined ? formatNumber(r.value) : '—',
-    r.err === undefined ? formatDeviation(r.value, result.final_value) : '—',
+    r.err === undefined && finalValue !== undefined ? formatDeviation(r.value, finalValue) : '—',
     r.response_time,
     r.err === undefined ? (r.reliable ? 'ok' : 'unreliable') : `error: ${r.err}`,
   ]);
-  const lines = [
-    `${result.query ?? 'result'}: ${formatNumber(result.final_value)}${result.strategy ? ` (${result.strategy})` : ''}`,
-    `request ${result.request_id}`,
-    result.reliability_note,
-    '',
-    ...table([header, ...rows]),
-  ];
-  return `${lines.join('\n')}\n`;
+  return alignColumns([header, ...rows], new Set([1, 2]));
 }
 
 function formatNumber(value: number): string {
@@ -32,14 +94,14 @@ function formatDeviation(value: number, finalValue: number): string {
   return `${percent >= 0 ? '+' : ''}${percent.toFixed(3)}%`;
 }
 
-/** Left-aligned text columns, numbers right-aligned. */
-function table(rows: string[][]): string[] {
+/** Text columns padded to a common width; the columns in `numeric` are right-aligned. */
+function alignColumns(rows: string[][], numeric: ReadonlySet<number>): string[] {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
   return rows.map((row) =>
     row
       .map((cell, column) => {
         const width = widths[column] ?? 0;
-        return column === 1 || column === 2 ? cell.padStart(width) : cell.padEnd(width);
+        return numeric.has(column) ? cell.padStart(width) : cell.padEnd(width);
       })
       .join('  ')
       .trimEnd(),

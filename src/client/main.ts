@@ -1,39 +1,80 @@
+import { booleanOption, choiceOption, integerOption, runMain, secretOption, stringOption, type OptionValues } from '../cli/options.ts';
 import { STRATEGIES } from '../contract/models.ts';
-import { booleanOption, choiceOption, integerOption, runMain, secretOption, stringOption } from '../cli/options.ts';
 import { ProblemResponseError } from '../http/problems.ts';
-import { createOracleClient } from './client.ts';
-import { formatResult } from './format.ts';
+import { createOracleClient, type OracleClient } from './client.ts';
+import { formatHistory, formatResult, formatRound } from './format.ts';
 
 const clientOptions = {
   coordinator: stringOption('Coordinator base URL', 'COORDINATOR_URL', 'http://127.0.0.1:8080', /^https?:\/\/\S+$/),
   strategy: choiceOption('Aggregation strategy', 'ORACLE_STRATEGY', STRATEGIES, 'average'),
   timeoutMs: integerOption('Deadline of the request in ms; the coordinator default when unset', 'ORACLE_TIMEOUT_MS', undefined, 10, 60000),
-  json: booleanOption('Print the raw OracleResult as JSON', 'ORACLE_JSON'),
+  maxAgeMs: integerOption(
+    'Accept an answer up to this old (ms): from the history, or by joining an identical round in flight',
+    'ORACLE_MAX_AGE_MS',
+    undefined,
+    0,
+    3_600_000,
+  ),
+  limit: integerOption('history: most rounds to show', 'ORACLE_HISTORY_LIMIT', 20, 1, 500),
+  json: booleanOption('Print the raw JSON the coordinator answered', 'ORACLE_JSON'),
   apiKey: secretOption('API key, for a coordinator that requires one', 'ORACLE_API_KEY'),
 };
 
+type ClientValues = OptionValues<typeof clientOptions>;
+
+class UsageProblem extends Error {}
+
+/** Runs one command and returns what to print; a ProblemResponseError is reported by the caller. */
+async function runCommand(client: OracleClient, positionals: readonly string[], values: ClientValues): Promise<string> {
+  const [first, ...rest] = positionals;
+  const show = (data: unknown, text: string) => (values.json ? `${JSON.stringify(data, null, 2)}\n` : text);
+  switch (first) {
+    case 'history': {
+      if (rest.length > 1) throw new UsageProblem('history takes at most one query, e.g. `npm run client -- history BTC/USD`.');
+      const page = await client.listRounds({ limit: values.limit, ...(rest[0] === undefined ? {} : { query: rest[0] }) });
+      return show(page, formatHistory(page.rounds));
+    }
+    case 'round': {
+      if (rest.length !== 1 || rest[0] === undefined)
+        throw new UsageProblem('round takes one round id, e.g. `npm run client -- round <id>`.');
+      const round = await client.getRound(rest[0]);
+      return show(round, formatRound(round));
+    }
+    case undefined:
+      throw new UsageProblem('Give a query, e.g. `npm run client -- BTC/USD`, or a command: history, round.');
+    default: {
+      if (rest.length > 0) throw new UsageProblem('Give exactly one query, e.g. `npm run client -- BTC/USD`.');
+      const result = await client.submitOracleRequest(first, {
+        strategy: values.strategy,
+        ...(values.timeoutMs === undefined ? {} : { timeout_ms: values.timeoutMs }),
+        ...(values.maxAgeMs === undefined ? {} : { max_age_ms: values.maxAgeMs }),
+      });
+      return show(result, formatResult(result));
+    }
+  }
+}
+
 await runMain(
   {
-    usage: 'npm run client -- <BASE/QUOTE> [options]',
-    summary: 'Sends one oracle request to the coordinator and prints the aggregated answer with a per-worker breakdown.',
+    usage: [
+      'npm run client -- <BASE/QUOTE> [options]   ask for a value now (or, with --max-age-ms, one at most that old)',
+      '       npm run client -- history [BASE/QUOTE] [--limit N]   recent rounds, newest first',
+      '       npm run client -- round <id>                         one round with its worker breakdown',
+    ].join('\n'),
+    summary: 'Talks to the coordinator: oracle requests with their aggregated answer and per-worker breakdown, and the history of rounds.',
     options: clientOptions,
     allowPositionals: true,
   },
   async ({ values, positionals }) => {
-    const [query, ...extra] = positionals;
-    if (query === undefined || extra.length > 0) {
-      process.stderr.write('Give exactly one query, e.g. `npm run client -- BTC/USD`. Run with --help for the options.\n');
-      process.exitCode = 2;
-      return;
-    }
     const client = createOracleClient({ baseUrl: values.coordinator, apiKey: values.apiKey });
     try {
-      const result = await client.submitOracleRequest(query, {
-        strategy: values.strategy,
-        ...(values.timeoutMs === undefined ? {} : { timeout_ms: values.timeoutMs }),
-      });
-      process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : formatResult(result));
+      process.stdout.write(await runCommand(client, positionals, values));
     } catch (error) {
+      if (error instanceof UsageProblem) {
+        process.stderr.write(`${error.message} Run with --help for the options.\n`);
+        process.exitCode = 2;
+        return;
+      }
       process.exitCode = 1;
       if (error instanceof ProblemResponseError) {
         const { problem } = error;

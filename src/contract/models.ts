@@ -19,6 +19,9 @@ export type WorkerList = CoordinatorSchemas['WorkerList'];
 export type Strategy = CoordinatorSchemas['Strategy'];
 export type Problem = CoordinatorSchemas['Problem'];
 export type Query = CoordinatorSchemas['Query'];
+export type Round = CoordinatorSchemas['Round'];
+export type RoundList = CoordinatorSchemas['RoundList'];
+export type ServedFrom = CoordinatorSchemas['ServedFrom'];
 
 /** The spec's `Strategy` enum, as openapi-typescript emits it. */
 export const STRATEGIES: readonly Strategy[] = strategyValues;

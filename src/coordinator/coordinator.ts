@@ -12,6 +12,8 @@ import type {
   OracleRequestSubmission,
   OracleResult,
   RegistrationAck,
+  RoundList,
+  ServedFrom,
   WorkerInfo,
   WorkerList,
   WorkerRegistration,
@@ -40,9 +42,7 @@ import {
 import type { SendTask } from './task-client.ts';
 
 type HeartbeatAck = components['schemas']['HeartbeatAck'];
-type ServedFrom = components['schemas']['ServedFrom'];
 type RoundParameters = Round['parameters'];
-type RoundList = components['schemas']['RoundList'];
 
 export interface CoordinatorOptions {
   registry: Registry;

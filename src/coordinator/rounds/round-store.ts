@@ -4,8 +4,9 @@
  * is bounded by a count and an age, and evicts the oldest rounds first.
  */
 import type { components } from '../../../generated/coordinator.ts';
+import type { Round } from '../../contract/models.ts';
 
-export type Round = components['schemas']['Round'];
+export type { Round };
 export type RoundOutcome = components['schemas']['RoundOutcome'];
 
 /** A kept round with what the store needs to find it again. */
