@@ -157,6 +157,126 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/feeds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List feeds
+         * @description Every feed, with its definition, its latest value and how its polls went.
+         */
+        get: operations["listFeeds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/feeds/{feed_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The feed's id. */
+                feed_id: components["parameters"]["FeedIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Show a feed
+         * @description The feed's definition, its latest value and how its polls went.
+         */
+        get: operations["getFeed"];
+        /**
+         * Create or replace a feed
+         * @description Defines the feed, or replaces its definition (its publications so far are kept). Polling starts, or continues under the new definition, at once. Needs the admin token when the coordinator has one. A `feed_id` in the body must equal the one in the path.
+         */
+        put: operations["putFeed"];
+        post?: never;
+        /**
+         * Delete a feed
+         * @description Stops its polling, forgets its publications and closes its event streams. Needs the admin token when the coordinator has one.
+         */
+        delete: operations["deleteFeed"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/feeds/{feed_id}/latest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The feed's id. */
+                feed_id: components["parameters"]["FeedIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Read a feed's latest value
+         * @description The last published value, with its age and whether the feed is stale. Never asks a worker: this is the cheapest read the coordinator serves. 404 `FEED_NOT_FOUND` for an unknown feed, 404 `NO_PUBLICATION` for a feed that has published nothing yet.
+         */
+        get: operations["getFeedLatest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/feeds/{feed_id}/rounds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The feed's id. */
+                feed_id: components["parameters"]["FeedIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * List a feed's publications
+         * @description The published values, newest first, at most `limit` (100 by default).
+         */
+        get: operations["listFeedRounds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/feeds/{feed_id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The feed's id. */
+                feed_id: components["parameters"]["FeedIdPath"];
+            };
+            cookie?: never;
+        };
+        /**
+         * Follow a feed live
+         * @description A server-sent event stream: one `update` event per publication, whose data is the same JSON as `/latest` and whose id is the round id. A client that reconnects with `Last-Event-ID` first receives the publications it missed (all that are still kept when the id is unknown). A comment line every 15 s keeps proxies from closing an idle stream; a reader that stops draining is disconnected rather than buffered for. The stream ends when the feed is deleted.
+         */
+        get: operations["streamFeedEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -533,6 +653,118 @@ export interface components {
             problem?: components["schemas"]["Problem"];
         };
         /**
+         * @description A feed's definition and state.
+         * @example {
+         *       "feed_id": "btc-usd",
+         *       "definition": {
+         *         "query": "BTC/USD",
+         *         "deviation_bps": 50,
+         *         "heartbeat_ms": 60000,
+         *         "poll_interval_ms": 1000
+         *       },
+         *       "created_at": "2026-11-29T17:30:00.000Z",
+         *       "updated_at": "2026-11-29T17:30:00.000Z",
+         *       "polls": {
+         *         "total": 0,
+         *         "published": 0,
+         *         "skipped": {}
+         *       }
+         *     }
+         */
+        Feed: {
+            feed_id: components["schemas"]["FeedId"];
+            definition: components["schemas"]["FeedDefinition"];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            latest?: components["schemas"]["FeedValue"];
+            polls: components["schemas"]["FeedPolls"];
+        };
+        /**
+         * @example {
+         *       "feeds": []
+         *     }
+         */
+        FeedList: {
+            feeds: components["schemas"]["Feed"][];
+        };
+        /**
+         * @description What a feed watches and when it publishes. Every `poll_interval_ms` the coordinator runs a round for `query` with the aggregation parameters given here (each poll is kept in the history like any round). A poll is published when the feed has no value yet (`first`), when |new − last| / |last| reaches `deviation_bps` basis points (`deviation`), or when `heartbeat_ms` has passed since the last publication (`heartbeat`). A partial poll, one with no usable answer, or one outside [`min_answer`, `max_answer`] is never published. `heartbeat_ms` may not be shorter than `poll_interval_ms`, nor `max_answer` below `min_answer`.
+         * @example {
+         *       "query": "BTC/USD",
+         *       "deviation_bps": 50,
+         *       "heartbeat_ms": 60000,
+         *       "poll_interval_ms": 1000
+         *     }
+         */
+        FeedDefinition: {
+            feed_id?: components["schemas"]["FeedId"];
+            query: components["schemas"]["Query"];
+            /** @description Publish when the value moves this many basis points (1 bp = 0.01 %) from the last published one. */
+            deviation_bps: number;
+            /** @description Publish when this long has passed since the last publication, moved or not. */
+            heartbeat_ms: number;
+            /** @description How often the workers are asked. */
+            poll_interval_ms: number;
+            /** @description A value below this is never published. */
+            min_answer?: number;
+            /** @description A value above this is never published. */
+            max_answer?: number;
+            strategy?: components["schemas"]["Strategy"];
+            trim?: number;
+            mad_k?: number;
+            ask_count?: number;
+            /** @description The quorum of each poll; a poll below it is partial and not published. */
+            min_responses?: number;
+            /** @description Deadline of each poll; by default the poll interval or the coordinator's deadline, whichever is shorter. */
+            timeout_ms?: number;
+        };
+        /**
+         * @description One publication of a feed: the value, the round it came from, and how old it is now. `stale` is true when `age_ms` exceeds the feed's heartbeat plus one poll interval: the feed has stopped publishing. `sequence` counts the feed's publications from 1, with no gaps.
+         * @example {
+         *       "feed_id": "btc-usd",
+         *       "query": "BTC/USD",
+         *       "value": 42135.5,
+         *       "round_id": "0f6b7a52-3c1e-4f7e-9a55-1b2f5c3d9e10",
+         *       "sequence": 7,
+         *       "published_at": "2026-11-29T17:40:00.210Z",
+         *       "age_ms": 830,
+         *       "reason": "deviation",
+         *       "deviation_bps": 61.2,
+         *       "workers_answered": 3,
+         *       "spread": 12.4,
+         *       "stale": false
+         *     }
+         */
+        FeedValue: {
+            feed_id: components["schemas"]["FeedId"];
+            query: components["schemas"]["Query"];
+            value: number;
+            round_id: components["schemas"]["RequestId"];
+            sequence: number;
+            /** Format: date-time */
+            published_at: string;
+            age_ms: number;
+            reason: components["schemas"]["PublishReason"];
+            /** @description The move from the previous publication in basis points; absent on the first. */
+            deviation_bps?: number;
+            workers_answered: number;
+            spread: number;
+            stale: boolean;
+        };
+        /**
+         * @description A feed's publications, newest first.
+         * @example {
+         *       "feed_id": "btc-usd",
+         *       "rounds": []
+         *     }
+         */
+        FeedRounds: {
+            feed_id: components["schemas"]["FeedId"];
+            rounds: components["schemas"]["FeedValue"][];
+        };
+        /**
          * @example {
          *       "rounds": []
          *     }
@@ -605,8 +837,45 @@ export interface components {
          * @enum {string}
          */
         RoundOutcome: "complete" | "partial" | "no_usable_answer" | "no_majority";
+        /**
+         * @description A feed's name, chosen by its operator. Lower-case letters, digits and `-`.
+         * @example btc-usd
+         */
+        FeedId: string;
+        /**
+         * @description Why a poll was published.
+         * @enum {string}
+         */
+        PublishReason: "first" | "heartbeat" | "deviation";
+        /** @description How the feed's polls went since it was defined. */
+        FeedPolls: {
+            total: number;
+            published: number;
+            /** @description Skipped polls by reason. */
+            skipped: {
+                [key: string]: number;
+            };
+            /** @description The most recent poll. */
+            last?: {
+                /** Format: date-time */
+                at: string;
+                round_id?: components["schemas"]["RequestId"];
+                published: boolean;
+                /** @description A publish reason (`first`, `heartbeat`, `deviation`) or a skip reason. */
+                reason: string;
+            };
+        };
     };
     responses: {
+        /** @description No feed with this id (`FEED_NOT_FOUND`), or, for `/latest`, none published yet (`NO_PUBLICATION`). */
+        FeedNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description No round with this id is in the history (it never was, or it has been evicted). */
         RoundNotFound: {
             headers: {
@@ -739,6 +1008,8 @@ export interface components {
         };
     };
     parameters: {
+        /** @description The feed's id. */
+        FeedIdPath: components["schemas"]["FeedId"];
         /** @description The worker's id. */
         WorkerIdPath: components["schemas"]["WorkerId"];
     };
@@ -977,6 +1248,204 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    listFeeds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The feeds. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The feed's id. */
+                feed_id: components["parameters"]["FeedIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The feed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Feed"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["FeedNotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    putFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The feed's id. */
+                feed_id: components["parameters"]["FeedIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FeedDefinition"];
+            };
+        };
+        responses: {
+            /** @description The feed was replaced. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Feed"];
+                };
+            };
+            /** @description The feed was created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Feed"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    deleteFeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The feed's id. */
+                feed_id: components["parameters"]["FeedIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The feed is gone. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["FeedNotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getFeedLatest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The feed's id. */
+                feed_id: components["parameters"]["FeedIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The latest value. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedValue"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["FeedNotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    listFeedRounds: {
+        parameters: {
+            query?: {
+                /** @description Most publications listed. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The feed's id. */
+                feed_id: components["parameters"]["FeedIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The publications. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedRounds"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["FeedNotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    streamFeedEvents: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The id of the last event the client received. */
+                "Last-Event-ID"?: components["schemas"]["RequestId"];
+            };
+            path: {
+                /** @description The feed's id. */
+                feed_id: components["parameters"]["FeedIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["FeedNotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     checkLiveness: {
         parameters: {
             query?: never;
@@ -1058,3 +1527,4 @@ export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>
 export const strategyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Strategy"]> = ["average", "median", "majority", "trimmed_mean", "weighted_median"];
 export const servedFromValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ServedFrom"]> = ["fan_out", "coalesced", "history"];
 export const roundOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RoundOutcome"]> = ["complete", "partial", "no_usable_answer", "no_majority"];
+export const publishReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PublishReason"]> = ["first", "heartbeat", "deviation"];

@@ -22,6 +22,10 @@ export type Query = CoordinatorSchemas['Query'];
 export type Round = CoordinatorSchemas['Round'];
 export type RoundList = CoordinatorSchemas['RoundList'];
 export type ServedFrom = CoordinatorSchemas['ServedFrom'];
+export type FeedDefinition = CoordinatorSchemas['FeedDefinition'];
+export type Feed = CoordinatorSchemas['Feed'];
+export type FeedValue = CoordinatorSchemas['FeedValue'];
+export type FeedRounds = CoordinatorSchemas['FeedRounds'];
 
 /** The spec's `Strategy` enum, as openapi-typescript emits it. */
 export const STRATEGIES: readonly Strategy[] = strategyValues;

@@ -3,24 +3,10 @@
  * WorkerResult (a validator compiled once from the shared components file), be about the task
  * and the worker we asked, and carry a finite value with no `err`.
  */
-import { readFileSync } from 'node:fs';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
-import { parse as parseYaml } from 'yaml';
 import type { OracleRequest, WorkerResult } from '../contract/models.ts';
-import { COMPONENTS_SPEC_PATH } from '../contract/spec-paths.ts';
+import { componentValidator } from '../contract/schemas.ts';
 
-// ajv-formats ships CommonJS whose default export TypeScript sees one level deeper under NodeNext.
-const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
-
-function compileWorkerResultValidator() {
-  const ajv = new Ajv2020({ strict: false, allErrors: false, validateSchema: false });
-  addFormats(ajv);
-  ajv.addSchema(parseYaml(readFileSync(COMPONENTS_SPEC_PATH, 'utf8')) as object, 'components.yaml');
-  return ajv.compile<WorkerResult>({ $ref: 'components.yaml#/schemas/WorkerResult' });
-}
-
-const isWorkerResult = compileWorkerResultValidator();
+const isWorkerResult = componentValidator<WorkerResult>('WorkerResult');
 
 export interface RawAnswer {
   status: number;

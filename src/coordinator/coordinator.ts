@@ -72,7 +72,7 @@ export class Coordinator {
   /** Ids of the requests being dispatched: draining waits for them, and a client-chosen id cannot mix two. */
   readonly #inFlight = new Set<string>();
   /** Rounds identical requests with `max_age_ms` may join. */
-  readonly #inFlightRounds = new InFlightRounds<RoundOutcomeOrProblem>();
+  readonly #inFlightRounds = new InFlightRounds<RoundEnding>();
   #idleWaiters: (() => void)[] = [];
   readonly #now: () => number;
 
@@ -191,6 +191,19 @@ export class Coordinator {
     }
   }
 
+  /**
+   * One round with no client waiting for it (a feed's poll): kept in the history like any
+   * other, not counted as a client request, and never cancelled but by shutdown.
+   */
+  async pollRound(submission: OracleRequestSubmission): Promise<RoundEnding> {
+    try {
+      return await this.#runRound(this.#admit(submission), undefined);
+    } catch (error) {
+      if (error instanceof ProblemError) return { problem: error };
+      throw error;
+    }
+  }
+
   async #serve(submission: OracleRequestSubmission, clientSignal: AbortSignal | undefined): Promise<OracleResult> {
     if (this.#draining) throw shuttingDownProblem();
     const maxAgeMs = submission.max_age_ms;
@@ -215,7 +228,7 @@ export class Coordinator {
    * One round: the steps of an aggregation, then the record of it kept in the history (unless
    * it was cancelled because its clients left). Resolves with the result or the problem.
    */
-  async #runRound(request: AdmittedRequest, cancel: AbortSignal | undefined): Promise<RoundOutcomeOrProblem> {
+  async #runRound(request: AdmittedRequest, cancel: AbortSignal | undefined): Promise<RoundEnding> {
     try {
       const result = await this.#answer(request, cancel);
       await this.#keep(request, result.partial === true ? 'partial' : 'complete', { result });
@@ -498,9 +511,10 @@ function roundOutcomeOfProblem(code: ProblemCode): RoundOutcome | undefined {
   return undefined;
 }
 
-type RoundOutcomeOrProblem = { result: OracleResult } | { problem: ProblemError };
+/** How a round ended: with a result, or with the problem that answers it. */
+export type RoundEnding = { result: OracleResult } | { problem: ProblemError };
 
-function outcomeOf(ending: RoundOutcomeOrProblem): OracleResult {
+function outcomeOf(ending: RoundEnding): OracleResult {
   if ('problem' in ending) throw ending.problem;
   return ending.result;
 }

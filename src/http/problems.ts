@@ -19,6 +19,8 @@ export const PROBLEM_KINDS = {
   NOT_FOUND: { status: 404, title: 'Not Found', generic: true },
   WORKER_NOT_REGISTERED: { status: 404, title: 'Worker not registered' },
   ROUND_NOT_FOUND: { status: 404, title: 'Round not found' },
+  FEED_NOT_FOUND: { status: 404, title: 'Feed not found' },
+  NO_PUBLICATION: { status: 404, title: 'No publication yet' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method Not Allowed', generic: true },
   REQUEST_ID_IN_USE: { status: 409, title: 'Request id in use' },
   REGISTRY_FULL: { status: 409, title: 'Registry full' },

@@ -7,9 +7,7 @@
  */
 
 /** What one poll of a feed came back with. */
-export type PollResult =
-  | { readonly answered: true; readonly value: number; readonly partial: boolean }
-  | { readonly answered: false };
+export type PollResult = { readonly answered: true; readonly value: number; readonly partial: boolean } | { readonly answered: false };
 
 export interface LastPublication {
   readonly value: number;
@@ -26,8 +24,10 @@ export interface UpdatePolicy {
   readonly maxAnswer?: number | undefined;
 }
 
-export type PublishReason = 'first' | 'heartbeat' | 'deviation';
-export type SkipReason = 'no_usable_answer' | 'partial' | 'out_of_bounds' | 'unchanged';
+export const PUBLISH_REASONS = ['first', 'heartbeat', 'deviation'] as const;
+export const SKIP_REASONS = ['no_usable_answer', 'partial', 'out_of_bounds', 'unchanged'] as const;
+export type PublishReason = (typeof PUBLISH_REASONS)[number];
+export type SkipReason = (typeof SKIP_REASONS)[number];
 
 export type UpdateDecision =
   | { readonly publish: true; readonly reason: PublishReason; readonly deviationBps: number | undefined }

@@ -1,0 +1,293 @@
+/**
+ * Feeds: values watched continuously. Each feed is polled on its interval (every poll a round,
+ * kept in the history), the update rule decides whether the poll is published, and every
+ * publication goes to the feed's event streams. Definitions, publications and poll counts live
+ * in a FeedStore.
+ */
+import type { Feed, FeedDefinition, FeedRounds, FeedValue, OracleRequestSubmission } from '../../contract/models.ts';
+import { ProblemError } from '../../http/problems.ts';
+import type { Logger } from '../../logging/logger.ts';
+import type { RoundEnding } from '../coordinator.ts';
+import { crossFieldProblems, staleAfterMs, updatePolicyOf } from './feed-definition.ts';
+import type { FeedEvents } from './feed-events.ts';
+import type { FeedMetrics } from './feed-metrics.ts';
+import type { FeedRecord, FeedStore, Publication } from './feed-store.ts';
+import { decideUpdate, type PollResult } from './update-rule.ts';
+
+export interface FeedServiceOptions {
+  store: FeedStore;
+  /** Runs one round for a poll; the Coordinator's `pollRound`. */
+  runRound: (submission: OracleRequestSubmission) => Promise<RoundEnding>;
+  events: FeedEvents;
+  metrics: FeedMetrics;
+  logger: Logger;
+  /** The coordinator's deadline; a poll's is this or its interval, whichever is shorter. */
+  defaultTimeoutMs: number;
+  now?: () => number;
+}
+
+export class FeedService {
+  readonly #pollers = new Map<string, FeedPoller>();
+  readonly #now: () => number;
+  #stopped = false;
+
+  constructor(private readonly options: FeedServiceOptions) {
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Starts polling every feed the store holds. */
+  async start(): Promise<void> {
+    for (const record of await this.options.store.list()) this.#startPolling(record);
+  }
+
+  /** Creates or replaces a feed; 400 for a definition whose fields contradict each other. */
+  async put(feedId: string, definition: FeedDefinition): Promise<{ feed: Feed; created: boolean }> {
+    if (definition.feed_id !== undefined && definition.feed_id !== feedId) {
+      throw invalid([{ path: '/body/feed_id', message: `must be the feed id of the path (${feedId}) or absent` }]);
+    }
+    const problems = crossFieldProblems(definition);
+    if (problems.length > 0) throw invalid(problems.map((p) => ({ path: `/body${p.path}`, message: p.message })));
+    const { record, created } = await this.options.store.put(feedId, withoutFeedId(definition), this.#now());
+    this.#startPolling(record);
+    this.options.logger.info({ feed_id: feedId, query: definition.query, created }, created ? 'feed created' : 'feed replaced');
+    return { feed: await this.#view(record), created };
+  }
+
+  async delete(feedId: string): Promise<void> {
+    if (!(await this.options.store.delete(feedId))) throw notFound(feedId);
+    this.#pollers.get(feedId)?.stop();
+    this.#pollers.delete(feedId);
+    this.options.events.closeFeed(feedId);
+    this.options.metrics.forgetFeed(feedId);
+    this.options.logger.info({ feed_id: feedId }, 'feed deleted');
+  }
+
+  async get(feedId: string): Promise<Feed> {
+    return this.#view(await this.#record(feedId));
+  }
+
+  async list(): Promise<Feed[]> {
+    return Promise.all((await this.options.store.list()).map((record) => this.#view(record)));
+  }
+
+  /** The feed's latest value; the read path that never touches a worker. */
+  async latest(feedId: string): Promise<FeedValue> {
+    const [record, latest] = await Promise.all([this.#record(feedId), this.options.store.latest(feedId)]);
+    if (latest === undefined) throw new ProblemError('NO_PUBLICATION', `Feed ${feedId} has published nothing yet`);
+    return this.#valueOf(latest, record.definition);
+  }
+
+  async rounds(feedId: string, limit: number): Promise<FeedRounds> {
+    const record = await this.#record(feedId);
+    const publications = await this.options.store.publications(feedId, limit);
+    return { feed_id: feedId, rounds: publications.map((p) => this.#valueOf(p, record.definition)) };
+  }
+
+  /**
+   * The publications a reconnecting client missed after `lastEventId`, oldest first: all that
+   * are kept when that id is not (it is too old, or from another feed).
+   */
+  async missedSince(feedId: string, lastEventId: string | undefined): Promise<FeedValue[]> {
+    if (lastEventId === undefined) return [];
+    const record = await this.#record(feedId);
+    const after =
+      (await this.options.store.publicationsAfter(feedId, lastEventId)) ??
+      (await this.options.store.publications(feedId, Number.MAX_SAFE_INTEGER)).reverse();
+    return after.map((p) => this.#valueOf(p, record.definition));
+  }
+
+  /** 404 unless the feed exists. */
+  async assertExists(feedId: string): Promise<void> {
+    await this.#record(feedId);
+  }
+
+  /** The age of each feed's latest value, for the metrics. */
+  async ages(): Promise<Map<string, number>> {
+    const ages = new Map<string, number>();
+    for (const record of await this.options.store.list()) {
+      const latest = await this.options.store.latest(record.feedId);
+      if (latest !== undefined) ages.set(record.feedId, Math.max(0, this.#now() - latest.publishedAtMs) / 1000);
+    }
+    return ages;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    for (const poller of this.#pollers.values()) poller.stop();
+    this.#pollers.clear();
+    this.options.events.close();
+  }
+
+  #startPolling(record: FeedRecord): void {
+    if (this.#stopped) return;
+    this.#pollers.get(record.feedId)?.stop();
+    const poller = new FeedPoller(record.feedId, record.definition, (definition) => this.#poll(record.feedId, definition));
+    this.#pollers.set(record.feedId, poller);
+    poller.start();
+  }
+
+  /** One poll: a round, the update rule, then a publication or a skip, each recorded. */
+  async #poll(feedId: string, definition: FeedDefinition): Promise<void> {
+    const { store, metrics, logger } = this.options;
+    const ending = await this.options.runRound(submissionOf(definition, this.options.defaultTimeoutMs));
+    const poll: PollResult =
+      'result' in ending
+        ? { answered: true, value: ending.result.final_value, partial: ending.result.partial === true }
+        : { answered: false };
+    const roundId = 'result' in ending ? ending.result.request_id : ending.problem.extensions.request_id;
+    const last = await store.latest(feedId);
+    const nowMs = this.#now();
+    const decision = decideUpdate(
+      poll,
+      last === undefined ? undefined : { value: last.value, publishedAtMs: last.publishedAtMs },
+      updatePolicyOf(definition),
+      nowMs,
+    );
+    // The feed may have been deleted or replaced while the round ran: then this poll is moot.
+    if (this.#pollers.get(feedId)?.definition !== definition) return;
+    await store.recordPoll(feedId, { atMs: nowMs, roundId, published: decision.publish, reason: decision.reason });
+    if (!decision.publish || !('result' in ending)) {
+      metrics.recordSkippedPoll(
+        feedId,
+        decision.reason === 'first' || decision.reason === 'heartbeat' || decision.reason === 'deviation' ? 'unchanged' : decision.reason,
+      );
+      return;
+    }
+    const { result } = ending;
+    const publication = await store.publish({
+      feedId,
+      query: definition.query,
+      value: result.final_value,
+      roundId: result.request_id,
+      publishedAtMs: nowMs,
+      reason: decision.reason,
+      deviationBps: decision.deviationBps,
+      workersAnswered: result.workers_answered ?? result.worker_responses.filter((r) => r.err === undefined).length,
+      spread: result.spread ?? 0,
+    });
+    metrics.recordPublication(feedId, decision.reason);
+    logger.info(
+      { feed_id: feedId, value: publication.value, reason: publication.reason, sequence: publication.sequence },
+      'feed published',
+    );
+    this.options.events.broadcast(this.#valueOf(publication, definition));
+  }
+
+  async #record(feedId: string): Promise<FeedRecord> {
+    const record = await this.options.store.get(feedId);
+    if (record === undefined) throw notFound(feedId);
+    return record;
+  }
+
+  async #view(record: FeedRecord): Promise<Feed> {
+    const [latest, polls] = await Promise.all([this.options.store.latest(record.feedId), this.options.store.polls(record.feedId)]);
+    return {
+      feed_id: record.feedId,
+      definition: record.definition,
+      created_at: new Date(record.createdAtMs).toISOString(),
+      updated_at: new Date(record.updatedAtMs).toISOString(),
+      ...(latest === undefined ? {} : { latest: this.#valueOf(latest, record.definition) }),
+      polls: {
+        total: polls.total,
+        published: polls.published,
+        skipped: polls.skipped,
+        ...(polls.last === undefined
+          ? {}
+          : {
+              last: {
+                at: new Date(polls.last.atMs).toISOString(),
+                ...(polls.last.roundId === undefined ? {} : { round_id: polls.last.roundId }),
+                published: polls.last.published,
+                reason: polls.last.reason,
+              },
+            }),
+      },
+    };
+  }
+
+  #valueOf(publication: Publication, definition: FeedDefinition): FeedValue {
+    const ageMs = Math.max(0, Math.round(this.#now() - publication.publishedAtMs));
+    return {
+      feed_id: publication.feedId,
+      query: publication.query,
+      value: publication.value,
+      round_id: publication.roundId,
+      sequence: publication.sequence,
+      published_at: new Date(publication.publishedAtMs).toISOString(),
+      age_ms: ageMs,
+      reason: publication.reason,
+      ...(publication.deviationBps === undefined ? {} : { deviation_bps: publication.deviationBps }),
+      workers_answered: publication.workersAnswered,
+      spread: publication.spread,
+      stale: ageMs > staleAfterMs(definition),
+    };
+  }
+}
+
+/**
+ * Polls one feed every `poll_interval_ms`, measured from the start of each poll; a poll that
+ * overruns its interval delays the next one rather than overlapping it.
+ */
+class FeedPoller {
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(
+    readonly feedId: string,
+    readonly definition: FeedDefinition,
+    private readonly poll: (definition: FeedDefinition) => Promise<void>,
+  ) {}
+
+  start(): void {
+    this.#schedule(0);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => void this.#run(), delayMs);
+    this.#timer.unref();
+  }
+
+  async #run(): Promise<void> {
+    const started = performance.now();
+    try {
+      await this.poll(this.definition);
+    } catch {
+      // The round and the store report their own failures; the feed keeps polling.
+    }
+    this.#schedule(Math.max(0, this.definition.poll_interval_ms - (performance.now() - started)));
+  }
+}
+
+function submissionOf(definition: FeedDefinition, defaultTimeoutMs: number): OracleRequestSubmission {
+  const { query, strategy, trim, mad_k, ask_count, min_responses } = definition;
+  return {
+    query,
+    timeout_ms: definition.timeout_ms ?? Math.max(10, Math.min(defaultTimeoutMs, definition.poll_interval_ms)),
+    ...(strategy === undefined ? {} : { strategy }),
+    ...(trim === undefined ? {} : { trim }),
+    ...(mad_k === undefined ? {} : { mad_k }),
+    ...(ask_count === undefined ? {} : { ask_count }),
+    ...(min_responses === undefined ? {} : { min_responses }),
+  };
+}
+
+/** The definition as kept: its id is the key it is kept under. */
+function withoutFeedId(definition: FeedDefinition): FeedDefinition {
+  const stored = { ...definition };
+  delete stored.feed_id;
+  return stored;
+}
+
+function notFound(feedId: string): ProblemError {
+  return new ProblemError('FEED_NOT_FOUND', `No feed ${feedId} is defined`);
+}
+
+function invalid(errors: { path: string; message: string }[]): ProblemError {
+  return new ProblemError('VALIDATION_FAILED', errors.map((e) => `${e.path} ${e.message}`).join('; '), { errors });
+}
