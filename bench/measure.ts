@@ -8,6 +8,7 @@
  * figures need sub-millisecond values and 503s too.
  */
 import autocannon from 'autocannon';
+import { percentileOfSorted, sortAscending } from '../src/stats/quantiles.ts';
 import { cpuBetween, snapshotCpu, type CpuUsage } from './cpu.ts';
 import { benchPids } from './processes.ts';
 
@@ -66,21 +67,15 @@ export function unexpectedOutcomes(label: string, result: LoadResult, status: nu
   return problems;
 }
 
-/** The nearest-rank percentile of ascending values; NaN when there are none. */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? Number.NaN;
-}
-
+/** Nearest-rank percentiles; NaN for every figure when there are no values. */
 export function summarize(values: readonly number[]): LatencySummary {
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = sortAscending(values);
   const sum = sorted.reduce((total, value) => total + value, 0);
   return {
     count: sorted.length,
     mean: sorted.length === 0 ? Number.NaN : sum / sorted.length,
-    p50: percentile(sorted, 50),
-    p99: percentile(sorted, 99),
+    p50: percentileOfSorted(sorted, 50) ?? Number.NaN,
+    p99: percentileOfSorted(sorted, 99) ?? Number.NaN,
     max: sorted.at(-1) ?? Number.NaN,
   };
 }

@@ -2,6 +2,8 @@
  * Two small chart kinds as standalone SVG strings, so the lab's report needs no script and no
  * network: a strip chart (one row of points and a box per series) and a line chart.
  */
+import { percentileOfSorted, sortAscending } from '../stats/quantiles.ts';
+
 export const PALETTE = ['#1b6ac9', '#d1495b', '#2e933c', '#edae49', '#8e44ad', '#00798c', '#6c757d', '#e07a5f', '#3d405b', '#81b29a'];
 
 export function escapeXml(text: string): string {
@@ -49,20 +51,20 @@ export function stripChart(rows: readonly StripRow[], options: { title: string; 
       parts.push(`<text x="${left + 4}" y="${fmt(cy + 4)}" font-size="12" fill="#999">${escapeXml(row.emptyNote ?? 'no values')}</text>`);
       return;
     }
-    const sorted = [...row.values].sort((a, b) => a - b);
-    const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? 0;
+    const sorted = sortAscending(row.values);
+    const q = (p: number) => percentileOfSorted(sorted, p) ?? 0;
     for (const [k, v] of sorted.entries()) {
       const jitter = ((k * 7919) % 13) - 6;
       parts.push(`<circle cx="${fmt(x(v))}" cy="${fmt(cy + jitter)}" r="2" fill="${color}" fill-opacity="0.35"/>`);
     }
     parts.push(
-      `<rect x="${fmt(x(q(0.25)))}" y="${fmt(cy - 9)}" width="${fmt(Math.max(1, x(q(0.75)) - x(q(0.25))))}" height="18" fill="none" stroke="${color}" stroke-width="1.5"/>`,
+      `<rect x="${fmt(x(q(25)))}" y="${fmt(cy - 9)}" width="${fmt(Math.max(1, x(q(75)) - x(q(25))))}" height="18" fill="none" stroke="${color}" stroke-width="1.5"/>`,
     );
     parts.push(
-      `<line x1="${fmt(x(q(0.5)))}" y1="${fmt(cy - 11)}" x2="${fmt(x(q(0.5)))}" y2="${fmt(cy + 11)}" stroke="${color}" stroke-width="3"/>`,
+      `<line x1="${fmt(x(q(50)))}" y1="${fmt(cy - 11)}" x2="${fmt(x(q(50)))}" y2="${fmt(cy + 11)}" stroke="${color}" stroke-width="3"/>`,
     );
     parts.push(
-      `<line x1="${fmt(x(q(0.99)))}" y1="${fmt(cy - 6)}" x2="${fmt(x(q(0.99)))}" y2="${fmt(cy + 6)}" stroke="#222" stroke-width="1.5"/>`,
+      `<line x1="${fmt(x(q(99)))}" y1="${fmt(cy - 6)}" x2="${fmt(x(q(99)))}" y2="${fmt(cy + 6)}" stroke="#222" stroke-width="1.5"/>`,
     );
   });
   parts.push(
