@@ -16,7 +16,8 @@ import { parse as parseYaml } from 'yaml';
 import type { CoordinatorServer } from '../../src/coordinator/server.ts';
 import { REDOCLY_CDN_LOGO, withoutRedoclyCdnLogo } from '../../src/docs/assets.ts';
 import { bundleSpec } from '../../src/docs/bundle-spec.ts';
-import { escapeHtml, jsonForScriptElement } from '../../src/docs/pages.ts';
+import { jsonForScriptElement } from '../../src/docs/pages.ts';
+import { escapeMarkup } from '../../src/markup/escape.ts';
 import { DOCS_SECURITY_HEADERS } from '../../src/docs/security-headers.ts';
 import type { WorkerServer } from '../../src/worker/server.ts';
 import { Cleanup, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
@@ -97,7 +98,7 @@ describe("the coordinator's docs", () => {
       expect.arrayContaining(['/docs/coordinator', '/docs/worker', '/openapi/coordinator.yaml', '/openapi/worker.yaml']),
     );
     for (const source of [COORDINATOR_SPEC_PATH, WORKER_SPEC_PATH])
-      expect(page.text).toContain(escapeHtml(titleOf((await loadResolvedSpec(source)).document)));
+      expect(page.text).toContain(escapeMarkup(titleOf((await loadResolvedSpec(source)).document)));
   });
 
   it('serves /docs/coordinator with every script from the coordinator itself', async () => {
@@ -217,7 +218,7 @@ describe('bundling and rendering', () => {
   });
 
   it('escapes text and attributes', () => {
-    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&#60;a href=&#34;x&#34;&#62;&#39;&#38;&#39;&#60;/a&#62;');
+    expect(escapeMarkup(`<a href="x">'&'</a>`)).toBe('&#60;a href=&#34;x&#34;&#62;&#39;&#38;&#39;&#60;/a&#62;');
   });
 
   it('embeds JSON that cannot close its script element and parses back unchanged', () => {
