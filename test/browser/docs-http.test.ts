@@ -3,14 +3,11 @@
  * headers, the bundled specs and the Redoc bundle, as served by the coordinator and by a worker,
  * and the same docs built as static files by `npm run docs`.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { get as httpGet } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { CoordinatorServer } from '../../src/coordinator/server.ts';
@@ -21,11 +18,10 @@ import { escapeMarkup } from '../../src/markup/escape.ts';
 import { DOCS_SECURITY_HEADERS } from '../../src/docs/security-headers.ts';
 import type { WorkerServer } from '../../src/worker/server.ts';
 import { Cleanup, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
+import { runProgram } from '../helpers/run-program.ts';
 import { loadResolvedSpec } from '../helpers/spec.ts';
 import { COORDINATOR_SPEC_PATH, WORKER_SPEC_PATH } from '../../src/contract/spec-paths.ts';
 
-const run = promisify(execFile);
-const DOCS_MAIN = fileURLToPath(new URL('../../src/docs/main.ts', import.meta.url));
 const REDOC_BUNDLE = createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js');
 
 const cleanup = new Cleanup();
@@ -188,7 +184,8 @@ describe("a worker's docs", () => {
 describe('npm run docs', { timeout: 30_000 }, () => {
   it('writes the same pages with relative links, the bundled specs and Redoc next to them', async () => {
     const out = join(scratch, 'static');
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', DOCS_MAIN, '--out', out], { timeout: 30_000 });
+    const { code, stdout, stderr } = await runProgram('docs', ['--out', out], 30_000);
+    expect(code, stderr).toBe(0);
     expect(stdout.split('\n')[0]).toMatch(new RegExp(`^Wrote \\d+ files to ${out}:$`));
     for (const file of ['index.html', 'coordinator.html', 'worker.html', 'openapi/worker.yaml', 'assets/redoc.standalone.js'])
       expect(stdout).toContain(`  ${file}\n`);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createOracleClient } from '../../src/client/client.ts';
 import { startCluster } from '../../src/cluster/cluster.ts';
-import { freePort } from '../helpers/network.ts';
+import { freePort } from '../../src/process/free-port.ts';
 
 describe('npm start: the local cluster', () => {
   it('brings up a coordinator with three self-registered worker processes, answers, and stops them all', { timeout: 60_000 }, async () => {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OracleResult, WorkerInfo } from '../../src/contract/models.ts';
-import { Cleanup, freePort, postJson, register, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
+import { freePort } from '../../src/process/free-port.ts';
+import { Cleanup, postJson, register, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
 import { killAll, spawnService } from '../helpers/processes.ts';
 
 const cleanup = new Cleanup();

@@ -1,16 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoordinatorServer } from '../../src/coordinator/server.ts';
 import type { OracleResult } from '../../src/contract/models.ts';
-import {
-  Cleanup,
-  freePort,
-  postJson,
-  register,
-  replyJson,
-  startFakeWorker,
-  startTestCoordinator,
-  type FakeTaskHandler,
-} from '../helpers/network.ts';
+import { freePort } from '../../src/process/free-port.ts';
+import { Cleanup, postJson, register, replyJson, startFakeWorker, startTestCoordinator, type FakeTaskHandler } from '../helpers/network.ts';
 
 /** Each fake worker breaks the contract in one way; the honest one keeps the request answerable. */
 const hostile: Record<string, { handle: FakeTaskHandler; err: string | RegExp }> = {

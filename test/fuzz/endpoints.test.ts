@@ -49,7 +49,8 @@ import {
   queryString,
   type BodySpec,
 } from '../helpers/fuzz-inputs.ts';
-import { freePort, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
+import { freePort } from '../../src/process/free-port.ts';
+import { startTestCoordinator, startTestWorker } from '../helpers/network.ts';
 import { createRawClient, type RawClient, type RawReply, type RawRequest } from '../helpers/raw-http.ts';
 import { loadResolvedSpec } from '../helpers/spec.ts';
 import { COORDINATOR_SPEC_PATH, WORKER_SPEC_PATH } from '../../src/contract/spec-paths.ts';

@@ -82,16 +82,6 @@ export function replyJson(res: ServerResponse, status: number, body: unknown, co
   res.writeHead(status, { 'content-type': contentType }).end(typeof body === 'string' ? body : JSON.stringify(body));
 }
 
-/** A port that was free a moment ago, for processes that must be told their port up front. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** Closes everything a test started, even when the test failed half-way. */
 export class Cleanup {
   readonly #closers: (() => Promise<unknown>)[] = [];
