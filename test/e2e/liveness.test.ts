@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OracleResult, WorkerInfo } from '../../src/contract/models.ts';
+import type { OracleRequestSubmission, OracleResult, WorkerInfo } from '../../src/contract/models.ts';
 import { startWorkerServer } from '../../src/worker/server.ts';
+import { coordinatorApi, expectData, expectError, registeredWorkers, submitRequest, workerApi, type Target } from '../helpers/clients.ts';
 import {
   Cleanup,
   HONEST,
-  postJson,
   register,
   replyJson,
   silentLogger,
@@ -17,22 +17,30 @@ import { parsePrometheusText, valueOf } from '../helpers/prometheus.ts';
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
-async function getJson(url: string, init?: RequestInit): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(url, init);
-  const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+function getWorker(coordinator: Target, id: string) {
+  return coordinatorApi(coordinator).GET('/workers/{id}', { params: { path: { id } } });
 }
 
-async function workerInfo(coordinatorUrl: string, id: string): Promise<WorkerInfo> {
-  const reply = await getJson(`${coordinatorUrl}/workers/${id}`);
-  expect(reply.status).toBe(200);
-  return reply.body as unknown as WorkerInfo;
+async function workerInfo(coordinator: Target, id: string): Promise<WorkerInfo> {
+  return expectData(await getWorker(coordinator, id));
 }
 
-async function request(coordinatorUrl: string, body: Record<string, unknown> = {}): Promise<OracleResult> {
-  const reply = await postJson(`${coordinatorUrl}/request`, { query: 'BTC/USD', ...body });
-  expect(reply.status, JSON.stringify(reply.body)).toBe(200);
-  return reply.body as unknown as OracleResult;
+function heartbeat(coordinator: Target, id: string) {
+  return coordinatorApi(coordinator).POST('/workers/{id}/heartbeat', { params: { path: { id } } });
+}
+
+function submit(coordinator: Target, fields: Partial<OracleRequestSubmission> = {}) {
+  return submitRequest(coordinator, { query: 'BTC/USD', ...fields });
+}
+
+async function request(coordinator: Target, fields: Partial<OracleRequestSubmission> = {}): Promise<OracleResult> {
+  return expectData(await submit(coordinator, fields));
+}
+
+async function scrapeMetrics(coordinator: Target) {
+  const reply = await coordinatorApi(coordinator).GET('/metrics', { parseAs: 'text' });
+  expect(reply.response.headers.get('content-type')).toMatch(/^text\/plain/);
+  return parsePrometheusText(expectData(reply));
 }
 
 async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs = 3000): Promise<void> {
@@ -70,45 +78,39 @@ describe('heartbeats, deregistration and eviction', () => {
     await register(coordinator.url, 'w1', 'http://127.0.0.1:9');
     const before = (await workerInfo(coordinator.url, 'w1')).last_seen;
     await new Promise((resolve) => setTimeout(resolve, 5));
-    const beat = await getJson(`${coordinator.url}/workers/w1/heartbeat`, { method: 'POST' });
-    expect(beat.status).toBe(200);
-    expect(beat.body.status).toBe('alive');
-    expect(Date.parse(beat.body.last_seen as string)).toBeGreaterThan(Date.parse(before));
-    expect((await workerInfo(coordinator.url, 'w1')).last_seen).toBe(beat.body.last_seen);
+    const beat = expectData(await heartbeat(coordinator, 'w1'));
+    expect(beat.status).toBe('alive');
+    expect(Date.parse(beat.last_seen)).toBeGreaterThan(Date.parse(before));
+    expect((await workerInfo(coordinator.url, 'w1')).last_seen).toBe(beat.last_seen);
 
-    const unknown = await getJson(`${coordinator.url}/workers/nobody/heartbeat`, { method: 'POST' });
-    expect(unknown.status).toBe(404);
-    expect(unknown.body).toMatchObject({ code: 'WORKER_NOT_REGISTERED', status: 404 });
+    expect(expectError(await heartbeat(coordinator, 'nobody'), 404)).toMatchObject({ code: 'WORKER_NOT_REGISTERED', status: 404 });
   });
 
   it('removes a worker at once on DELETE /workers/{id}', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
     await register(coordinator.url, 'w1', 'http://127.0.0.1:9');
     await register(coordinator.url, 'w2', 'http://127.0.0.1:9');
-    expect((await fetch(`${coordinator.url}/workers/w1`, { method: 'DELETE' })).status).toBe(204);
-    const list = await getJson(`${coordinator.url}/workers`);
-    expect((list.body.workers as WorkerInfo[]).map((w) => w.id)).toEqual(['w2']);
-    expect((await getJson(`${coordinator.url}/workers/w1`, { method: 'DELETE' })).body).toMatchObject({
-      status: 404,
-      code: 'WORKER_NOT_REGISTERED',
-    });
-    expect((await getJson(`${coordinator.url}/workers/w1`)).status).toBe(404);
+    const deregister = (id: string) => coordinatorApi(coordinator).DELETE('/workers/{id}', { params: { path: { id } } });
+    expect((await deregister('w1')).response.status).toBe(204);
+    expect((await registeredWorkers(coordinator)).map((w) => w.id)).toEqual(['w2']);
+    expect(expectError(await deregister('w1'), 404)).toMatchObject({ status: 404, code: 'WORKER_NOT_REGISTERED' });
+    expect((await getWorker(coordinator, 'w1')).response.status).toBe(404);
   });
 
   it('evicts a worker whose heartbeats stop, keeps one that beats, and counts the eviction', async () => {
     const coordinator = cleanup.add(await startTestCoordinator({ workerTtlMs: 300, sweepIntervalMs: 25 }));
     await register(coordinator.url, 'silent', 'http://127.0.0.1:9');
     await register(coordinator.url, 'beating', 'http://127.0.0.1:9');
-    const beats = setInterval(() => void fetch(`${coordinator.url}/workers/beating/heartbeat`, { method: 'POST' }), 50);
+    const beats = setInterval(() => void heartbeat(coordinator, 'beating'), 50);
     try {
       const started = Date.now();
-      await waitFor(async () => (await getJson(`${coordinator.url}/workers/silent`)).status === 404);
+      await waitFor(async () => (await getWorker(coordinator, 'silent')).response.status === 404);
       expect(Date.now() - started).toBeGreaterThanOrEqual(250);
-      expect((await getJson(`${coordinator.url}/workers/beating`)).status).toBe(200);
+      expect((await getWorker(coordinator, 'beating')).response.status).toBe(200);
     } finally {
       clearInterval(beats);
     }
-    const metrics = parsePrometheusText(await (await fetch(`${coordinator.url}/metrics`)).text());
+    const metrics = await scrapeMetrics(coordinator);
     expect(valueOf(metrics, 'oracle_worker_evictions_total')).toBe(1);
     expect(valueOf(metrics, 'oracle_registered_workers')).toBe(1);
   });
@@ -183,7 +185,7 @@ describe('temporary ejection', () => {
     await waitFor(async () => (await workerInfo(coordinator.url, 'broken')).state === 'active', 2000);
     const back = await request(coordinator.url);
     expect(back.worker_responses.map((r) => r.worker_id)).toContain('broken');
-    const metrics = parsePrometheusText(await (await fetch(`${coordinator.url}/metrics`)).text());
+    const metrics = await scrapeMetrics(coordinator);
     expect(valueOf(metrics, 'oracle_worker_ejections_total')).toBe(1);
   });
 
@@ -196,10 +198,10 @@ describe('temporary ejection', () => {
     }
     for (let i = 0; i < 4; i++) {
       await request(coordinator.url, { min_responses: 1 });
-      const workers = (await getJson(`${coordinator.url}/workers`)).body.workers as WorkerInfo[];
+      const workers = await registeredWorkers(coordinator);
       expect(workers.filter((w) => w.state === 'ejected').length).toBeLessThanOrEqual(2);
     }
-    const workers = (await getJson(`${coordinator.url}/workers`)).body.workers as WorkerInfo[];
+    const workers = await registeredWorkers(coordinator);
     expect(workers.filter((w) => w.state === 'ejected').map((w) => w.id)).toEqual(['b1', 'b2']);
     // b3 fails every time but stays in rotation, because ejecting it would pass the cap.
     expect(workers.find((w) => w.id === 'b3')).toMatchObject({ state: 'active', stats: { failures: 4, consecutive_failures: 4 } });
@@ -223,36 +225,34 @@ describe('health, readiness, draining and metrics', () => {
     const coordinator = cleanup.add(await startTestCoordinator({ shutdownGraceMs: 2000 }));
     const slow = cleanup.add(await startTestWorker('slow', { minDelayMs: 300, maxDelayMs: 300 }));
     await register(coordinator.url, 'slow', slow.url);
-    expect(await getJson(`${coordinator.url}/healthz`)).toEqual({ status: 200, body: { status: 'ok' } });
-    expect(await getJson(`${coordinator.url}/readyz`)).toEqual({ status: 200, body: { status: 'ready' } });
+    const api = coordinatorApi(coordinator);
+    expect(expectData(await api.GET('/healthz'))).toEqual({ status: 'ok' });
+    expect(expectData(await api.GET('/readyz'))).toEqual({ status: 'ready' });
 
-    const inFlight = postJson(`${coordinator.url}/request`, { query: 'BTC/USD' });
+    const inFlight = submit(coordinator);
     await waitFor(() => true);
     await new Promise((resolve) => setTimeout(resolve, 50));
     const drained = coordinator.coordinator.drain(2000);
-    const refused = await postJson(`${coordinator.url}/request`, { query: 'BTC/USD' });
-    expect(refused.status).toBe(503);
-    expect(refused.body).toMatchObject({ code: 'SHUTTING_DOWN' });
-    expect((await getJson(`${coordinator.url}/readyz`)).body).toMatchObject({ status: 503, code: 'SHUTTING_DOWN' });
-    expect((await getJson(`${coordinator.url}/healthz`)).status).toBe(200);
-    const finished = await inFlight;
-    expect(finished.status).toBe(200);
-    expect((finished.body as unknown as OracleResult).workers_answered).toBe(1);
+    expect(expectError(await submit(coordinator), 503)).toMatchObject({ code: 'SHUTTING_DOWN' });
+    expect(expectError(await api.GET('/readyz'), 503)).toMatchObject({ status: 503, code: 'SHUTTING_DOWN' });
+    expect((await api.GET('/healthz')).response.status).toBe(200);
+    expect(expectData(await inFlight).workers_answered).toBe(1);
     await drained;
   });
 
   it('lets a draining worker finish its tasks while it refuses new ones and fails /readyz', async () => {
     const worker = await startWorkerServerForDrain();
-    const task = (id: string) => postJson(`${worker.url}/task`, { id, query: 'BTC/USD' });
-    expect(await getJson(`${worker.url}/readyz`)).toEqual({ status: 200, body: { status: 'ready' } });
+    const api = workerApi(worker);
+    const task = (id: string) => api.POST('/task', { body: { id, query: 'BTC/USD' } });
+    expect(expectData(await api.GET('/readyz'))).toEqual({ status: 'ready' });
     const inFlight = task('r1');
     await new Promise((resolve) => setTimeout(resolve, 50));
     const closed = worker.close();
-    expect((await getJson(`${worker.url}/readyz`)).body).toMatchObject({ status: 503, code: 'SHUTTING_DOWN' });
-    expect(await task('r2')).toMatchObject({ status: 503, body: { code: 'SHUTTING_DOWN' } });
-    expect(await inFlight).toMatchObject({ status: 200, body: { request_id: 'r1', worker_id: 'drainer' } });
+    expect(expectError(await api.GET('/readyz'), 503)).toMatchObject({ status: 503, code: 'SHUTTING_DOWN' });
+    expect(expectError(await task('r2'), 503)).toMatchObject({ code: 'SHUTTING_DOWN' });
+    expect(expectData(await inFlight)).toMatchObject({ request_id: 'r1', worker_id: 'drainer' });
     await closed;
-    await expect(fetch(`${worker.url}/healthz`)).rejects.toThrow();
+    await expect(api.GET('/healthz')).rejects.toThrow();
   });
 
   it('cancels what is still in flight when the grace period ends', async () => {
@@ -261,14 +261,12 @@ describe('health, readiness, draining and metrics', () => {
     const quick = cleanup.add(await startTestWorker('quick'));
     await register(coordinator.url, 'hanging', hanging.url);
     await register(coordinator.url, 'quick', quick.url);
-    const inFlight = postJson(`${coordinator.url}/request`, { query: 'BTC/USD', timeout_ms: 30000 });
+    const inFlight = submit(coordinator, { timeout_ms: 30000 });
     await new Promise((resolve) => setTimeout(resolve, 50));
     const started = Date.now();
     await coordinator.coordinator.drain(100);
     expect(Date.now() - started).toBeLessThan(1000);
-    const reply = await inFlight;
-    expect(reply.status).toBe(200);
-    const result = reply.body as unknown as OracleResult;
+    const result = expectData(await inFlight);
     expect(result.worker_responses.find((r) => r.worker_id === 'hanging')?.err).toBe('cancelled: the coordinator is shutting down');
   });
 
@@ -277,18 +275,12 @@ describe('health, readiness, draining and metrics', () => {
     await register(coordinator.url, 'ok', cleanup.add(await honestFake('ok')).url);
     const failing = cleanup.add(await startTestWorker('failing', { failureRate: 1, failureModes: ['error'] }));
     await register(coordinator.url, 'failing', failing.url);
-    const scrape = async () => {
-      const response = await fetch(`${coordinator.url}/metrics`);
-      expect(response.status).toBe(200);
-      expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
-      return parsePrometheusText(await response.text());
-    };
-    const before = await scrape();
+    const before = await scrapeMetrics(coordinator);
     expect(valueOf(before, 'oracle_registered_workers')).toBe(2);
     await request(coordinator.url);
     await request(coordinator.url, { min_responses: 1 });
-    await postJson(`${coordinator.url}/request`, { query: 'BTC/USD', strategy: 'majority', min_responses: 1 });
-    const after = await scrape();
+    await submit(coordinator, { strategy: 'majority', min_responses: 1 });
+    const after = await scrapeMetrics(coordinator);
     expect(
       valueOf(after, 'oracle_requests_total', { outcome: 'partial' }) - valueOf(before, 'oracle_requests_total', { outcome: 'partial' }),
     ).toBe(1);

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoordinatorServer } from '../../src/coordinator/server.ts';
 import type { OracleResult } from '../../src/contract/models.ts';
 import { freePort } from '../../src/process/free-port.ts';
-import { Cleanup, postJson, register, replyJson, startFakeWorker, startTestCoordinator, type FakeTaskHandler } from '../helpers/network.ts';
+import { coordinatorApi, expectData } from '../helpers/clients.ts';
+import { Cleanup, register, replyJson, startFakeWorker, startTestCoordinator, type FakeTaskHandler } from '../helpers/network.ts';
 
 /** Each fake worker breaks the contract in one way; the honest one keeps the request answerable. */
 const hostile: Record<string, { handle: FakeTaskHandler; err: string | RegExp }> = {
@@ -66,9 +67,7 @@ beforeAll(async () => {
     await register(coordinator.url, id, fake.url);
   }
   await register(coordinator.url, 'gone', `http://127.0.0.1:${await freePort()}`);
-  const reply = await postJson(`${coordinator.url}/request`, { query: 'BTC/USD', timeout_ms: 1000 });
-  expect(reply.status).toBe(200);
-  result = reply.body as unknown as OracleResult;
+  result = expectData(await coordinatorApi(coordinator).POST('/request', { body: { query: 'BTC/USD', timeout_ms: 1000 } }));
 });
 afterAll(() => cleanup.run());
 

@@ -9,6 +9,7 @@ import { createLogger } from '../../src/logging/logger.ts';
 import type { OracleRequest } from '../../src/contract/models.ts';
 import { simulationFor, type SimulationSettings } from '../../src/worker/simulation.ts';
 import { startWorkerServer, type WorkerServer } from '../../src/worker/server.ts';
+import { coordinatorApi } from './clients.ts';
 
 export const silentLogger = createLogger('test', 'silent');
 
@@ -25,29 +26,9 @@ export function startTestWorker(id: string, simulation: Partial<SimulationSettin
   );
 }
 
-export interface JsonReply {
-  status: number;
-  contentType: string | null;
-  body: Record<string, unknown>;
-}
-
-export async function postJson(url: string, body: unknown, init: { contentType?: string; signal?: AbortSignal } = {}): Promise<JsonReply> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': init.contentType ?? 'application/json' },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-    signal: init.signal,
-  });
-  return {
-    status: response.status,
-    contentType: response.headers.get('content-type'),
-    body: (await response.json()) as Record<string, unknown>,
-  };
-}
-
 export async function register(coordinatorUrl: string, id: string, endpoint: string): Promise<void> {
-  const reply = await postJson(`${coordinatorUrl}/register`, { id, endpoint });
-  if (reply.status !== 200) throw new Error(`registration of ${id} failed: ${JSON.stringify(reply.body)}`);
+  const { error, response } = await coordinatorApi(coordinatorUrl).POST('/register', { body: { id, endpoint } });
+  if (response.status !== 200) throw new Error(`registration of ${id} failed: ${JSON.stringify(error)}`);
 }
 
 export type FakeTaskHandler = (task: OracleRequest, res: ServerResponse, req: IncomingMessage) => void;
@@ -89,6 +70,11 @@ export class Cleanup {
   add<T extends { close(): Promise<unknown> }>(resource: T): T {
     this.#closers.push(() => resource.close());
     return resource;
+  }
+
+  /** Runs `undo` with the rest, e.g. to stop a timer the test started. */
+  defer(undo: () => void): void {
+    this.#closers.push(() => Promise.resolve().then(undo));
   }
 
   async run(): Promise<void> {
