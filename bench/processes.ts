@@ -7,7 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'undici';
+import { createCoordinatorApi } from '../src/client/api.ts';
 import { freePort } from '../src/process/free-port.ts';
 import { entryPoint, spawnTsx, TSX_EXEC_ARGV } from '../src/process/tsx.ts';
 
@@ -78,6 +78,7 @@ export async function startHttpService(name: string, entry: string, args: readon
   const child = spawnTsx(entry, ['--port', String(port), ...args], { cwd: REPO_ROOT });
   const { exited, output, stop } = track(child, name);
   const url = `http://127.0.0.1:${port}`;
+  const health = createCoordinatorApi({ baseUrl: url });
   const deadline = Date.now() + 20_000;
   let early: number | null | undefined;
   void exited.then((code) => (early = code));
@@ -88,9 +89,8 @@ export async function startHttpService(name: string, entry: string, args: readon
       throw new Error(`${name} was not ready within 20 s:\n${output()}`);
     }
     try {
-      const { statusCode, body } = await request(`${url}/healthz`);
-      await body.dump();
-      if (statusCode === 200) break;
+      // The baseline answers GET /healthz like the coordinator.
+      if ((await health.GET('/healthz')).response.status === 200) break;
     } catch {
       // Not listening yet.
     }

@@ -3,8 +3,8 @@
  * Every request must end with 503 NO_USABLE_ANSWER as soon as the deadline passes; the figure is
  * how late the p99 is. Ten connections keep several deadlines (timers, aborts) pending at once.
  */
-import type { OracleRequestSubmission, Problem } from '../../src/contract/models.ts';
-import { deregisterWorkers, postJson, registerWorkers } from '../admin.ts';
+import type { OracleRequestSubmission } from '../../src/contract/models.ts';
+import { deregisterWorkers, probeRequest, registerWorkers } from '../admin.ts';
 import { SUBMISSION, type BenchContext } from '../context.ts';
 import { runLoad, unexpectedOutcomes, type LoadResult } from '../measure.ts';
 
@@ -18,10 +18,10 @@ export async function measureDeadline(context: BenchContext): Promise<LoadResult
   const url = context.coordinator.url;
   try {
     await registerWorkers(url, workers);
-    const probe = await postJson(`${url}/request`, body);
-    const code = (probe.body as Partial<Problem>).code;
-    if (probe.status !== 503 || code !== 'NO_USABLE_ANSWER')
-      context.fail(`deadline probe: expected 503 NO_USABLE_ANSWER, got ${probe.status} ${String(code)}`);
+    const probe = await probeRequest(url, body);
+    const [status, code] = 'problem' in probe ? [probe.problem.status, probe.problem.code] : [200, undefined];
+    if (status !== 503 || code !== 'NO_USABLE_ANSWER')
+      context.fail(`deadline probe: expected 503 NO_USABLE_ANSWER, got ${status} ${String(code)}`);
     const result = await runLoad({
       url: `${url}/request`,
       servicePid: context.coordinator.pid,
