@@ -7,6 +7,7 @@
  * the histogram keeps whole milliseconds and only 2xx answers, and the overhead and deadline
  * figures need sub-millisecond values and 503s too.
  */
+import { inspect } from 'node:util';
 import autocannon from 'autocannon';
 import { percentileOfSorted, sortAscending } from '../src/stats/quantiles.ts';
 import { cpuBetween, snapshotCpu, type CpuUsage } from './cpu.ts';
@@ -96,7 +97,7 @@ function fire(spec: LoadSpec, durationSec: number): Promise<Omit<Slice, 'cpu'>> 
         timeout: 10,
       },
       (error: unknown, result: autocannon.Result) => {
-        if (error) reject(error instanceof Error ? error : new Error(String(error)));
+        if (error) reject(error instanceof Error ? error : new Error(`autocannon failed: ${inspect(error)}`));
         else resolve({ latencies, statuses, errors: result.errors, durationSec: result.duration });
       },
     );

@@ -43,7 +43,9 @@ async function measureService(
     durationSec: context.profile.durationSec,
     warmupSec: context.profile.warmupSec,
     // Forget the warm-up's tasks so that both distributions cover the same requests.
-    beforeMeasure: async () => void (await context.fleet.takeTimings(batch)),
+    beforeMeasure: async () => {
+      await context.fleet.takeTimings(batch);
+    },
   });
   for (const issue of unexpectedOutcomes(`${service.name}, overhead`, result, 200)) context.fail(issue);
   const slowestWorkerMs = summarize(await context.fleet.takeTimings(batch));

@@ -111,8 +111,8 @@ function spawnPrism(args: string[], port: number): PrismServer & { ready: Promis
       for (const listener of listeners) listener(line);
     }
   };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
 
   const url = `http://127.0.0.1:${port}`;
   return {
