@@ -14,7 +14,8 @@ import { ProblemResponseError } from '../../src/http/problems.ts';
 import { closeServer, listen } from '../../src/http/server-lifecycle.ts';
 import { coordinatorApi, expectError, workerApi } from '../helpers/clients.ts';
 import { exchangeOf, isPrismProblem } from '../helpers/http-exchange.ts';
-import { Cleanup, register, replyJson, startFakeWorker, startTestCoordinator } from '../helpers/network.ts';
+import { replyJson, startFakeWorker } from '../helpers/fake-workers.ts';
+import { Cleanup, register, startTestCoordinator } from '../helpers/network.ts';
 import { PRISM_PROBLEM_TYPE_PREFIX, PRISM_TEST_TIMEOUT_MS, startPrismProxy, type PrismServer } from '../helpers/prism.ts';
 import { loadResolvedSpec } from '../helpers/spec.ts';
 import { COORDINATOR_SPEC_PATH, WORKER_SPEC_PATH } from '../../src/contract/spec-paths.ts';
@@ -90,24 +91,18 @@ function proxyOf(id: string): PrismServer {
 }
 
 describe('a worker that breaks worker.yaml, behind prism proxy --errors', { timeout: PRISM_TEST_TIMEOUT_MS }, () => {
-  it('is caught when it omits request_id', async () => {
-    const reply = exchangeOf(await workerApi(proxyOf('omits-request-id')).POST('/task', { body: exampleTask }));
+  it.each([
+    { breaks: 'omits request_id', id: 'omits-request-id', location: 'response.body', mentions: "'request_id'" },
+    { breaks: 'sends value as a string', id: 'string-value', location: 'response.body.value', mentions: 'number' },
+  ])('is caught when it $breaks', async ({ id, location, mentions }) => {
+    const reply = exchangeOf(await workerApi(proxyOf(id)).POST('/task', { body: exampleTask }));
     expect(reply.status).toBe(500);
     expect(isPrismProblem(reply)).toBe(true);
-    const violation = reply.violations.find((v) => v.location.join('.') === 'response.body');
+    const violation = reply.violations.find((v) => v.location.join('.') === location);
     expect(violation?.severity, JSON.stringify(reply.violations)).toBe('Error');
-    expect(violation?.message).toContain("'request_id'");
+    expect(violation?.message).toContain(mentions);
     // The proxy's log says so too (after the answer: Prism logs once it has replied).
-    await proxyOf('omits-request-id').waitForOutput(/Request terminated with error: https:\/\/stoplight\.io\/prism\/errors#VIOLATIONS/);
-  });
-
-  it('is caught when it sends value as a string', async () => {
-    const reply = exchangeOf(await workerApi(proxyOf('string-value')).POST('/task', { body: exampleTask }));
-    expect(reply.status).toBe(500);
-    expect(isPrismProblem(reply)).toBe(true);
-    const violation = reply.violations.find((v) => v.location.join('.') === 'response.body.value');
-    expect(violation?.severity, JSON.stringify(reply.violations)).toBe('Error');
-    expect(violation?.message).toContain('number');
+    await proxyOf(id).waitForOutput(/Request terminated with error: https:\/\/stoplight\.io\/prism\/errors#VIOLATIONS/);
   });
 
   it("shows in the coordinator's breakdown as the proxy's 500", async () => {

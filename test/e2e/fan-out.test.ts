@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { aggregateMedian } from '../../src/coordinator/aggregator.ts';
 import { truePrice } from '../../src/market/market.ts';
-import type { OracleRequestSubmission, OracleResult, WorkerResult } from '../../src/contract/models.ts';
+import type { OracleRequestSubmission, OracleResult } from '../../src/contract/models.ts';
 import { expectData, expectError, registeredWorkers, submitRequest } from '../helpers/clients.ts';
-import { Cleanup, register, replyJson, startFakeWorker, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
+import { answerOf, registerAnsweringWorkers, replyJson, startAnsweringWorker, startFakeWorker } from '../helpers/fake-workers.ts';
+import { Cleanup, register, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -54,29 +55,13 @@ describe('POST /request over real workers', () => {
 
   it('takes the mean of the agreeing majority with strategy majority, ignoring the outlier', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
-    for (const [id, value] of [
-      ['a', 100],
-      ['b', 100.1],
-      ['c', 250],
-    ] as const) {
-      const fake = cleanup.add(await startFakeWorker((task, res) => replyJson(res, 200, answer(id, task.id, value))));
-      await register(coordinator.url, id, fake.url);
-    }
+    await registerAnsweringWorkers(coordinator.url, cleanup, { a: 100, b: 100.1, c: 250 });
     expect((await resultOf(coordinator.url, { query: 'BTC/USD', strategy: 'majority' })).final_value).toBeCloseTo(100.05, 9);
   });
 
   it('rejects outliers with MAD before aggregating, and reports the spread and counts', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
-    for (const [id, value] of [
-      ['a', 100],
-      ['b', 100.1],
-      ['c', 100.2],
-      ['d', 100.3],
-      ['wild', 5000],
-    ] as const) {
-      const fake = cleanup.add(await startFakeWorker((task, res) => replyJson(res, 200, answer(id, task.id, value))));
-      await register(coordinator.url, id, fake.url);
-    }
+    await registerAnsweringWorkers(coordinator.url, cleanup, { a: 100, b: 100.1, c: 100.2, d: 100.3, wild: 5000 });
     const plain = await resultOf(coordinator.url, { query: 'BTC/USD' });
     expect(plain).toMatchObject({ values_used: 5, values_rejected: 0 });
     expect(plain.final_value).toBeCloseTo(1080.12, 9);
@@ -94,16 +79,10 @@ describe('POST /request over real workers', () => {
   it('weights the median by reliability scores, so liars that have been caught lose their say', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
     let h3Down = false;
-    for (const [id, value] of [
-      ['h1', 100],
-      ['h2', 100.2],
-      ['h3', 100.1],
-      ['l1', 120],
-      ['l2', 120],
-    ] as const) {
+    for (const [id, value] of Object.entries({ h1: 100, h2: 100.2, h3: 100.1, l1: 120, l2: 120 })) {
       const fake = cleanup.add(
         await startFakeWorker((task, res) =>
-          id === 'h3' && h3Down ? replyJson(res, 500, { title: 'down' }) : replyJson(res, 200, answer(id, task.id, value)),
+          id === 'h3' && h3Down ? replyJson(res, 500, { title: 'down' }) : replyJson(res, 200, answerOf(id, task, value)),
         ),
       );
       await register(coordinator.url, id, fake.url);
@@ -161,15 +140,7 @@ describe('POST /request over real workers', () => {
 
   it('answers 503 NO_MAJORITY with the breakdown when the workers are split evenly', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
-    for (const [id, value] of [
-      ['a', 100],
-      ['b', 100],
-      ['c', 200],
-      ['d', 200],
-    ] as const) {
-      const fake = cleanup.add(await startFakeWorker((task, res) => replyJson(res, 200, answer(id, task.id, value))));
-      await register(coordinator.url, id, fake.url);
-    }
+    await registerAnsweringWorkers(coordinator.url, cleanup, { a: 100, b: 100, c: 200, d: 200 });
     const problem = expectError(await submitRequest(coordinator.url, { query: 'BTC/USD', strategy: 'majority' }), 503);
     expect(problem.code).toBe('NO_MAJORITY');
     expect(problem.detail).toContain('2 of 4');
@@ -243,8 +214,8 @@ describe('POST /request over real workers', () => {
 
   it('keeps one registry entry per id and sends tasks to the newest endpoint', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
-    const old = cleanup.add(await startFakeWorker((task, res) => replyJson(res, 200, answer('w', task.id, 1))));
-    const fresh = cleanup.add(await startFakeWorker((task, res) => replyJson(res, 200, answer('w', task.id, 2))));
+    const old = cleanup.add(await startAnsweringWorker('w', 1));
+    const fresh = cleanup.add(await startAnsweringWorker('w', 2));
     await register(coordinator.url, 'w', old.url);
     await register(coordinator.url, 'w', fresh.url);
     expect(await registeredWorkers(coordinator)).toEqual([expect.objectContaining({ id: 'w', endpoint: fresh.url })]);
@@ -266,10 +237,6 @@ describe('POST /request over real workers', () => {
     await Promise.race([aborted, rejectAfter(2000, 'the call to the worker went on after the client left')]);
   });
 });
-
-function answer(workerId: string, requestId: string, value: number): WorkerResult {
-  return { worker_id: workerId, request_id: requestId, value, response_time: '1ms', reliable: true };
-}
 
 function rejectAfter(ms: number, message: string): Promise<never> {
   return new Promise((_, reject) => setTimeout(() => reject(new Error(message)), ms));

@@ -1,7 +1,8 @@
 /** The coordinator's limits: registry size, per-client rates, and the size of a worker's answer. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { coordinatorApi, expectData, expectError } from '../helpers/clients.ts';
-import { Cleanup, register, replyJson, startFakeWorker, startTestCoordinator } from '../helpers/network.ts';
+import { startAnsweringWorker, startFakeWorker } from '../helpers/fake-workers.ts';
+import { Cleanup, register, startTestCoordinator } from '../helpers/network.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -45,11 +46,7 @@ describe('limits', () => {
         res.end('"}');
       }),
     );
-    const honest = cleanup.add(
-      await startFakeWorker((task, res) =>
-        replyJson(res, 200, { worker_id: 'honest', request_id: task.id, value: 7, response_time: '1ms', reliable: true }),
-      ),
-    );
+    const honest = cleanup.add(await startAnsweringWorker('honest', 7));
     await register(coordinator.url, 'huge', huge.url);
     await register(coordinator.url, 'honest', honest.url);
     const result = expectData(await coordinatorApi(coordinator).POST('/request', { body: { query: 'BTC/USD' } }));

@@ -2,16 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { OracleRequestSubmission, OracleResult, WorkerInfo } from '../../src/contract/models.ts';
 import { startWorkerServer } from '../../src/worker/server.ts';
 import { coordinatorApi, expectData, expectError, registeredWorkers, submitRequest, workerApi, type Target } from '../helpers/clients.ts';
-import {
-  Cleanup,
-  HONEST,
-  register,
-  replyJson,
-  silentLogger,
-  startFakeWorker,
-  startTestCoordinator,
-  startTestWorker,
-} from '../helpers/network.ts';
+import { registerAnsweringWorkers, startAnsweringWorker } from '../helpers/fake-workers.ts';
+import { Cleanup, HONEST, register, silentLogger, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
 import { parsePrometheusText, valueOf } from '../helpers/prometheus.ts';
 
 const cleanup = new Cleanup();
@@ -66,12 +58,6 @@ function startWorkerServerForDrain() {
   );
 }
 
-function honestFake(id: string, value = 100) {
-  return startFakeWorker((task, res) =>
-    replyJson(res, 200, { worker_id: id, request_id: task.id, value, response_time: '1ms', reliable: true }),
-  );
-}
-
 describe('heartbeats, deregistration and eviction', () => {
   it('refreshes last_seen on a heartbeat and answers 404 for an unknown id', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
@@ -119,14 +105,7 @@ describe('heartbeats, deregistration and eviction', () => {
 describe('reliability scores', () => {
   it('scores an outlier below honest workers, marks it unreliable, and still answers', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
-    for (const [id, value] of [
-      ['h1', 100],
-      ['h2', 100.1],
-      ['h3', 99.9],
-      ['liar', 110],
-    ] as const) {
-      await register(coordinator.url, id, cleanup.add(await honestFake(id, value)).url);
-    }
+    await registerAnsweringWorkers(coordinator.url, cleanup, { h1: 100, h2: 100.1, h3: 99.9, liar: 110 });
     let last: OracleResult | undefined;
     for (let i = 0; i < 6; i++) last = await request(coordinator.url, { strategy: 'median' });
     const liarAnswer = last?.worker_responses.find((r) => r.worker_id === 'liar');
@@ -148,12 +127,8 @@ describe('reliability scores', () => {
   it('lets a worker earn its way back', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
     let lying = true;
-    const flipper = cleanup.add(
-      await startFakeWorker((task, res) =>
-        replyJson(res, 200, { worker_id: 'flipper', request_id: task.id, value: lying ? 150 : 100, response_time: '1ms', reliable: true }),
-      ),
-    );
-    for (const id of ['h1', 'h2']) await register(coordinator.url, id, cleanup.add(await honestFake(id)).url);
+    const flipper = cleanup.add(await startAnsweringWorker('flipper', () => (lying ? 150 : 100)));
+    await registerAnsweringWorkers(coordinator.url, cleanup, { h1: 100, h2: 100 });
     await register(coordinator.url, 'flipper', flipper.url);
     for (let i = 0; i < 5; i++) await request(coordinator.url);
     expect((await workerInfo(coordinator.url, 'flipper')).reliable).toBe(false);
@@ -166,7 +141,7 @@ describe('reliability scores', () => {
 describe('temporary ejection', () => {
   it('ejects a worker after N consecutive failures and asks it again after its back-off', async () => {
     const coordinator = cleanup.add(await startTestCoordinator({ ejectAfterFailures: 2, ejectionBaseMs: 300 }));
-    for (const id of ['h1', 'h2']) await register(coordinator.url, id, cleanup.add(await honestFake(id)).url);
+    await registerAnsweringWorkers(coordinator.url, cleanup, { h1: 100, h2: 100 });
     const broken = cleanup.add(await startTestWorker('broken', { failureRate: 1, failureModes: ['outage'] }));
     await register(coordinator.url, 'broken', broken.url);
 
@@ -191,7 +166,7 @@ describe('temporary ejection', () => {
 
   it('never ejects more than the configured share of workers, however many fail', async () => {
     const coordinator = cleanup.add(await startTestCoordinator({ ejectAfterFailures: 1, ejectionBaseMs: 60_000, maxEjectedShare: 0.5 }));
-    await register(coordinator.url, 'h1', cleanup.add(await honestFake('h1')).url);
+    await registerAnsweringWorkers(coordinator.url, cleanup, { h1: 100 });
     for (const id of ['b1', 'b2', 'b3']) {
       const broken = cleanup.add(await startTestWorker(id, { failureRate: 1, failureModes: ['error'] }));
       await register(coordinator.url, id, broken.url);
@@ -211,7 +186,7 @@ describe('temporary ejection', () => {
 describe('quorum', () => {
   it('marks the result partial with a warning when min_responses is not met', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
-    for (const id of ['a', 'b', 'c']) await register(coordinator.url, id, cleanup.add(await honestFake(id)).url);
+    await registerAnsweringWorkers(coordinator.url, cleanup, { a: 100, b: 100, c: 100 });
     const result = await request(coordinator.url, { min_responses: 4 });
     expect(result).toMatchObject({ partial: true, quorum: 4, workers_answered: 3, final_value: 100 });
     expect(result.reliability_note).toBe('Warning: partial result, only 3 of 3 workers responded (quorum 4).');
@@ -272,7 +247,7 @@ describe('health, readiness, draining and metrics', () => {
 
   it('serves Prometheus metrics whose counters move with the traffic', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
-    await register(coordinator.url, 'ok', cleanup.add(await honestFake('ok')).url);
+    await registerAnsweringWorkers(coordinator.url, cleanup, { ok: 100 });
     const failing = cleanup.add(await startTestWorker('failing', { failureRate: 1, failureModes: ['error'] }));
     await register(coordinator.url, 'failing', failing.url);
     const before = await scrapeMetrics(coordinator);

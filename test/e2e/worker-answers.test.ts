@@ -3,7 +3,8 @@ import type { CoordinatorServer } from '../../src/coordinator/server.ts';
 import type { OracleResult } from '../../src/contract/models.ts';
 import { freePort } from '../../src/process/free-port.ts';
 import { coordinatorApi, expectData } from '../helpers/clients.ts';
-import { Cleanup, register, replyJson, startFakeWorker, startTestCoordinator, type FakeTaskHandler } from '../helpers/network.ts';
+import { registerAnsweringWorkers, replyJson, startFakeWorker, type FakeTaskHandler } from '../helpers/fake-workers.ts';
+import { Cleanup, register, startTestCoordinator } from '../helpers/network.ts';
 
 /** Each fake worker breaks the contract in one way; the honest one keeps the request answerable. */
 const hostile: Record<string, { handle: FakeTaskHandler; err: string | RegExp }> = {
@@ -56,12 +57,7 @@ let result: OracleResult;
 
 beforeAll(async () => {
   coordinator = cleanup.add(await startTestCoordinator());
-  const honest = cleanup.add(
-    await startFakeWorker((task, res) =>
-      replyJson(res, 200, { worker_id: 'honest', request_id: task.id, value: 42, response_time: '2ms', reliable: true }),
-    ),
-  );
-  await register(coordinator.url, 'honest', honest.url);
+  await registerAnsweringWorkers(coordinator.url, cleanup, { honest: 42 });
   for (const [id, { handle }] of Object.entries(hostile)) {
     const fake = cleanup.add(await startFakeWorker(handle));
     await register(coordinator.url, id, fake.url);

@@ -21,7 +21,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoordinatorServer } from '../../src/coordinator/server.ts';
 import { STRATEGIES, type OracleResult } from '../../src/contract/models.ts';
 import { expectProblem } from '../helpers/fuzz-checks.ts';
-import { Cleanup, replyJson, startFakeWorker, startTestCoordinator, type FakeWorker } from '../helpers/network.ts';
+import { replyJson, startFakeWorker, type FakeWorker } from '../helpers/fake-workers.ts';
+import { Cleanup, startTestCoordinator } from '../helpers/network.ts';
 import { createRawClient, type RawClient, type RawReply } from '../helpers/raw-http.ts';
 
 const SEED = Number(process.env.FC_SEED ?? 20_261_129);

@@ -1,12 +1,7 @@
 /** Real servers on port 0 over loopback, with response validation on, for the end-to-end tests. */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { DEFAULT_COORDINATOR_CONFIG, type CoordinatorConfig } from '../../src/coordinator/config.ts';
 import { startCoordinatorServer, type CoordinatorServer } from '../../src/coordinator/server.ts';
-import { closeServer } from '../../src/http/server-lifecycle.ts';
 import { createLogger } from '../../src/logging/logger.ts';
-import type { OracleRequest } from '../../src/contract/models.ts';
 import { simulationFor, type SimulationSettings } from '../../src/worker/simulation.ts';
 import { startWorkerServer, type WorkerServer } from '../../src/worker/server.ts';
 import { coordinatorApi } from './clients.ts';
@@ -29,38 +24,6 @@ export function startTestWorker(id: string, simulation: Partial<SimulationSettin
 export async function register(coordinatorUrl: string, id: string, endpoint: string): Promise<void> {
   const { error, response } = await coordinatorApi(coordinatorUrl).POST('/register', { body: { id, endpoint } });
   if (response.status !== 200) throw new Error(`registration of ${id} failed: ${JSON.stringify(error)}`);
-}
-
-export type FakeTaskHandler = (task: OracleRequest, res: ServerResponse, req: IncomingMessage) => void;
-
-export interface FakeWorker {
-  url: string;
-  /** Tasks received so far. */
-  tasks: OracleRequest[];
-  close(): Promise<void>;
-}
-
-/** A bare HTTP server posing as a worker, for answers a real worker would never give. */
-export async function startFakeWorker(handle: FakeTaskHandler): Promise<FakeWorker> {
-  const tasks: OracleRequest[] = [];
-  const server: Server = createServer((req, res) => {
-    let raw = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (raw += chunk));
-    req.on('end', () => {
-      const task = JSON.parse(raw) as OracleRequest;
-      tasks.push(task);
-      handle(task, res, req);
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, tasks, close: () => closeServer(server) };
-}
-
-export function replyJson(res: ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {
-  res.writeHead(status, { 'content-type': contentType }).end(typeof body === 'string' ? body : JSON.stringify(body));
 }
 
 /** Closes everything a test started, even when the test failed half-way. */
