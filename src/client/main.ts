@@ -1,5 +1,5 @@
 import { STRATEGIES } from '../contract/models.ts';
-import { booleanOption, choiceOption, integerOption, runMain, secretOption, stringOption } from '../cli/options.ts';
+import { booleanOption, choiceOption, integerOption, onlyPositional, runMain, secretOption, stringOption } from '../cli/options.ts';
 import { ProblemResponseError } from '../http/problems.ts';
 import { createOracleClient } from './client.ts';
 import { formatResult } from './format.ts';
@@ -20,12 +20,8 @@ await runMain(
     allowPositionals: true,
   },
   async ({ values, positionals }) => {
-    const [query, ...extra] = positionals;
-    if (query === undefined || extra.length > 0) {
-      process.stderr.write('Give exactly one query, e.g. `npm run client -- BTC/USD`. Run with --help for the options.\n');
-      process.exitCode = 2;
-      return;
-    }
+    const query = onlyPositional(positionals, 'Give exactly one query, e.g. `npm run client -- BTC/USD`. Run with --help for the options.');
+    if (query === undefined) return;
     const client = createOracleClient({ baseUrl: values.coordinator, apiKey: values.apiKey });
     try {
       const result = await client.submitOracleRequest(query, {
