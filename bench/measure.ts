@@ -10,8 +10,10 @@
 import { inspect } from 'node:util';
 import autocannon from 'autocannon';
 import { percentileOfSorted, sortAscending } from '../src/stats/quantiles.ts';
+import type { OracleRequestSubmission } from '../src/contract/models.ts';
+import type { Profile } from './context.ts';
 import { cpuBetween, snapshotCpu, type CpuUsage } from './cpu.ts';
-import { benchPids } from './processes.ts';
+import { benchPids, type ServiceProcess } from './processes.ts';
 
 export interface LoadSpec {
   url: string;
@@ -55,6 +57,18 @@ interface Slice {
   errors: number;
   durationSec: number;
   cpu: CpuUsage | undefined;
+}
+
+/** POST /request with `body` on `service` over `connections`, for the profile's duration after its warm-up. */
+export function requestLoad(service: ServiceProcess, profile: Profile, body: OracleRequestSubmission, connections: number): LoadSpec {
+  return {
+    url: `${service.url}/request`,
+    servicePid: service.pid,
+    body,
+    connections,
+    durationSec: profile.durationSec,
+    warmupSec: profile.warmupSec,
+  };
 }
 
 /** What went wrong with a run that should have answered `status` every time; empty when nothing. */

@@ -6,7 +6,7 @@
 import type { OracleRequestSubmission } from '../../src/contract/models.ts';
 import { deregisterWorkers, probeRequest, registerWorkers } from '../admin.ts';
 import { SUBMISSION, type BenchContext } from '../context.ts';
-import { runLoad, unexpectedOutcomes, type LoadResult } from '../measure.ts';
+import { requestLoad, runLoad, unexpectedOutcomes, type LoadResult } from '../measure.ts';
 
 export const DEADLINE_MS = 500;
 export const DEADLINE_CONNECTIONS = 10;
@@ -23,10 +23,7 @@ export async function measureDeadline(context: BenchContext): Promise<LoadResult
     if (status !== 503 || code !== 'NO_USABLE_ANSWER')
       context.fail(`deadline probe: expected 503 NO_USABLE_ANSWER, got ${status} ${String(code)}`);
     const result = await runLoad({
-      url: `${url}/request`,
-      servicePid: context.coordinator.pid,
-      body,
-      connections: DEADLINE_CONNECTIONS,
+      ...requestLoad(context.coordinator, context.profile, body, DEADLINE_CONNECTIONS),
       durationSec: context.profile.deadlineDurationSec,
       // At least two deadlines long, so the timeout path (abort, 503 problem) is compiled and
       // warm before the first measured request; a shorter warm-up ends before any request does.

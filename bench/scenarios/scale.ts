@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { OracleRequestSubmission } from '../../src/contract/models.ts';
 import { probeRequest, readMetricResidentBytes, registerWorkers } from '../admin.ts';
 import { SUBMISSION, THROUGHPUT_CONNECTIONS, type BenchContext } from '../context.ts';
-import { runLoad, unexpectedOutcomes, type LoadResult } from '../measure.ts';
+import { requestLoad, runLoad, unexpectedOutcomes, type LoadResult } from '../measure.ts';
 import { readResidentBytes, startCoordinator, type ServiceProcess } from '../processes.ts';
 
 export const SCALE_WORKERS = 1000;
@@ -56,14 +56,7 @@ async function measureAskCount(context: BenchContext, coordinator: ServiceProces
   } else if (probe.result.worker_responses.length !== ASK_COUNT) {
     context.fail(`ask_count probe: ${probe.result.worker_responses.length} workers asked, expected ${ASK_COUNT}`);
   }
-  const result = await runLoad({
-    url: `${coordinator.url}/request`,
-    servicePid: coordinator.pid,
-    body,
-    connections: THROUGHPUT_CONNECTIONS,
-    durationSec: context.profile.durationSec,
-    warmupSec: context.profile.warmupSec,
-  });
+  const result = await runLoad(requestLoad(coordinator, context.profile, body, THROUGHPUT_CONNECTIONS));
   for (const issue of unexpectedOutcomes(`coordinator, ${SCALE_WORKERS} workers, ask_count ${ASK_COUNT}`, result, 200)) context.fail(issue);
   return { supported: true, result, workersAsked: answer?.workers_asked, workersRegistered: answer?.workers_registered };
 }
@@ -88,14 +81,7 @@ export async function measureScale(context: BenchContext): Promise<ScaleFigures>
     const probe = await probeRequest(coordinator.url, SUBMISSION);
     const workersAsked = 'result' in probe ? probe.result.worker_responses.length : undefined;
     context.progress(`  without ask_count: ${String(workersAsked)} of ${SCALE_WORKERS.toLocaleString('en-US')} workers asked`);
-    const defaultFanOut = await runLoad({
-      url: `${coordinator.url}/request`,
-      servicePid: coordinator.pid,
-      body: SUBMISSION,
-      connections: DEFAULT_FAN_OUT_CONNECTIONS,
-      durationSec: context.profile.durationSec,
-      warmupSec: context.profile.warmupSec,
-    });
+    const defaultFanOut = await runLoad(requestLoad(coordinator, context.profile, SUBMISSION, DEFAULT_FAN_OUT_CONNECTIONS));
     // Information only: a request may well outlast a quick run's window here, so "no response"
     // is a figure (0 req/s), not a failure; a wrong status still is one.
     for (const issue of unexpectedOutcomes(`coordinator, ${SCALE_WORKERS} workers without ask_count`, defaultFanOut, 200)) {

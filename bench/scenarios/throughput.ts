@@ -4,7 +4,7 @@
  */
 import { deregisterWorkers, probeRequest, registerWorkers } from '../admin.ts';
 import { SUBMISSION, THROUGHPUT_CONNECTIONS, type BenchContext } from '../context.ts';
-import { runInterleaved, unexpectedOutcomes, type LoadResult, type LoadSpec } from '../measure.ts';
+import { requestLoad, runInterleaved, unexpectedOutcomes, type LoadResult, type LoadSpec } from '../measure.ts';
 import type { ServiceProcess } from '../processes.ts';
 
 export interface ThroughputFigures {
@@ -33,14 +33,7 @@ export async function probeFullAnswer(service: ServiceProcess, workers: number):
 }
 
 function loadOn(context: BenchContext, service: ServiceProcess): LoadSpec {
-  return {
-    url: `${service.url}/request`,
-    servicePid: service.pid,
-    body: SUBMISSION,
-    connections: THROUGHPUT_CONNECTIONS,
-    durationSec: context.profile.durationSec,
-    warmupSec: context.profile.warmupSec,
-  };
+  return requestLoad(service, context.profile, SUBMISSION, THROUGHPUT_CONNECTIONS);
 }
 
 export async function measureThroughput(context: BenchContext, workerCount: number): Promise<ThroughputFigures> {
