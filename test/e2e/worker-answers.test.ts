@@ -71,7 +71,8 @@ describe('answers outside the worker contract', () => {
   it.each(Object.entries(hostile))('excludes %s with the reason in err', (id, { err }) => {
     const response = result.worker_responses.find((r) => r.worker_id === id);
     expect(response).toMatchObject({ reliable: false, value: 0 });
-    expect(response?.err).toMatch(typeof err === 'string' ? new RegExp(`^${err.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : err);
+    if (typeof err === 'string') expect(response?.err).toBe(err);
+    else expect(response?.err).toMatch(err);
   });
 
   it('excludes an unreachable worker', () => {
