@@ -7,9 +7,13 @@
  * the histogram keeps whole milliseconds and only 2xx answers, and the overhead and deadline
  * figures need sub-millisecond values and 503s too.
  */
+import { inspect } from 'node:util';
 import autocannon from 'autocannon';
+import { percentileOfSorted, sortAscending } from '../src/stats/quantiles.ts';
+import type { OracleRequestSubmission } from '../src/contract/models.ts';
+import type { Profile } from './context.ts';
 import { cpuBetween, snapshotCpu, type CpuUsage } from './cpu.ts';
-import { benchPids } from './processes.ts';
+import { benchPids, type ServiceProcess } from './processes.ts';
 
 export interface LoadSpec {
   url: string;
@@ -55,6 +59,18 @@ interface Slice {
   cpu: CpuUsage | undefined;
 }
 
+/** POST /request with `body` on `service` over `connections`, for the profile's duration after its warm-up. */
+export function requestLoad(service: ServiceProcess, profile: Profile, body: OracleRequestSubmission, connections: number): LoadSpec {
+  return {
+    url: `${service.url}/request`,
+    servicePid: service.pid,
+    body,
+    connections,
+    durationSec: profile.durationSec,
+    warmupSec: profile.warmupSec,
+  };
+}
+
 /** What went wrong with a run that should have answered `status` every time; empty when nothing. */
 export function unexpectedOutcomes(label: string, result: LoadResult, status: number): string[] {
   const problems: string[] = [];
@@ -66,21 +82,15 @@ export function unexpectedOutcomes(label: string, result: LoadResult, status: nu
   return problems;
 }
 
-/** The nearest-rank percentile of ascending values; NaN when there are none. */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? Number.NaN;
-}
-
+/** Nearest-rank percentiles; NaN for every figure when there are no values. */
 export function summarize(values: readonly number[]): LatencySummary {
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = sortAscending(values);
   const sum = sorted.reduce((total, value) => total + value, 0);
   return {
     count: sorted.length,
     mean: sorted.length === 0 ? Number.NaN : sum / sorted.length,
-    p50: percentile(sorted, 50),
-    p99: percentile(sorted, 99),
+    p50: percentileOfSorted(sorted, 50) ?? Number.NaN,
+    p99: percentileOfSorted(sorted, 99) ?? Number.NaN,
     max: sorted.at(-1) ?? Number.NaN,
   };
 }
@@ -101,7 +111,7 @@ function fire(spec: LoadSpec, durationSec: number): Promise<Omit<Slice, 'cpu'>> 
         timeout: 10,
       },
       (error: unknown, result: autocannon.Result) => {
-        if (error) reject(error instanceof Error ? error : new Error(String(error)));
+        if (error) reject(error instanceof Error ? error : new Error(`autocannon failed: ${inspect(error)}`));
         else resolve({ latencies, statuses, errors: result.errors, durationSec: result.duration });
       },
     );

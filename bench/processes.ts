@@ -3,18 +3,15 @@
  * fleet each get a process of their own, so that none of them shares an event loop with the
  * load generator (autocannon) or with each other.
  */
-import { spawn, fork, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { fork, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request } from 'undici';
+import { createCoordinatorApi } from '../src/client/api.ts';
+import { freePort } from '../src/process/free-port.ts';
+import { entryPoint, spawnTsx, TSX_EXEC_ARGV } from '../src/process/tsx.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-/** Children run TypeScript the way `npm run start:*` does, through tsx's loader. */
-const TSX_EXEC_ARGV = ['--import', 'tsx'];
 const OUTPUT_LINES_KEPT = 200;
 
 const running = new Set<ChildProcess>();
@@ -42,17 +39,6 @@ export interface ServiceProcess {
 /** This process and every child it started: what the CPU accounting counts as the benchmark's own. */
 export function benchPids(): number[] {
   return [process.pid, ...[...running].flatMap((child) => (child.pid === undefined ? [] : [child.pid]))];
-}
-
-/** A port that was free a moment ago; the child binds it right after. */
-export async function findFreePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 function track(child: ChildProcess, name: string) {
@@ -88,13 +74,11 @@ function track(child: ChildProcess, name: string) {
 
 /** Starts `node --import tsx <entry> --port <free> ...args` and waits for its GET /healthz. */
 export async function startHttpService(name: string, entry: string, args: readonly string[]): Promise<ServiceProcess> {
-  const port = await findFreePort();
-  const child = spawn(process.execPath, [...TSX_EXEC_ARGV, entry, '--port', String(port), ...args], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const port = await freePort();
+  const child = spawnTsx(entry, ['--port', String(port), ...args], { cwd: REPO_ROOT });
   const { exited, output, stop } = track(child, name);
   const url = `http://127.0.0.1:${port}`;
+  const health = createCoordinatorApi({ baseUrl: url });
   const deadline = Date.now() + 20_000;
   let early: number | null | undefined;
   void exited.then((code) => (early = code));
@@ -105,9 +89,8 @@ export async function startHttpService(name: string, entry: string, args: readon
       throw new Error(`${name} was not ready within 20 s:\n${output()}`);
     }
     try {
-      const { statusCode, body } = await request(`${url}/healthz`);
-      await body.dump();
-      if (statusCode === 200) break;
+      // The baseline answers GET /healthz like the coordinator.
+      if ((await health.GET('/healthz')).response.status === 200) break;
     } catch {
       // Not listening yet.
     }
@@ -119,7 +102,7 @@ export async function startHttpService(name: string, entry: string, args: readon
 
 /** The coordinator under test, exactly as `npm run start:coordinator` runs it. */
 export function startCoordinator(extraArgs: readonly string[] = []): Promise<ServiceProcess> {
-  return startHttpService('coordinator', 'src/coordinator/main.ts', [
+  return startHttpService('coordinator', entryPoint('coordinator'), [
     '--log-level',
     'warn',
     // The fleet sends no heartbeats (they would add load the baseline does not get): keep its
@@ -136,7 +119,7 @@ export function startBaseline(): Promise<ServiceProcess> {
 
 /** Forks a Node process running a TypeScript module with an IPC channel. */
 export function forkModule(name: string, entry: string) {
-  const child = fork(entry, [], { cwd: REPO_ROOT, execArgv: TSX_EXEC_ARGV, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  const child = fork(entry, [], { cwd: REPO_ROOT, execArgv: [...TSX_EXEC_ARGV], stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   return { child, ...track(child, name) };
 }
 

@@ -164,20 +164,18 @@ function rowsOf(results: BenchResults): Row[] {
   if (results.overhead) {
     const { coordinator: c, baseline: b } = results.overhead;
     const context = `${OVERHEAD_WORKERS} workers of ${OVERHEAD_WORKER_DELAY_MS} ms, ${OVERHEAD_CONNECTIONS} conn`;
-    rows.push([
-      `latency overhead p50, ${context}`,
-      `${signedMs(c.overheadP50Ms)} (${ms(c.service.latencyMs.p50)} − slowest worker ${ms(c.slowestWorkerMs.p50)})${cpuOf(c.service)}`,
-      `${signedMs(b.overheadP50Ms)} (${ms(b.service.latencyMs.p50)} − ${ms(b.slowestWorkerMs.p50)})`,
-      '',
-      ...verdictOf(results, 'latency overhead p50'),
-    ]);
-    rows.push([
-      `latency overhead p99, ${context}`,
-      `${signedMs(c.overheadP99Ms)} (${ms(c.service.latencyMs.p99)} − slowest worker ${ms(c.slowestWorkerMs.p99)})${cpuOf(c.service)}`,
-      `${signedMs(b.overheadP99Ms)} (${ms(b.service.latencyMs.p99)} − ${ms(b.slowestWorkerMs.p99)})`,
-      '',
-      ...verdictOf(results, 'latency overhead p99'),
-    ]);
+    for (const [p, overhead] of [
+      ['p50', (f: OverheadFigures) => f.overheadP50Ms],
+      ['p99', (f: OverheadFigures) => f.overheadP99Ms],
+    ] as const) {
+      rows.push([
+        `latency overhead ${p}, ${context}`,
+        `${signedMs(overhead(c))} (${ms(c.service.latencyMs[p])} − slowest worker ${ms(c.slowestWorkerMs[p])})${cpuOf(c.service)}`,
+        `${signedMs(overhead(b))} (${ms(b.service.latencyMs[p])} − ${ms(b.slowestWorkerMs[p])})`,
+        '',
+        ...verdictOf(results, `latency overhead ${p}`),
+      ]);
+    }
   }
   if (results.deadline) {
     const d = results.deadline.latencyMs;

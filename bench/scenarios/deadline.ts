@@ -3,10 +3,10 @@
  * Every request must end with 503 NO_USABLE_ANSWER as soon as the deadline passes; the figure is
  * how late the p99 is. Ten connections keep several deadlines (timers, aborts) pending at once.
  */
-import type { OracleRequestSubmission, Problem } from '../../src/contract/models.ts';
-import { deregisterWorkers, postJson, registerWorkers } from '../admin.ts';
+import type { OracleRequestSubmission } from '../../src/contract/models.ts';
+import { deregisterWorkers, probeRequest, registerWorkers } from '../admin.ts';
 import { SUBMISSION, type BenchContext } from '../context.ts';
-import { runLoad, unexpectedOutcomes, type LoadResult } from '../measure.ts';
+import { requestLoad, runLoad, unexpectedOutcomes, type LoadResult } from '../measure.ts';
 
 export const DEADLINE_MS = 500;
 export const DEADLINE_CONNECTIONS = 10;
@@ -18,15 +18,12 @@ export async function measureDeadline(context: BenchContext): Promise<LoadResult
   const url = context.coordinator.url;
   try {
     await registerWorkers(url, workers);
-    const probe = await postJson(`${url}/request`, body);
-    const code = (probe.body as Partial<Problem>).code;
-    if (probe.status !== 503 || code !== 'NO_USABLE_ANSWER')
-      context.fail(`deadline probe: expected 503 NO_USABLE_ANSWER, got ${probe.status} ${String(code)}`);
+    const probe = await probeRequest(url, body);
+    const [status, code] = 'problem' in probe ? [probe.problem.status, probe.problem.code] : [200, undefined];
+    if (status !== 503 || code !== 'NO_USABLE_ANSWER')
+      context.fail(`deadline probe: expected 503 NO_USABLE_ANSWER, got ${status} ${String(code)}`);
     const result = await runLoad({
-      url: `${url}/request`,
-      servicePid: context.coordinator.pid,
-      body,
-      connections: DEADLINE_CONNECTIONS,
+      ...requestLoad(context.coordinator, context.profile, body, DEADLINE_CONNECTIONS),
       durationSec: context.profile.deadlineDurationSec,
       // At least two deadlines long, so the timeout path (abort, 503 problem) is compiled and
       // warm before the first measured request; a shorter warm-up ends before any request does.

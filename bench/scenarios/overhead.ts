@@ -11,7 +11,7 @@
 import { deregisterWorkers, registerWorkers } from '../admin.ts';
 import { SUBMISSION, type BenchContext } from '../context.ts';
 import type { FleetWorker } from '../fleet-protocol.ts';
-import { runLoad, summarize, unexpectedOutcomes, type LatencySummary, type LoadResult } from '../measure.ts';
+import { requestLoad, runLoad, summarize, unexpectedOutcomes, type LatencySummary, type LoadResult } from '../measure.ts';
 import type { ServiceProcess } from '../processes.ts';
 import { probeFullAnswer } from './throughput.ts';
 
@@ -36,14 +36,11 @@ async function measureService(
   const problem = await probeFullAnswer(service, workers.length);
   if (problem) context.fail(problem);
   const result = await runLoad({
-    url: `${service.url}/request`,
-    servicePid: service.pid,
-    body: SUBMISSION,
-    connections: OVERHEAD_CONNECTIONS,
-    durationSec: context.profile.durationSec,
-    warmupSec: context.profile.warmupSec,
+    ...requestLoad(service, context.profile, SUBMISSION, OVERHEAD_CONNECTIONS),
     // Forget the warm-up's tasks so that both distributions cover the same requests.
-    beforeMeasure: async () => void (await context.fleet.takeTimings(batch)),
+    beforeMeasure: async () => {
+      await context.fleet.takeTimings(batch);
+    },
   });
   for (const issue of unexpectedOutcomes(`${service.name}, overhead`, result, 200)) context.fail(issue);
   const slowestWorkerMs = summarize(await context.fleet.takeTimings(batch));

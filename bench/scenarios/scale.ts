@@ -4,10 +4,10 @@
  * without `ask_count` (a fan-out to all 1,000, or to the coordinator's default cap if it has one).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { OracleRequestSubmission, OracleResult } from '../../src/contract/models.ts';
-import { postJson, readMetricResidentBytes, registerWorkers } from '../admin.ts';
+import type { OracleRequestSubmission } from '../../src/contract/models.ts';
+import { probeRequest, readMetricResidentBytes, registerWorkers } from '../admin.ts';
 import { SUBMISSION, THROUGHPUT_CONNECTIONS, type BenchContext } from '../context.ts';
-import { runLoad, unexpectedOutcomes, type LoadResult } from '../measure.ts';
+import { requestLoad, runLoad, unexpectedOutcomes, type LoadResult } from '../measure.ts';
 import { readResidentBytes, startCoordinator, type ServiceProcess } from '../processes.ts';
 
 export const SCALE_WORKERS = 1000;
@@ -48,25 +48,17 @@ async function readResident(service: ServiceProcess): Promise<{ bytes: number; s
 
 async function measureAskCount(context: BenchContext, coordinator: ServiceProcess): Promise<AskCountFigures> {
   const body: OracleRequestSubmission = { ...SUBMISSION, ask_count: ASK_COUNT };
-  const probe = await postJson(`${coordinator.url}/request`, body);
-  if (probe.status === 400) {
-    const detail = (probe.body as { detail?: unknown }).detail;
-    return { supported: false, reason: typeof detail === 'string' ? detail : 'HTTP 400' };
+  const probe = await probeRequest(coordinator.url, body);
+  const answer = 'result' in probe ? probe.result : undefined;
+  if ('problem' in probe) {
+    if (probe.problem.status === 400) return { supported: false, reason: probe.problem.detail ?? 'HTTP 400' };
+    context.fail(`ask_count probe: HTTP ${probe.problem.status} ${JSON.stringify(probe.problem).slice(0, 500)}`);
+  } else if (probe.result.worker_responses.length !== ASK_COUNT) {
+    context.fail(`ask_count probe: ${probe.result.worker_responses.length} workers asked, expected ${ASK_COUNT}`);
   }
-  const answer = probe.body as Partial<OracleResult>;
-  if (probe.status !== 200) context.fail(`ask_count probe: HTTP ${probe.status} ${JSON.stringify(probe.body).slice(0, 500)}`);
-  else if (answer.worker_responses?.length !== ASK_COUNT)
-    context.fail(`ask_count probe: ${String(answer.worker_responses?.length)} workers asked, expected ${ASK_COUNT}`);
-  const result = await runLoad({
-    url: `${coordinator.url}/request`,
-    servicePid: coordinator.pid,
-    body,
-    connections: THROUGHPUT_CONNECTIONS,
-    durationSec: context.profile.durationSec,
-    warmupSec: context.profile.warmupSec,
-  });
+  const result = await runLoad(requestLoad(coordinator, context.profile, body, THROUGHPUT_CONNECTIONS));
   for (const issue of unexpectedOutcomes(`coordinator, ${SCALE_WORKERS} workers, ask_count ${ASK_COUNT}`, result, 200)) context.fail(issue);
-  return { supported: true, result, workersAsked: answer.workers_asked, workersRegistered: answer.workers_registered };
+  return { supported: true, result, workersAsked: answer?.workers_asked, workersRegistered: answer?.workers_registered };
 }
 
 export async function measureScale(context: BenchContext): Promise<ScaleFigures> {
@@ -86,17 +78,10 @@ export async function measureScale(context: BenchContext): Promise<ScaleFigures>
     if (!askCount.supported) context.progress(`  ask_count not supported: ${askCount.reason}`);
     const afterAskCount = askCount.supported ? await readResident(coordinator) : undefined;
 
-    const probe = await postJson(`${coordinator.url}/request`, SUBMISSION);
-    const workersAsked = (probe.body as Partial<OracleResult>).worker_responses?.length;
+    const probe = await probeRequest(coordinator.url, SUBMISSION);
+    const workersAsked = 'result' in probe ? probe.result.worker_responses.length : undefined;
     context.progress(`  without ask_count: ${String(workersAsked)} of ${SCALE_WORKERS.toLocaleString('en-US')} workers asked`);
-    const defaultFanOut = await runLoad({
-      url: `${coordinator.url}/request`,
-      servicePid: coordinator.pid,
-      body: SUBMISSION,
-      connections: DEFAULT_FAN_OUT_CONNECTIONS,
-      durationSec: context.profile.durationSec,
-      warmupSec: context.profile.warmupSec,
-    });
+    const defaultFanOut = await runLoad(requestLoad(coordinator, context.profile, SUBMISSION, DEFAULT_FAN_OUT_CONNECTIONS));
     // Information only: a request may well outlast a quick run's window here, so "no response"
     // is a figure (0 req/s), not a failure; a wrong status still is one.
     for (const issue of unexpectedOutcomes(`coordinator, ${SCALE_WORKERS} workers without ask_count`, defaultFanOut, 200)) {

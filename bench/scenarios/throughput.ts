@@ -2,10 +2,9 @@
  * POST /request throughput and latency with n zero-delay workers, for the coordinator and for the
  * bare baseline against the very same workers, in alternating slices.
  */
-import type { OracleResult } from '../../src/contract/models.ts';
-import { deregisterWorkers, postJson, registerWorkers } from '../admin.ts';
+import { deregisterWorkers, probeRequest, registerWorkers } from '../admin.ts';
 import { SUBMISSION, THROUGHPUT_CONNECTIONS, type BenchContext } from '../context.ts';
-import { runInterleaved, unexpectedOutcomes, type LoadResult, type LoadSpec } from '../measure.ts';
+import { requestLoad, runInterleaved, unexpectedOutcomes, type LoadResult, type LoadSpec } from '../measure.ts';
 import type { ServiceProcess } from '../processes.ts';
 
 export interface ThroughputFigures {
@@ -21,27 +20,20 @@ export interface ThroughputFigures {
  * One request before the load: the service must answer 200 with every worker's value in the
  * average, or the throughput figure would be measuring failures.
  */
-export async function probeFullAnswer(service: ServiceProcess, workers: number, body: unknown = SUBMISSION): Promise<string | undefined> {
-  const reply = await postJson(`${service.url}/request`, body);
-  const result = reply.body as Partial<OracleResult>;
-  if (reply.status !== 200) return `${service.name} probe: HTTP ${reply.status} ${JSON.stringify(reply.body).slice(0, 500)}`;
-  const usable = result.worker_responses?.filter((response) => response.err === undefined).length;
-  if (usable !== workers)
-    return `${service.name} probe: ${String(usable)} usable answers, expected ${workers}: ${result.reliability_note ?? ''}`;
-  if (typeof result.final_value !== 'number' || Math.abs(result.final_value - 42_000) > 10)
+export async function probeFullAnswer(service: ServiceProcess, workers: number): Promise<string | undefined> {
+  const probe = await probeRequest(service.url, SUBMISSION);
+  if ('problem' in probe) return `${service.name} probe: HTTP ${probe.problem.status} ${JSON.stringify(probe.problem).slice(0, 500)}`;
+  const { result } = probe;
+  const usable = result.worker_responses.filter((response) => response.err === undefined).length;
+  if (usable !== workers) return `${service.name} probe: ${usable} usable answers, expected ${workers}: ${result.reliability_note}`;
+  // The baseline's answers are not validated: a final_value that is not a finite number fails here.
+  if (!Number.isFinite(result.final_value) || Math.abs(result.final_value - 42_000) > 10)
     return `${service.name} probe: final_value ${String(result.final_value)}`;
   return undefined;
 }
 
 function loadOn(context: BenchContext, service: ServiceProcess): LoadSpec {
-  return {
-    url: `${service.url}/request`,
-    servicePid: service.pid,
-    body: SUBMISSION,
-    connections: THROUGHPUT_CONNECTIONS,
-    durationSec: context.profile.durationSec,
-    warmupSec: context.profile.warmupSec,
-  };
+  return requestLoad(service, context.profile, SUBMISSION, THROUGHPUT_CONNECTIONS);
 }
 
 export async function measureThroughput(context: BenchContext, workerCount: number): Promise<ThroughputFigures> {

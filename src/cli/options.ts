@@ -24,35 +24,19 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export function integerOption<F extends number | undefined>(
-  description: string,
-  env: string | undefined,
-  fallback: F,
-  min: number,
-  max: number,
-): Option<number | F> {
-  return rangedOption(description, env, fallback, min, max, 'an integer');
-}
+/** An integer from `min` to `max`. */
+export const integerOption = rangedOption('an integer');
+/** A finite number from `min` to `max`. */
+export const numberOption = rangedOption('a number');
 
-export function numberOption<F extends number | undefined>(
-  description: string,
-  env: string | undefined,
-  fallback: F,
-  min: number,
-  max: number,
-): Option<number | F> {
-  return rangedOption(description, env, fallback, min, max, 'a number');
-}
-
-function rangedOption<F extends number | undefined>(
-  description: string,
-  env: string | undefined,
-  fallback: F,
-  min: number,
-  max: number,
-  kind: 'an integer' | 'a number',
-): Option<number | F> {
-  return {
+function rangedOption(kind: 'an integer' | 'a number') {
+  return <F extends number | undefined>(
+    description: string,
+    env: string | undefined,
+    fallback: F,
+    min: number,
+    max: number,
+  ): Option<number | F> => ({
     description: `${description} (${min}–${max})`,
     env,
     default: fallback,
@@ -62,7 +46,7 @@ function rangedOption<F extends number | undefined>(
       if (wrongKind || value < min || value > max) throw new UsageError(`must be ${kind} from ${min} to ${max}, got "${raw}"`);
       return value;
     },
-  };
+  });
 }
 
 export function stringOption<T extends string | undefined>(
@@ -220,6 +204,18 @@ export async function runMain<O extends Record<string, Option<unknown>>>(
     return;
   }
   await main(parsed);
+}
+
+/**
+ * The one positional argument a program takes; when there is not exactly one, undefined, after
+ * `hint` on stderr and exit code 2 (a usage error).
+ */
+export function onlyPositional(positionals: readonly string[], hint: string): string | undefined {
+  const [only, ...extra] = positionals;
+  if (only !== undefined && extra.length === 0) return only;
+  process.stderr.write(`${hint}\n`);
+  process.exitCode = 2;
+  return undefined;
 }
 
 function readSecretFile(path: string, source: string): string {

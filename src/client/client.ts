@@ -2,11 +2,10 @@
  * The typed coordinator client for library use. Failed calls throw a ProblemResponseError that
  * carries the coordinator's problem+json body.
  */
-import createClient from 'openapi-fetch';
 import type { paths } from '../../generated/coordinator.ts';
 import type { OracleRequestSubmission, OracleResult, Round, RoundList, WorkerInfo } from '../contract/models.ts';
-import { bearerHeader } from '../http/bearer.ts';
 import { problemOf, ProblemResponseError } from '../http/problems.ts';
+import { createCoordinatorApi } from './api.ts';
 
 /**
  * Every optional field of the spec's `OracleRequestSubmission`, under its wire name
@@ -35,11 +34,7 @@ export interface OracleClient {
 }
 
 export function createOracleClient(options: OracleClientOptions): OracleClient {
-  const api = createClient<paths>({
-    baseUrl: options.baseUrl,
-    headers: bearerHeader(options.apiKey),
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
+  const api = createCoordinatorApi({ baseUrl: options.baseUrl, token: options.apiKey, fetch: options.fetch });
   return {
     async submitOracleRequest(query, { signal, ...fields } = {}) {
       const body: OracleRequestSubmission = { ...fields, query };

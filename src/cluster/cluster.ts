@@ -2,16 +2,14 @@
  * A local oracle network: one coordinator and N workers, each its own OS process started through
  * tsx, the workers registering themselves over HTTP exactly as they would anywhere else.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { createOracleClient } from '../client/client.ts';
+import { entryPoint, spawnTsx, type Program } from '../process/tsx.ts';
 import { formatLogLine } from './log-format.ts';
-
-const SRC = new URL('../', import.meta.url);
 
 export interface ClusterOptions {
   host: string;
@@ -51,11 +49,8 @@ export async function startCluster(options: ClusterOptions, readyTimeoutMs = 30_
     ORACLE_REGISTRATION_TOKEN: process.env.ORACLE_REGISTRATION_TOKEN ?? randomBytes(24).toString('base64url'),
     ORACLE_TASK_TOKEN: process.env.ORACLE_TASK_TOKEN ?? randomBytes(24).toString('base64url'),
   };
-  const launch = (name: string, entry: string, args: string[]) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(entry, SRC)), ...args], {
-      env: { ...process.env, ...tokens, ...options.env, LOG_LEVEL: options.logLevel },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  const launch = (name: string, program: Program, args: string[]) => {
+    const child = spawnTsx(entryPoint(program), args, { env: { ...process.env, ...tokens, ...options.env, LOG_LEVEL: options.logLevel } });
     children.set(name, child);
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) =>
@@ -86,13 +81,13 @@ export async function startCluster(options: ClusterOptions, readyTimeoutMs = 30_
     if (coordinator) await terminate(coordinator);
   };
 
-  launch('coordinator', 'coordinator/main.ts', ['--host', options.host, '--port', String(options.coordinatorPort)]);
+  launch('coordinator', 'coordinator', ['--host', options.host, '--port', String(options.coordinatorPort)]);
   const workerIds = Array.from({ length: options.workers }, (_, i) => `worker-${i + 1}`);
   workerIds.forEach((id, i) => {
     // Port 0 lets each worker take a free port of its own; it registers whichever it got.
     const port = options.firstWorkerPort === 0 ? 0 : options.firstWorkerPort + i;
     const seed = options.seed === undefined ? [] : ['--seed', String((options.seed + i) % 4_294_967_296)];
-    launch(id, 'worker/main.ts', ['--id', id, '--host', options.host, '--port', String(port), '--coordinator', coordinatorUrl, ...seed]);
+    launch(id, 'worker', ['--id', id, '--host', options.host, '--port', String(port), '--coordinator', coordinatorUrl, ...seed]);
   });
 
   try {

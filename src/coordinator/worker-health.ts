@@ -5,6 +5,7 @@
  * forgiven by a success).
  */
 import type { components } from '../../generated/coordinator.ts';
+import { median } from '../stats/quantiles.ts';
 
 type WorkerStats = components['schemas']['WorkerStats'];
 
@@ -112,7 +113,7 @@ export class WorkerHealth {
       consecutive_failures: this.consecutiveFailures,
     };
     if (this.#latencyCount > 0) {
-      stats.latency_p50_ms = roundTo(median(this.#latencies.subarray(0, Math.min(this.#latencyCount, LATENCY_WINDOW))), 3);
+      stats.latency_p50_ms = roundTo(median(this.#latencies.subarray(0, Math.min(this.#latencyCount, LATENCY_WINDOW))) ?? 0, 3);
       stats.latency_ewma_ms = roundTo(this.#latencyEwma ?? 0, 3);
     }
     if (this.#deviationCount > 0) stats.mean_deviation = this.#deviationMean;
@@ -122,12 +123,6 @@ export class WorkerHealth {
   #updateScore(quality: number, policy: HealthPolicy): void {
     this.score = policy.scoreAlpha * quality + (1 - policy.scoreAlpha) * this.score;
   }
-}
-
-function median(values: Float64Array): number {
-  const sorted = Float64Array.from(values).sort();
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
 }
 
 function roundTo(value: number, decimals: number): number {

@@ -4,6 +4,7 @@
  * The pages contain no inline script: the spec travels as a JSON data block, read by an external
  * init script.
  */
+import { escapeMarkup } from '../markup/escape.ts';
 import { INIT_SCRIPT, REDOC_SCRIPT, STYLESHEET } from './assets.ts';
 import type { BundledSpec } from './bundle-spec.ts';
 
@@ -43,12 +44,12 @@ export function renderApiPage(api: DocumentedApi, links: DocsLinks): string {
     title: `${info.title} ${info.version}`,
     description: info.summary ?? info.title,
     links,
-    body: `<div id="redoc-container" data-download-url="${escapeHtml(specLink)}" data-download-name="${escapeHtml(`${api.name}.yaml`)}">
-<p class="docs-loading">Loading the ${escapeHtml(info.title)} reference… It needs JavaScript; the raw OpenAPI description is <a href="${escapeHtml(specLink)}">${escapeHtml(`${api.name}.yaml`)}</a>, and the <a href="${escapeHtml(links.index)}">docs index</a> lists every API.</p>
+    body: `<div id="redoc-container" data-download-url="${escapeMarkup(specLink)}" data-download-name="${escapeMarkup(`${api.name}.yaml`)}">
+<p class="docs-loading">Loading the ${escapeMarkup(info.title)} reference… It needs JavaScript; the raw OpenAPI description is <a href="${escapeMarkup(specLink)}">${escapeMarkup(`${api.name}.yaml`)}</a>, and the <a href="${escapeMarkup(links.index)}">docs index</a> lists every API.</p>
 </div>
 <script id="api-spec" type="application/json">${jsonForScriptElement(api.spec.document)}</script>
-<script src="${escapeHtml(links.asset(REDOC_SCRIPT.fileName))}"></script>
-<script src="${escapeHtml(links.asset(INIT_SCRIPT.fileName))}"></script>`,
+<script src="${escapeMarkup(links.asset(REDOC_SCRIPT.fileName))}"></script>
+<script src="${escapeMarkup(links.asset(INIT_SCRIPT.fileName))}"></script>`,
   });
 }
 
@@ -56,8 +57,8 @@ export function renderIndexPage(apis: readonly DocumentedApi[], links: DocsLinks
   const items = apis.map(({ name, spec }) => {
     const { info } = spec.document;
     return `<li class="docs-api">
-<h2><a href="${escapeHtml(links.page(name))}">${escapeHtml(info.title)}</a> <span class="version">${escapeHtml(info.version)}</span></h2>
-${info.summary ? `<p>${escapeHtml(info.summary)}</p>\n` : ''}<p><a href="${escapeHtml(links.page(name))}">Reference</a> · <a href="${escapeHtml(links.spec(name))}">OpenAPI description (YAML)</a></p>
+<h2><a href="${escapeMarkup(links.page(name))}">${escapeMarkup(info.title)}</a> <span class="version">${escapeMarkup(info.version)}</span></h2>
+${info.summary ? `<p>${escapeMarkup(info.summary)}</p>\n` : ''}<p><a href="${escapeMarkup(links.page(name))}">Reference</a> · <a href="${escapeMarkup(links.spec(name))}">OpenAPI description (YAML)</a></p>
 </li>`;
   });
   return page({
@@ -80,20 +81,16 @@ function page(parts: { title: string; description: string; links: DocsLinks; bod
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="description" content="${escapeHtml(parts.description)}">
-<title>${escapeHtml(parts.title)}</title>
+<meta name="description" content="${escapeMarkup(parts.description)}">
+<title>${escapeMarkup(parts.title)}</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="${escapeHtml(parts.links.asset(STYLESHEET.fileName))}">
+<link rel="stylesheet" href="${escapeMarkup(parts.links.asset(STYLESHEET.fileName))}">
 </head>
 <body>
 ${parts.body}
 </body>
 </html>
 `;
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { booleanOption, integerOption, numberOption, runMain, stringOption } from '../cli/options.ts';
+import { booleanOption, integerOption, numberOption, onlyPositional, runMain, stringOption } from '../cli/options.ts';
 import { createProgressBar } from './progress.ts';
 import { renderReport } from './report.ts';
 import { runScenario } from './run.ts';
@@ -28,12 +28,8 @@ await runMain(
     allowPositionals: true,
   },
   async ({ values, positionals }) => {
-    const [path, ...extra] = positionals;
-    if (path === undefined || extra.length > 0) {
-      process.stderr.write('Give exactly one scenario file, e.g. `npm run simulate -- scenarios/byzantine-20.yaml`.\n');
-      process.exitCode = 2;
-      return;
-    }
+    const path = onlyPositional(positionals, 'Give exactly one scenario file, e.g. `npm run simulate -- scenarios/byzantine-20.yaml`.');
+    if (path === undefined) return;
     let scenario;
     try {
       scenario = await loadScenario(path, {

@@ -1,7 +1,8 @@
 /** The lab's HTML report: one self-contained file (inline CSS and SVG), readable offline. */
+import { escapeMarkup } from '../markup/escape.ts';
 import type { LabRun } from './run.ts';
 import { SCORECARD_COLUMNS, scoreLab, scorecardRows } from './scorecard.ts';
-import { escapeXml, lineChart, stripChart, type LineSeries } from './svg.ts';
+import { lineChart, stripChart, type LineSeries } from './svg.ts';
 
 const MAX_WORKER_LINES = 12;
 
@@ -10,8 +11,8 @@ export function renderReport(lab: LabRun, generatedAt: Date): string {
   const scores = scoreLab(lab);
   const groups = scenario.groups.map((g) => `${g.count} × ${g.profile}`).join(', ');
   const table = [
-    `<tr>${SCORECARD_COLUMNS.map((c) => `<th>${escapeXml(c)}</th>`).join('')}</tr>`,
-    ...scorecardRows(scores).map((row) => `<tr>${row.map((cell) => `<td>${escapeXml(cell)}</td>`).join('')}</tr>`),
+    `<tr>${SCORECARD_COLUMNS.map((c) => `<th>${escapeMarkup(c)}</th>`).join('')}</tr>`,
+    ...scorecardRows(scores).map((row) => `<tr>${row.map((cell) => `<td>${escapeMarkup(cell)}</td>`).join('')}</tr>`),
   ].join('\n');
   const charts = [
     { id: 'error-distribution', svg: errorDistribution(lab) },
@@ -23,7 +24,7 @@ export function renderReport(lab: LabRun, generatedAt: Date): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Oracle lab: ${escapeXml(scenario.name)}</title>
+<title>Oracle lab: ${escapeMarkup(scenario.name)}</title>
 <style>
   body { font: 14px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 820px; color: #1d1d1f; padding: 0 1rem; }
   h1 { font-size: 1.5rem; margin-bottom: 0.2rem; }
@@ -37,9 +38,9 @@ export function renderReport(lab: LabRun, generatedAt: Date): string {
 </style>
 </head>
 <body>
-<h1>Oracle lab: ${escapeXml(scenario.name)}</h1>
-<p class="meta">${escapeXml(scenario.description)}</p>
-<p class="meta">${escapeXml(`${scenario.query}, ${scenario.requests} requests per strategy, deadline ${scenario.timeoutMs} ms, seed ${scenario.seed}; workers: ${groups}. Generated ${generatedAt.toISOString()}.`)}</p>
+<h1>Oracle lab: ${escapeMarkup(scenario.name)}</h1>
+<p class="meta">${escapeMarkup(scenario.description)}</p>
+<p class="meta">${escapeMarkup(`${scenario.query}, ${scenario.requests} requests per strategy, deadline ${scenario.timeoutMs} ms, seed ${scenario.seed}; workers: ${groups}. Generated ${generatedAt.toISOString()}.`)}</p>
 <h2>Scorecard</h2>
 <p>Errors are |final value − true price| / true price in basis points, over the requests that got an answer. Availability is the share of requests with a usable answer. Latency depends on the machine; the other figures replay exactly under the same seed.</p>
 <table id="scorecard">

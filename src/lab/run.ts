@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createCoordinatorApi, createWorkerApi } from '../client/api.ts';
 import { createOracleClient } from '../client/client.ts';
 import { DEFAULT_COORDINATOR_CONFIG } from '../coordinator/config.ts';
 import { startCoordinatorServer } from '../coordinator/server.ts';
@@ -66,7 +67,11 @@ export async function runScenario(scenario: Scenario, onProgress: ProgressListen
         workers.push({ id, profile: group.profile });
       }
     }
-    await Promise.all(servers.map((server) => warmUp(`${server.url}/task`, { id: 'warm-up', query: scenario.query })));
+    // One throwaway task each, so that first-call costs (the OpenAPI validator compiling its spec,
+    // JIT) are not paid inside a measured request, where they could break a tight deadline.
+    await Promise.all(
+      servers.map((server) => createWorkerApi({ baseUrl: server.url }).POST('/task', { body: { id: 'warm-up', query: scenario.query } })),
+    );
     const runs: VariantRun[] = [];
     const total = scenario.variants.length * scenario.requests;
     for (const [v, variant] of scenario.variants.entries()) {
@@ -101,15 +106,14 @@ async function runVariant(
   );
   try {
     const client = createOracleClient({ baseUrl: coordinator.url });
-    // Before any worker is registered, so it touches no score: it answers 503 NO_WORKERS.
-    await warmUp(`${coordinator.url}/request`, { query: scenario.query });
+    const api = createCoordinatorApi({ baseUrl: coordinator.url });
+    // A throwaway request (see above) before any worker is registered, so it touches no score:
+    // it answers 503 NO_WORKERS.
+    await api.POST('/request', { body: { query: scenario.query } });
     for (const [i, worker] of workers.entries()) {
-      const response = await fetch(`${coordinator.url}/register`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ id: worker.id, endpoint: servers[i]?.url }),
-      });
-      await response.body?.cancel();
+      const endpoint = servers[i]?.url;
+      if (endpoint === undefined) throw new Error(`no server for ${worker.id}`);
+      const { response } = await api.POST('/register', { body: { id: worker.id, endpoint } });
       if (!response.ok) throw new Error(`registering ${worker.id} failed with HTTP ${response.status}`);
     }
     const records: RequestRecord[] = [];
@@ -158,13 +162,4 @@ async function runVariant(
   } finally {
     await coordinator.close();
   }
-}
-
-/**
- * One throwaway call, so that first-call costs (the OpenAPI validator compiling its spec, JIT)
- * are not paid inside a measured request, where they could break a tight deadline.
- */
-async function warmUp(url: string, body: unknown): Promise<void> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  await response.body?.cancel();
 }

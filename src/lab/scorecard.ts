@@ -1,4 +1,5 @@
 /** Per-strategy figures of a lab run, and their table. */
+import { percentile } from '../stats/quantiles.ts';
 import type { LabRun, VariantRun } from './run.ts';
 
 export interface Score {
@@ -11,13 +12,6 @@ export interface Score {
   readonly availability: number;
   readonly p50LatencyMs: number;
   readonly p99LatencyMs: number;
-}
-
-/** The nearest-rank percentile (p in [0, 100]) of unsorted values. */
-export function percentile(values: readonly number[], p: number): number | undefined {
-  if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
 export function scoreRun(run: VariantRun): Score {

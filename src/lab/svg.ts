@@ -2,11 +2,10 @@
  * Two small chart kinds as standalone SVG strings, so the lab's report needs no script and no
  * network: a strip chart (one row of points and a box per series) and a line chart.
  */
-export const PALETTE = ['#1b6ac9', '#d1495b', '#2e933c', '#edae49', '#8e44ad', '#00798c', '#6c757d', '#e07a5f', '#3d405b', '#81b29a'];
+import { escapeMarkup } from '../markup/escape.ts';
+import { percentileOfSorted, sortAscending } from '../stats/quantiles.ts';
 
-export function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
-}
+export const PALETTE = ['#1b6ac9', '#d1495b', '#2e933c', '#edae49', '#8e44ad', '#00798c', '#6c757d', '#e07a5f', '#3d405b', '#81b29a'];
 
 const fmt = (n: number) => Number(n.toFixed(2)).toString();
 
@@ -38,35 +37,37 @@ export function stripChart(rows: readonly StripRow[], options: { title: string; 
     const px = x(10 ** e);
     parts.push(`<line x1="${fmt(px)}" y1="${top - 6}" x2="${fmt(px)}" y2="${height - 34}" stroke="#e3e3e3"/>`);
     parts.push(
-      `<text x="${fmt(px)}" y="${height - 18}" font-size="11" text-anchor="middle" fill="#555">${escapeXml(formatTick(10 ** e))}</text>`,
+      `<text x="${fmt(px)}" y="${height - 18}" font-size="11" text-anchor="middle" fill="#555">${escapeMarkup(formatTick(10 ** e))}</text>`,
     );
   }
   rows.forEach((row, i) => {
     const cy = top + i * rowHeight + rowHeight / 2;
     const color = PALETTE[i % PALETTE.length] ?? '#333';
-    parts.push(`<text x="${left - 10}" y="${fmt(cy + 4)}" font-size="12" text-anchor="end" fill="#222">${escapeXml(row.label)}</text>`);
+    parts.push(`<text x="${left - 10}" y="${fmt(cy + 4)}" font-size="12" text-anchor="end" fill="#222">${escapeMarkup(row.label)}</text>`);
     if (row.values.length === 0) {
-      parts.push(`<text x="${left + 4}" y="${fmt(cy + 4)}" font-size="12" fill="#999">${escapeXml(row.emptyNote ?? 'no values')}</text>`);
+      parts.push(
+        `<text x="${left + 4}" y="${fmt(cy + 4)}" font-size="12" fill="#999">${escapeMarkup(row.emptyNote ?? 'no values')}</text>`,
+      );
       return;
     }
-    const sorted = [...row.values].sort((a, b) => a - b);
-    const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] ?? 0;
+    const sorted = sortAscending(row.values);
+    const q = (p: number) => percentileOfSorted(sorted, p) ?? 0;
     for (const [k, v] of sorted.entries()) {
       const jitter = ((k * 7919) % 13) - 6;
       parts.push(`<circle cx="${fmt(x(v))}" cy="${fmt(cy + jitter)}" r="2" fill="${color}" fill-opacity="0.35"/>`);
     }
     parts.push(
-      `<rect x="${fmt(x(q(0.25)))}" y="${fmt(cy - 9)}" width="${fmt(Math.max(1, x(q(0.75)) - x(q(0.25))))}" height="18" fill="none" stroke="${color}" stroke-width="1.5"/>`,
+      `<rect x="${fmt(x(q(25)))}" y="${fmt(cy - 9)}" width="${fmt(Math.max(1, x(q(75)) - x(q(25))))}" height="18" fill="none" stroke="${color}" stroke-width="1.5"/>`,
     );
     parts.push(
-      `<line x1="${fmt(x(q(0.5)))}" y1="${fmt(cy - 11)}" x2="${fmt(x(q(0.5)))}" y2="${fmt(cy + 11)}" stroke="${color}" stroke-width="3"/>`,
+      `<line x1="${fmt(x(q(50)))}" y1="${fmt(cy - 11)}" x2="${fmt(x(q(50)))}" y2="${fmt(cy + 11)}" stroke="${color}" stroke-width="3"/>`,
     );
     parts.push(
-      `<line x1="${fmt(x(q(0.99)))}" y1="${fmt(cy - 6)}" x2="${fmt(x(q(0.99)))}" y2="${fmt(cy + 6)}" stroke="#222" stroke-width="1.5"/>`,
+      `<line x1="${fmt(x(q(99)))}" y1="${fmt(cy - 6)}" x2="${fmt(x(q(99)))}" y2="${fmt(cy + 6)}" stroke="#222" stroke-width="1.5"/>`,
     );
   });
   parts.push(
-    `<text x="${fmt((left + width - right) / 2)}" y="${height - 2}" font-size="12" text-anchor="middle" fill="#333">${escapeXml(options.unit)} (log scale)</text>`,
+    `<text x="${fmt((left + width - right) / 2)}" y="${height - 2}" font-size="12" text-anchor="middle" fill="#333">${escapeMarkup(options.unit)} (log scale)</text>`,
   );
   return svg(width, height, options.title, parts);
 }
@@ -96,7 +97,7 @@ export function lineChart(
     const v = options.yMin + ((options.yMax - options.yMin) * k) / 4;
     parts.push(`<line x1="${left}" y1="${fmt(y(v))}" x2="${width - right}" y2="${fmt(y(v))}" stroke="#e3e3e3"/>`);
     parts.push(
-      `<text x="${left - 6}" y="${fmt(y(v) + 4)}" font-size="11" text-anchor="end" fill="#555">${escapeXml(formatTick(v))}</text>`,
+      `<text x="${left - 6}" y="${fmt(y(v) + 4)}" font-size="11" text-anchor="end" fill="#555">${escapeMarkup(formatTick(v))}</text>`,
     );
   }
   series.forEach((s, i) => {
@@ -104,22 +105,22 @@ export function lineChart(
     const d = s.points.map(([px, py], k) => `${k === 0 ? 'M' : 'L'}${fmt(x(px))},${fmt(y(py))}`).join(' ');
     parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.6"/>`);
     parts.push(`<rect x="${width - right + 12}" y="${top + i * 16}" width="10" height="10" fill="${color}"/>`);
-    parts.push(`<text x="${width - right + 26}" y="${top + i * 16 + 9}" font-size="11" fill="#222">${escapeXml(s.label)}</text>`);
+    parts.push(`<text x="${width - right + 26}" y="${top + i * 16 + 9}" font-size="11" fill="#222">${escapeMarkup(s.label)}</text>`);
   });
   parts.push(
-    `<text x="${fmt((left + width - right) / 2)}" y="${height - 8}" font-size="12" text-anchor="middle" fill="#333">${escapeXml(options.xLabel)}</text>`,
+    `<text x="${fmt((left + width - right) / 2)}" y="${height - 8}" font-size="12" text-anchor="middle" fill="#333">${escapeMarkup(options.xLabel)}</text>`,
   );
   parts.push(
-    `<text x="14" y="${fmt((top + height - bottom) / 2)}" font-size="12" text-anchor="middle" fill="#333" transform="rotate(-90 14 ${fmt((top + height - bottom) / 2)})">${escapeXml(options.yLabel)}</text>`,
+    `<text x="14" y="${fmt((top + height - bottom) / 2)}" font-size="12" text-anchor="middle" fill="#333" transform="rotate(-90 14 ${fmt((top + height - bottom) / 2)})">${escapeMarkup(options.yLabel)}</text>`,
   );
   return svg(width, height, options.title, parts);
 }
 
 function svg(width: number, height: number, title: string, parts: string[]): string {
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeXml(title)}">`,
-    `<title>${escapeXml(title)}</title>`,
-    `<text x="10" y="20" font-size="14" font-weight="600" fill="#111">${escapeXml(title)}</text>`,
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeMarkup(title)}">`,
+    `<title>${escapeMarkup(title)}</title>`,
+    `<text x="10" y="20" font-size="14" font-weight="600" fill="#111">${escapeMarkup(title)}</text>`,
     ...parts,
     '</svg>',
   ].join('\n');

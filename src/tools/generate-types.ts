@@ -7,8 +7,9 @@
  * so code that lists the choices reads them from the spec instead of repeating them.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
+import { specFile } from '../contract/spec-paths.ts';
 
 const API_NAMES = ['coordinator', 'worker'] as const;
 const HEADER = `/**
@@ -20,7 +21,7 @@ const HEADER = `/**
 const root = new URL('../..', import.meta.url);
 
 async function generate(api: string): Promise<string> {
-  const ast = await openapiTS(new URL(`openapi/${api}.yaml`, root), { silent: true, enumValues: true });
+  const ast = await openapiTS(pathToFileURL(specFile(`${api}.yaml`)), { silent: true, enumValues: true });
   return HEADER + astToString(ast);
 }
 

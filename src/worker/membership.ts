@@ -4,10 +4,8 @@
  * interval, registers again when a heartbeat finds it unknown (the coordinator restarted, or
  * evicted it), and deregisters when it stops.
  */
-import createClient from 'openapi-fetch';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { paths as CoordinatorPaths } from '../../generated/coordinator.ts';
-import { bearerHeader } from '../http/bearer.ts';
+import { createCoordinatorApi, type CoordinatorApi } from '../client/api.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { WorkerRegistration } from '../contract/models.ts';
 import { problemOf, ProblemResponseError } from '../http/problems.ts';
@@ -24,18 +22,16 @@ export interface MembershipOptions {
   retryMaxMs?: number;
 }
 
-type CoordinatorClient = ReturnType<typeof createClient<CoordinatorPaths>>;
-
 /** One call to the coordinator may take at most this long, so a hung coordinator cannot stall us. */
 const CALL_TIMEOUT_MS = 5000;
 
 export class Membership {
-  readonly #client: CoordinatorClient;
+  readonly #client: CoordinatorApi;
   readonly #stopped = new AbortController();
   #heartbeatTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: MembershipOptions) {
-    this.#client = createClient<CoordinatorPaths>({ baseUrl: options.coordinatorUrl, headers: bearerHeader(options.registrationToken) });
+    this.#client = createCoordinatorApi({ baseUrl: options.coordinatorUrl, token: options.registrationToken });
   }
 
   /** Registers (retrying until it succeeds or `stop` is called), then starts the heartbeats. */

@@ -3,28 +3,25 @@
  * headers, the bundled specs and the Redoc bundle, as served by the coordinator and by a worker,
  * and the same docs built as static files by `npm run docs`.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { get as httpGet } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { CoordinatorServer } from '../../src/coordinator/server.ts';
 import { REDOCLY_CDN_LOGO, withoutRedoclyCdnLogo } from '../../src/docs/assets.ts';
 import { bundleSpec } from '../../src/docs/bundle-spec.ts';
-import { escapeHtml, jsonForScriptElement } from '../../src/docs/pages.ts';
+import { jsonForScriptElement } from '../../src/docs/pages.ts';
+import { escapeMarkup } from '../../src/markup/escape.ts';
 import { DOCS_SECURITY_HEADERS } from '../../src/docs/security-headers.ts';
 import type { WorkerServer } from '../../src/worker/server.ts';
 import { Cleanup, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
+import { runProgram } from '../helpers/run-program.ts';
 import { loadResolvedSpec } from '../helpers/spec.ts';
 import { COORDINATOR_SPEC_PATH, WORKER_SPEC_PATH } from '../../src/contract/spec-paths.ts';
 
-const run = promisify(execFile);
-const DOCS_MAIN = fileURLToPath(new URL('../../src/docs/main.ts', import.meta.url));
 const REDOC_BUNDLE = createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js');
 
 const cleanup = new Cleanup();
@@ -97,7 +94,7 @@ describe("the coordinator's docs", () => {
       expect.arrayContaining(['/docs/coordinator', '/docs/worker', '/openapi/coordinator.yaml', '/openapi/worker.yaml']),
     );
     for (const source of [COORDINATOR_SPEC_PATH, WORKER_SPEC_PATH])
-      expect(page.text).toContain(escapeHtml(titleOf((await loadResolvedSpec(source)).document)));
+      expect(page.text).toContain(escapeMarkup(titleOf((await loadResolvedSpec(source)).document)));
   });
 
   it('serves /docs/coordinator with every script from the coordinator itself', async () => {
@@ -187,7 +184,8 @@ describe("a worker's docs", () => {
 describe('npm run docs', { timeout: 30_000 }, () => {
   it('writes the same pages with relative links, the bundled specs and Redoc next to them', async () => {
     const out = join(scratch, 'static');
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', DOCS_MAIN, '--out', out], { timeout: 30_000 });
+    const { code, stdout, stderr } = await runProgram('docs', ['--out', out], 30_000);
+    expect(code, stderr).toBe(0);
     expect(stdout.split('\n')[0]).toMatch(new RegExp(`^Wrote \\d+ files to ${out}:$`));
     for (const file of ['index.html', 'coordinator.html', 'worker.html', 'openapi/worker.yaml', 'assets/redoc.standalone.js'])
       expect(stdout).toContain(`  ${file}\n`);
@@ -217,7 +215,7 @@ describe('bundling and rendering', () => {
   });
 
   it('escapes text and attributes', () => {
-    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&#60;a href=&#34;x&#34;&#62;&#39;&#38;&#39;&#60;/a&#62;');
+    expect(escapeMarkup(`<a href="x">'&'</a>`)).toBe('&#60;a href=&#34;x&#34;&#62;&#39;&#38;&#39;&#60;/a&#62;');
   });
 
   it('embeds JSON that cannot close its script element and parses back unchanged', () => {

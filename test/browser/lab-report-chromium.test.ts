@@ -3,28 +3,31 @@
  * present and drawn, the scorecard lists every strategy, and the page fetches nothing at all.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReport } from '../../src/lab/report.ts';
 import { runScenario, type LabRun } from '../../src/lab/run.ts';
 import { loadScenario } from '../../src/lab/scenario.ts';
 import { launchChromium, requestsOffOrigin, watchPage, type Browser } from '../helpers/chromium.ts';
+import { Cleanup } from '../helpers/network.ts';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts', import.meta.url));
+const cleanup = new Cleanup();
 let browser: Browser;
 let lab: LabRun;
 let reportPath: string;
 
 beforeAll(async () => {
   [browser, lab] = await Promise.all([
-    launchChromium(),
+    launchChromium().then((launched) => cleanup.add(launched)),
     loadScenario('scenarios/byzantine-20.yaml', { requests: 12 }).then((scenario) => runScenario(scenario)),
   ]);
   await mkdir(ARTIFACTS, { recursive: true });
-  reportPath = `${ARTIFACTS}lab-report.html`;
+  reportPath = join(ARTIFACTS, 'lab-report.html');
   await writeFile(reportPath, renderReport(lab, new Date()));
 }, 60_000);
-afterAll(() => browser?.close());
+afterAll(() => cleanup.run());
 
 describe('the lab report in Chromium', () => {
   it('shows the scorecard and every chart, drawn, offline', { timeout: 30_000 }, async () => {
@@ -48,7 +51,7 @@ describe('the lab report in Chromium', () => {
     // One line per worker in the scores chart.
     expect(await page.locator('figure[data-chart="scores-over-time"] svg path').count()).toBe(lab.workers.length);
 
-    await page.screenshot({ path: `${ARTIFACTS}lab-report.png`, fullPage: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'lab-report.png'), fullPage: true });
     expect(requestsOffOrigin(watch.requests, 'file:')).toEqual([]);
     expect(watch.requests).toEqual([pathToFileURL(reportPath).href]);
     expect(watch.problems).toEqual([]);

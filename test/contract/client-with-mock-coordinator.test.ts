@@ -9,7 +9,7 @@ import { createOracleClient } from '../../src/client/client.ts';
 import { formatResult } from '../../src/client/format.ts';
 import type { OracleRequestSubmission, OracleResult, Problem, WorkerList } from '../../src/contract/models.ts';
 import { ProblemResponseError } from '../../src/http/problems.ts';
-import { runClient } from '../helpers/client-cli.ts';
+import { runClient } from '../helpers/run-program.ts';
 import { Cleanup } from '../helpers/network.ts';
 import { PRISM_TEST_TIMEOUT_MS, startPrismMock, type PrismServer } from '../helpers/prism.ts';
 import { loadResolvedSpec, type NamedExample, type SpecView } from '../helpers/spec.ts';

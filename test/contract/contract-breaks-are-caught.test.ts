@@ -9,11 +9,13 @@ import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOracleClient } from '../../src/client/client.ts';
 import type { CoordinatorServer } from '../../src/coordinator/server.ts';
-import type { OracleRequest, Problem } from '../../src/contract/models.ts';
+import type { OracleRequest } from '../../src/contract/models.ts';
 import { ProblemResponseError } from '../../src/http/problems.ts';
 import { closeServer, listen } from '../../src/http/server-lifecycle.ts';
-import { exchange, isPrismProblem } from '../helpers/http-exchange.ts';
-import { Cleanup, register, replyJson, startFakeWorker, startTestCoordinator } from '../helpers/network.ts';
+import { coordinatorApi, expectError, workerApi } from '../helpers/clients.ts';
+import { exchangeOf, isPrismProblem } from '../helpers/http-exchange.ts';
+import { replyJson, startFakeWorker } from '../helpers/fake-workers.ts';
+import { Cleanup, register, startTestCoordinator } from '../helpers/network.ts';
 import { PRISM_PROBLEM_TYPE_PREFIX, PRISM_TEST_TIMEOUT_MS, startPrismProxy, type PrismServer } from '../helpers/prism.ts';
 import { loadResolvedSpec } from '../helpers/spec.ts';
 import { COORDINATOR_SPEC_PATH, WORKER_SPEC_PATH } from '../../src/contract/spec-paths.ts';
@@ -89,40 +91,32 @@ function proxyOf(id: string): PrismServer {
 }
 
 describe('a worker that breaks worker.yaml, behind prism proxy --errors', { timeout: PRISM_TEST_TIMEOUT_MS }, () => {
-  it('is caught when it omits request_id', async () => {
-    const reply = await exchange(proxyOf('omits-request-id').url, 'POST', '/task', { json: exampleTask });
+  it.each([
+    { breaks: 'omits request_id', id: 'omits-request-id', location: 'response.body', mentions: "'request_id'" },
+    { breaks: 'sends value as a string', id: 'string-value', location: 'response.body.value', mentions: 'number' },
+  ])('is caught when it $breaks', async ({ id, location, mentions }) => {
+    const reply = exchangeOf(await workerApi(proxyOf(id)).POST('/task', { body: exampleTask }));
     expect(reply.status).toBe(500);
     expect(isPrismProblem(reply)).toBe(true);
-    expect(reply.violations).toContainEqual(
-      expect.objectContaining({ location: ['response', 'body'], severity: 'Error', message: expect.stringContaining("'request_id'") }),
-    );
+    const violation = reply.violations.find((v) => v.location.join('.') === location);
+    expect(violation?.severity, JSON.stringify(reply.violations)).toBe('Error');
+    expect(violation?.message).toContain(mentions);
     // The proxy's log says so too (after the answer: Prism logs once it has replied).
-    await proxyOf('omits-request-id').waitForOutput(/Request terminated with error: https:\/\/stoplight\.io\/prism\/errors#VIOLATIONS/);
-  });
-
-  it('is caught when it sends value as a string', async () => {
-    const reply = await exchange(proxyOf('string-value').url, 'POST', '/task', { json: exampleTask });
-    expect(reply.status).toBe(500);
-    expect(isPrismProblem(reply)).toBe(true);
-    expect(reply.violations).toContainEqual(
-      expect.objectContaining({ location: ['response', 'body', 'value'], severity: 'Error', message: expect.stringContaining('number') }),
-    );
+    await proxyOf(id).waitForOutput(/Request terminated with error: https:\/\/stoplight\.io\/prism\/errors#VIOLATIONS/);
   });
 
   it("shows in the coordinator's breakdown as the proxy's 500", async () => {
-    const reply = await exchange(coordinator.url, 'POST', '/request', { json: { query: exampleTask.query, timeout_ms: 3000 } });
-    expect(reply.status).toBe(503);
-    const problem = reply.body as Problem;
+    const reply = await coordinatorApi(coordinator).POST('/request', { body: { query: exampleTask.query, timeout_ms: 3000 } });
+    const problem = expectError(reply, 503);
     expect(problem.code).toBe('NO_USABLE_ANSWER');
-    expect(problem.worker_responses?.map((response) => [response.worker_id, response.err])).toEqual(
-      Object.keys(BROKEN_WORKERS).map((id) => [id, expect.stringMatching(/^HTTP 500: Your request\/response is not valid/)]),
-    );
+    expect(problem.worker_responses?.map((response) => response.worker_id)).toEqual(Object.keys(BROKEN_WORKERS));
+    for (const response of problem.worker_responses ?? []) expect(response.err).toMatch(/^HTTP 500: Your request\/response is not valid/);
   });
 });
 
 describe('a coordinator that breaks coordinator.yaml, behind prism proxy --errors', { timeout: PRISM_TEST_TIMEOUT_MS }, () => {
   it('is caught when final_value is a string', async () => {
-    const reply = await exchange(coordinatorProxy.url, 'POST', '/request', { json: { query: 'BTC/USD' } });
+    const reply = exchangeOf(await coordinatorApi(coordinatorProxy).POST('/request', { body: { query: 'BTC/USD' } }));
     expect(reply.status).toBe(500);
     expect(isPrismProblem(reply)).toBe(true);
     expect(reply.violations).toContainEqual(expect.objectContaining({ location: ['response', 'body', 'final_value'], severity: 'Error' }));

@@ -13,8 +13,9 @@ import { aggregate } from '../../src/coordinator/aggregator.ts';
 import { dispatchToWorkers } from '../../src/coordinator/dispatch.ts';
 import type { CoordinatorServer } from '../../src/coordinator/server.ts';
 import { createTaskClient } from '../../src/coordinator/task-client.ts';
-import { STRATEGIES, type OracleRequest, type OracleResult, type Problem, type WorkerResult } from '../../src/contract/models.ts';
-import { Cleanup, postJson, register, startTestCoordinator } from '../helpers/network.ts';
+import { STRATEGIES, type OracleRequest, type WorkerResult } from '../../src/contract/models.ts';
+import { coordinatorApi, expectData, expectError } from '../helpers/clients.ts';
+import { Cleanup, register, startTestCoordinator } from '../helpers/network.ts';
 import { PRISM_TEST_TIMEOUT_MS, startPrismMock, type PrismServer } from '../helpers/prism.ts';
 import { loadResolvedSpec } from '../helpers/spec.ts';
 import { WORKER_SPEC_PATH } from '../../src/contract/spec-paths.ts';
@@ -48,20 +49,19 @@ afterAll(() => cleanup.run());
 
 describe('POST /request over Prism-mocked workers', { timeout: PRISM_TEST_TIMEOUT_MS }, () => {
   it('answers 503 NO_USABLE_ANSWER: each mock answers about the example request, not this one', async () => {
-    const reply = await postJson(`${coordinator.url}/request`, { query: exampleTask.query, timeout_ms: 5000 });
-    expect(reply.status).toBe(503);
-    expect(reply.contentType).toMatch(/^application\/problem\+json/);
-    const problem = reply.body as unknown as Problem;
+    const reply = await coordinatorApi(coordinator).POST('/request', { body: { query: exampleTask.query, timeout_ms: 5000 } });
+    const problem = expectError(reply, 503);
     expect(problem).toMatchObject({ status: 503, code: 'NO_USABLE_ANSWER' });
     const requestId = problem.request_id ?? '';
     expect(requestId).toMatch(UUID);
+    const anyDuration: unknown = expect.stringMatching(/^\d+(\.\d+)?(µs|ms|s)$/);
     expect(problem.worker_responses).toEqual(
       mockIds.map((id) => ({
         worker_id: id,
         request_id: requestId,
         value: 0,
         err: `answer is for request ${exampleAnswer.request_id}, not ${requestId}`,
-        response_time: expect.stringMatching(/^\d+(\.\d+)?(µs|ms|s)$/),
+        response_time: anyDuration,
         reliable: false,
       })),
     );
@@ -71,14 +71,10 @@ describe('POST /request over Prism-mocked workers', { timeout: PRISM_TEST_TIMEOU
 
 describe("POST /request with the examples' request id, over Prism-mocked workers", { timeout: PRISM_TEST_TIMEOUT_MS }, () => {
   it.each(STRATEGIES)('aggregates the mock answering as the registered worker to the example value (%s)', async (strategy) => {
-    const reply = await postJson(`${coordinator.url}/request`, {
-      query: exampleTask.query,
-      strategy,
-      request_id: exampleTask.id,
-      timeout_ms: 5000,
+    const reply = await coordinatorApi(coordinator).POST('/request', {
+      body: { query: exampleTask.query, strategy, request_id: exampleTask.id, timeout_ms: 5000 },
     });
-    expect(reply.status).toBe(200);
-    const result = reply.body as unknown as OracleResult;
+    const result = expectData(reply);
     expect(result).toMatchObject({
       request_id: exampleTask.id,
       final_value: exampleAnswer.value,

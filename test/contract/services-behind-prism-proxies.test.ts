@@ -14,11 +14,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOracleClient } from '../../src/client/client.ts';
 import type { CoordinatorServer } from '../../src/coordinator/server.ts';
-import type { OracleResult, Problem, WorkerList } from '../../src/contract/models.ts';
+import type { OracleRequestSubmission, OracleResult, Problem, Strategy } from '../../src/contract/models.ts';
+import { median } from '../../src/stats/quantiles.ts';
 import { Membership } from '../../src/worker/membership.ts';
 import type { SimulationSettings } from '../../src/worker/simulation.ts';
 import { startWorkerServer } from '../../src/worker/server.ts';
-import { exchange, isPrismProblem, prismVerdict, type Exchange, type ExchangeOptions } from '../helpers/http-exchange.ts';
+import { coordinatorApi, expectData, expectError, workerApi, type CoordinatorApi, type Reply, type WorkerApi } from '../helpers/clients.ts';
+import { exchange, exchangeOf, isPrismProblem, prismVerdict, type Exchange, type ExchangeOptions } from '../helpers/http-exchange.ts';
 import { Cleanup, HONEST, silentLogger, startTestCoordinator } from '../helpers/network.ts';
 import { PRISM_TEST_TIMEOUT_MS, startPrismProxy, type PrismServer } from '../helpers/prism.ts';
 import { loadResolvedSpec, type SpecOperation } from '../helpers/spec.ts';
@@ -43,7 +45,7 @@ const HONEST_IDS = ['honest-1', 'honest-2', 'honest-3'];
 /** The failing workers register first, alone, then the honest ones; the registry keeps this order. */
 const REGISTRATION_ORDER = [...Object.keys(FAILING), ...HONEST_IDS];
 
-const STRATEGIES_IN_SPEC = (await loadResolvedSpec(COORDINATOR_SPEC_PATH)).schemaEnum('Strategy') as string[];
+const STRATEGIES_IN_SPEC = (await loadResolvedSpec(COORDINATOR_SPEC_PATH)).schemaEnum('Strategy') as Strategy[];
 
 const cleanup = new Cleanup();
 let coordinator: CoordinatorServer;
@@ -95,21 +97,30 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => cleanup.run());
 
-/** One exchange with the coordinator through a proxy, noted as exercising `template`. */
-async function callCoordinator(
-  proxy: PrismServer,
-  method: string,
-  template: string,
-  options: ExchangeOptions & { params?: Record<string, string> } = {},
-): Promise<Exchange> {
-  exercised.coordinator.add(`${method} ${template}`);
-  const path = template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(options.params?.[name] ?? ''));
+/** Notes every operation a typed client calls (by its path template) as exercised. */
+function noting<Api extends CoordinatorApi | WorkerApi>(api: Api, seen: Set<string>): Api {
+  api.use({
+    onRequest({ request, schemaPath }) {
+      seen.add(`${request.method} ${schemaPath}`);
+    },
+  });
+  return api;
+}
+
+/** The typed coordinator client, through a proxy. */
+function viaProxy(proxy: PrismServer): CoordinatorApi {
+  return noting(coordinatorApi(proxy), exercised.coordinator);
+}
+
+/** Bad input, sent by hand through a proxy: the typed client would not let it through. */
+async function sendBadInput(proxy: PrismServer, method: string, path: string, options: ExchangeOptions): Promise<Exchange> {
+  exercised.coordinator.add(`${method} ${path}`);
   return exchange(proxy.url, method, path, options);
 }
 
 /** The exchange went through Prism without a single remark. */
-function expectConforming(reply: Exchange): void {
-  expect(prismVerdict(reply), 'Prism found the exchange outside the spec').toBe('');
+function expectConforming(reply: Exchange | Reply<unknown, unknown>): void {
+  expect(prismVerdict('violations' in reply ? reply : exchangeOf(reply)), 'Prism found the exchange outside the spec').toBe('');
 }
 
 function worker(id: string): ProxiedWorker {
@@ -118,11 +129,10 @@ function worker(id: string): ProxiedWorker {
   return found;
 }
 
-async function submit(body: Record<string, unknown>): Promise<OracleResult> {
-  const reply = await callCoordinator(strict, 'POST', '/request', { json: body });
+async function submit(body: OracleRequestSubmission): Promise<OracleResult> {
+  const reply = await viaProxy(strict).POST('/request', { body });
   expectConforming(reply);
-  expect(reply.status, JSON.stringify(reply.body)).toBe(200);
-  return reply.body as OracleResult;
+  return expectData(reply);
 }
 
 /** Each worker's answer as the coordinator reports it: the honest ones usable, the others with their simulated failure. */
@@ -144,60 +154,53 @@ function mean(values: readonly number[]): number {
   return values.reduce((sum, value) => sum + value, 0) / values.length;
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] ?? NaN) : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2;
-}
-
 describe('the coordinator and its workers behind validating Prism proxies', { timeout: PRISM_TEST_TIMEOUT_MS }, () => {
   it('serves probes and metrics, and answers 503 NO_WORKERS while nobody is registered', async () => {
-    for (const path of ['/healthz', '/readyz', '/metrics']) {
-      const reply = await callCoordinator(strict, 'GET', path);
+    const api = viaProxy(strict);
+    for (const reply of [await api.GET('/healthz'), await api.GET('/readyz'), await api.GET('/metrics', { parseAs: 'text' })]) {
       expectConforming(reply);
-      expect(reply.status, path).toBe(200);
+      expect(reply.response.status, reply.response.url).toBe(200);
     }
-    const reply = await callCoordinator(strict, 'POST', '/request', { json: { query: 'BTC/USD' } });
+    const reply = await api.POST('/request', { body: { query: 'BTC/USD' } });
     expectConforming(reply);
-    expect(reply.status).toBe(503);
-    expect(reply.body).toMatchObject({ code: 'NO_WORKERS' });
+    expect(expectError(reply, 503)).toMatchObject({ code: 'NO_WORKERS' });
   });
 
   it('answers 503 NO_USABLE_ANSWER with the breakdown when only failing workers registered', async () => {
     const failing = Object.keys(FAILING);
     // The real workers' own registration code, through the proxy, one after the other.
     for (const id of failing) await worker(id).membership.start();
-    const reply = await callCoordinator(strict, 'POST', '/request', { json: { query: 'BTC/USD', timeout_ms: 3000 } });
+    const reply = await viaProxy(strict).POST('/request', { body: { query: 'BTC/USD', timeout_ms: 3000 } });
     expectConforming(reply);
-    expect(reply.status).toBe(503);
-    const problem = reply.body as Problem;
+    const problem = expectError(reply, 503);
     expect(problem.code).toBe('NO_USABLE_ANSWER');
     expectBreakdownOf({ worker_responses: problem.worker_responses ?? [], request_id: problem.request_id ?? '' }, failing);
   });
 
   it("registers the honest workers at their proxies' endpoints", async () => {
     for (const id of HONEST_IDS) await worker(id).membership.start();
-    const list = await callCoordinator(strict, 'GET', '/workers');
+    const api = viaProxy(strict);
+    const list = await api.GET('/workers');
     expectConforming(list);
-    const registered = (list.body as WorkerList).workers;
+    const registered = expectData(list).workers;
     expect(registered.map((entry) => [entry.id, entry.endpoint])).toEqual(REGISTRATION_ORDER.map((id) => [id, worker(id).proxy.url]));
 
-    const one = await callCoordinator(strict, 'GET', '/workers/{id}', { params: { id: 'honest-1' } });
+    const one = await api.GET('/workers/{id}', { params: { path: { id: 'honest-1' } } });
     expectConforming(one);
-    expect(one.body).toMatchObject({ id: 'honest-1', endpoint: worker('honest-1').proxy.url });
+    expect(expectData(one)).toMatchObject({ id: 'honest-1', endpoint: worker('honest-1').proxy.url });
 
     // Registering again under the same id keeps one entry.
-    const again = await callCoordinator(strict, 'POST', '/register', { json: { id: 'honest-1', endpoint: worker('honest-1').proxy.url } });
+    const again = await api.POST('/register', { body: { id: 'honest-1', endpoint: worker('honest-1').proxy.url } });
     expectConforming(again);
-    expect(again.body).toMatchObject({ status: 'registered' });
-    const beat = await callCoordinator(strict, 'POST', '/workers/{id}/heartbeat', { params: { id: 'honest-1' } });
+    expect(expectData(again)).toMatchObject({ status: 'registered' });
+    const beat = await api.POST('/workers/{id}/heartbeat', { params: { path: { id: 'honest-1' } } });
     expectConforming(beat);
-    expect(beat.body).toMatchObject({ status: 'alive' });
+    expect(expectData(beat)).toMatchObject({ status: 'alive' });
   });
 
   // Every strategy the spec offers; the two with a closed form are checked exactly, and every
   // strategy must land within the range of the usable values.
-  const exactly: Partial<Record<string, (values: number[]) => number>> = { average: mean, median };
+  const exactly: Partial<Record<Strategy, (values: number[]) => number>> = { average: mean, median: (values) => median(values) ?? NaN };
   it.each(STRATEGIES_IN_SPEC)('aggregates with strategy %s over the proxied workers', async (strategy) => {
     const result = await submit({ query: 'ETH/USD', strategy, timeout_ms: 3000 });
     expectBreakdownOf(result, REGISTRATION_ORDER);
@@ -233,7 +236,7 @@ describe('the coordinator and its workers behind validating Prism proxies', { ti
   const badInputs: {
     name: string;
     method: string;
-    template: string;
+    path: string;
     options: ExchangeOptions;
     status: number;
     code: string;
@@ -242,7 +245,7 @@ describe('the coordinator and its workers behind validating Prism proxies', { ti
     {
       name: 'a query that is not BASE/QUOTE',
       method: 'POST',
-      template: '/request',
+      path: '/request',
       options: { json: { query: 'bitcoin' } },
       status: 400,
       code: 'VALIDATION_FAILED',
@@ -251,7 +254,7 @@ describe('the coordinator and its workers behind validating Prism proxies', { ti
     {
       name: 'an unknown strategy',
       method: 'POST',
-      template: '/request',
+      path: '/request',
       options: { json: { query: 'BTC/USD', strategy: 'mode' } },
       status: 400,
       code: 'VALIDATION_FAILED',
@@ -260,7 +263,7 @@ describe('the coordinator and its workers behind validating Prism proxies', { ti
     {
       name: 'a deadline under the minimum',
       method: 'POST',
-      template: '/request',
+      path: '/request',
       options: { json: { query: 'BTC/USD', timeout_ms: 5 } },
       status: 400,
       code: 'VALIDATION_FAILED',
@@ -269,7 +272,7 @@ describe('the coordinator and its workers behind validating Prism proxies', { ti
     {
       name: 'an extra field',
       method: 'POST',
-      template: '/request',
+      path: '/request',
       options: { json: { query: 'BTC/USD', surprise: true } },
       status: 400,
       code: 'VALIDATION_FAILED',
@@ -278,7 +281,7 @@ describe('the coordinator and its workers behind validating Prism proxies', { ti
     {
       name: 'a missing query',
       method: 'POST',
-      template: '/request',
+      path: '/request',
       options: { json: {} },
       status: 400,
       code: 'VALIDATION_FAILED',
@@ -287,7 +290,7 @@ describe('the coordinator and its workers behind validating Prism proxies', { ti
     {
       name: 'a worker id with spaces',
       method: 'POST',
-      template: '/register',
+      path: '/register',
       options: { json: { id: 'no spaces', endpoint: 'http://127.0.0.1:1' } },
       status: 400,
       code: 'VALIDATION_FAILED',
@@ -296,7 +299,7 @@ describe('the coordinator and its workers behind validating Prism proxies', { ti
     {
       name: 'an endpoint that is not http(s)',
       method: 'POST',
-      template: '/register',
+      path: '/register',
       options: { json: { id: 'w', endpoint: 'ftp://example.org' } },
       status: 400,
       code: 'VALIDATION_FAILED',
@@ -305,7 +308,7 @@ describe('the coordinator and its workers behind validating Prism proxies', { ti
     {
       name: 'a body that is not JSON',
       method: 'POST',
-      template: '/request',
+      path: '/request',
       options: { text: 'BTC/USD', contentType: 'text/plain' },
       status: 415,
       code: 'UNSUPPORTED_MEDIA_TYPE',
@@ -314,7 +317,7 @@ describe('the coordinator and its workers behind validating Prism proxies', { ti
     {
       name: 'a body over the limit',
       method: 'POST',
-      template: '/request',
+      path: '/request',
       options: { json: { query: 'BTC/USD', padding: 'x'.repeat(70_000) } },
       status: 413,
       code: 'PAYLOAD_TOO_LARGE',
@@ -324,7 +327,7 @@ describe('the coordinator and its workers behind validating Prism proxies', { ti
     {
       name: 'an unknown query parameter',
       method: 'GET',
-      template: '/workers?verbose=1',
+      path: '/workers?verbose=1',
       options: {},
       status: 400,
       code: 'VALIDATION_FAILED',
@@ -334,15 +337,15 @@ describe('the coordinator and its workers behind validating Prism proxies', { ti
 
   it.each(badInputs)(
     'refuses $name with a $status problem inside the spec',
-    async ({ method, template, options, status, code, specForbids }) => {
-      const answered = await callCoordinator(lenient, method, template, options);
+    async ({ method, path, options, status, code, specForbids }) => {
+      const answered = await sendBadInput(lenient, method, path, options);
       expectConforming(answered);
       expect(answered.status).toBe(status);
       expect(answered.contentType).toMatch(/^application\/problem\+json/);
       expect(answered.body).toMatchObject({ status, code });
       if (status === 400) expect((answered.body as Problem).errors?.length).toBeGreaterThan(0);
 
-      const judged = await callCoordinator(strict, method, template, options);
+      const judged = await sendBadInput(strict, method, path, options);
       if (specForbids) {
         // The spec itself forbids this input: Prism refuses it before the coordinator sees it.
         expect(judged.status).toBe(422);
@@ -355,35 +358,35 @@ describe('the coordinator and its workers behind validating Prism proxies', { ti
   );
 
   it('answers 404 WORKER_NOT_REGISTERED for an unknown worker', async () => {
-    for (const [method, template] of [
-      ['GET', '/workers/{id}'],
-      ['POST', '/workers/{id}/heartbeat'],
-      ['DELETE', '/workers/{id}'],
-    ] as const) {
-      const reply = await callCoordinator(strict, method, template, { params: { id: 'nobody' } });
+    const api = viaProxy(strict);
+    const nobody = { params: { path: { id: 'nobody' } } };
+    for (const reply of [
+      await api.GET('/workers/{id}', nobody),
+      await api.POST('/workers/{id}/heartbeat', nobody),
+      await api.DELETE('/workers/{id}', nobody),
+    ]) {
       expectConforming(reply);
-      expect(reply.status, `${method} ${template}`).toBe(404);
-      expect(reply.body).toMatchObject({ code: 'WORKER_NOT_REGISTERED' });
+      expect(expectError(reply, 404)).toMatchObject({ code: 'WORKER_NOT_REGISTERED' });
     }
   });
 
   it("lets the workers' own probes through their proxies", async () => {
-    for (const path of ['/healthz', '/readyz']) {
-      exercised.worker.add(`GET ${path}`);
-      const reply = await exchange(worker('honest-1').proxy.url, 'GET', path);
+    const api = noting(workerApi(worker('honest-1').proxy), exercised.worker);
+    for (const reply of [await api.GET('/healthz'), await api.GET('/readyz')]) {
       expectConforming(reply);
-      expect(reply.status, path).toBe(200);
+      expect(reply.response.status, reply.response.url).toBe(200);
     }
   });
 
   it('deregisters every worker through the proxy', async () => {
-    const removed = await callCoordinator(strict, 'DELETE', '/workers/{id}', { params: { id: 'honest-3' } });
+    const api = viaProxy(strict);
+    const removed = await api.DELETE('/workers/{id}', { params: { path: { id: 'honest-3' } } });
     expectConforming(removed);
-    expect(removed.status).toBe(204);
+    expect(removed.response.status).toBe(204);
     await Promise.all([...workers.values()].map((w) => w.membership.stop()));
-    const list = await callCoordinator(strict, 'GET', '/workers');
+    const list = await api.GET('/workers');
     expectConforming(list);
-    expect((list.body as WorkerList).workers).toEqual([]);
+    expect(expectData(list).workers).toEqual([]);
   });
 
   it('crossed the proxies with no violation in either direction', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoordinatorServer } from '../../src/coordinator/server.ts';
 import type { WorkerServer } from '../../src/worker/server.ts';
+import { registeredWorkers, submitRequest } from '../helpers/clients.ts';
 import { register, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
 
 let coordinator: CoordinatorServer;
@@ -19,9 +20,8 @@ afterAll(async () => {
 });
 
 async function registry(): Promise<unknown> {
-  const body = (await (await fetch(`${coordinator.url}/workers`)).json()) as { workers: { id: string; endpoint: string }[] };
   // last_seen moves on a legitimate re-registration only; none happens in these tests.
-  return body.workers;
+  return registeredWorkers(coordinator);
 }
 
 interface Case {
@@ -167,12 +167,7 @@ describe('bad input to the coordinator', () => {
   });
 
   it('still serves requests after all of that', async () => {
-    const response = await fetch(`${coordinator.url}/request`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{"query":"BTC/USD"}',
-    });
-    expect(response.status).toBe(200);
+    expect((await submitRequest(coordinator, { query: 'BTC/USD' })).response.status).toBe(200);
   });
 });
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOracleClient } from '../../src/client/client.ts';
 import type { CoordinatorServer } from '../../src/coordinator/server.ts';
 import { ProblemResponseError } from '../../src/http/problems.ts';
-import { runClient } from '../helpers/client-cli.ts';
+import { runClient } from '../helpers/run-program.ts';
 import { Cleanup, register, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
 
 const cleanup = new Cleanup();

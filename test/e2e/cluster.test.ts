@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createOracleClient } from '../../src/client/client.ts';
 import { startCluster } from '../../src/cluster/cluster.ts';
-import { freePort } from '../helpers/network.ts';
+import { freePort } from '../../src/process/free-port.ts';
+import { coordinatorApi } from '../helpers/clients.ts';
 
 describe('npm start: the local cluster', () => {
   it('brings up a coordinator with three self-registered worker processes, answers, and stops them all', { timeout: 60_000 }, async () => {
@@ -30,6 +31,6 @@ describe('npm start: the local cluster', () => {
     } finally {
       await cluster.stop();
     }
-    await expect(fetch(`${cluster.coordinatorUrl}/workers`)).rejects.toThrow();
+    await expect(coordinatorApi(cluster.coordinatorUrl).GET('/workers')).rejects.toThrow();
   });
 });

@@ -2,29 +2,25 @@
  * Defects found by trying the coordinator as a hostile user would (the hardening issue), one
  * test each, over real HTTP on loopback.
  */
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import createClient from 'openapi-fetch';
 import { Agent, request as undiciRequest } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { paths } from '../../generated/coordinator.ts';
 import { parseDuration } from '../../src/contract/duration.ts';
 import { DEFAULT_COORDINATOR_CONFIG } from '../../src/coordinator/config.ts';
 import { refusalToListen, startCoordinatorServer } from '../../src/coordinator/server.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { Membership } from '../../src/worker/membership.ts';
 import { parsePrometheusText } from '../helpers/prometheus.ts';
-import { Cleanup, register, replyJson, silentLogger, startFakeWorker, startTestCoordinator } from '../helpers/network.ts';
+import { createCoordinatorApi } from '../../src/client/api.ts';
+import { coordinatorApi } from '../helpers/clients.ts';
+import { answerOf, replyJson, startAnsweringWorker, startFakeWorker } from '../helpers/fake-workers.ts';
+import { Cleanup, register, silentLogger, startTestCoordinator } from '../helpers/network.ts';
+import { runProgram } from '../helpers/run-program.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
-function answer(workerId: string, requestId: string, value: number) {
-  return { worker_id: workerId, request_id: requestId, value, response_time: '1ms', reliable: true };
-}
-
 async function fakeAnswering(workerId: string, value: number) {
-  return cleanup.add(await startFakeWorker((task, res) => replyJson(res, 200, answer(workerId, task.id, value))));
+  return cleanup.add(await startAnsweringWorker(workerId, value));
 }
 
 describe('the deadline holds when a worker is saturated', () => {
@@ -34,7 +30,7 @@ describe('the deadline holds when a worker is saturated', () => {
     async () => {
       // Ejection would take the hanging worker out after three overloads; keep asking it here.
       const coordinator = cleanup.add(await startTestCoordinator({ ejectAfterFailures: 1000 }));
-      const api = createClient<paths>({ baseUrl: coordinator.url });
+      const api = coordinatorApi(coordinator);
       for (const id of ['fast-1', 'fast-2']) await register(coordinator.url, id, (await fakeAnswering(id, 100)).url);
       const hanging = cleanup.add(await startFakeWorker(() => undefined));
       await register(coordinator.url, 'hanging', hanging.url);
@@ -66,12 +62,12 @@ describe('the deadline holds when a worker is saturated', () => {
 describe('per-worker metric series', () => {
   it('do not outlive a worker that deregisters while its task is in flight', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
-    const api = createClient<paths>({ baseUrl: coordinator.url });
+    const api = coordinatorApi(coordinator);
     await register(coordinator.url, 'steady', (await fakeAnswering('steady', 100)).url);
     let release: () => void = () => undefined;
     const leaving = cleanup.add(
       await startFakeWorker((task, res) => {
-        const reply = () => replyJson(res, 200, answer('leaving', task.id, 100));
+        const reply = () => replyJson(res, 200, answerOf('leaving', task, 100));
         // The first task creates its series; the second is held until the worker has left.
         if (leaving.tasks.length === 1) reply();
         else release = reply;
@@ -90,19 +86,6 @@ describe('per-worker metric series', () => {
   });
 });
 
-const COORDINATOR_MAIN = fileURLToPath(new URL('../../src/coordinator/main.ts', import.meta.url));
-
-function runCoordinatorMain(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      ['--import', 'tsx', COORDINATOR_MAIN, ...args],
-      { timeout: 20_000 },
-      (_error, _stdout, stderr) => resolve({ code: child.exitCode, stderr }),
-    );
-  });
-}
-
 /**
  * A coordinator client whose connections leave from `localAddress` (every 127.x address is this
  * machine), so a test can play a second host. Global fetch cannot take an npm undici Agent, so
@@ -111,7 +94,8 @@ function runCoordinatorMain(args: string[]): Promise<{ code: number | null; stde
 function clientFrom(baseUrl: string, localAddress: string, token?: string) {
   const dispatcher = new Agent({ localAddress });
   cleanup.add({ close: () => dispatcher.close() });
-  const fetchFrom = async (request: Request): Promise<Response> => {
+  const fetchFrom = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const request = input instanceof Request ? input : new Request(input, init);
     const body = request.method === 'GET' || request.method === 'DELETE' ? undefined : await request.text();
     const answer = await undiciRequest(request.url, {
       method: request.method as 'GET',
@@ -123,12 +107,12 @@ function clientFrom(baseUrl: string, localAddress: string, token?: string) {
     for (const [name, value] of Object.entries(answer.headers)) if (typeof value === 'string') headers.set(name, value);
     return new Response(answer.statusCode === 204 ? null : await answer.body.text(), { status: answer.statusCode, headers });
   };
-  return createClient<paths>({ baseUrl, headers: token === undefined ? {} : { authorization: `Bearer ${token}` }, fetch: fetchFrom });
+  return createCoordinatorApi({ baseUrl, token, fetch: fetchFrom });
 }
 
 describe('safe defaults for an open coordinator', () => {
   it('refuses to listen beyond loopback without a registration token, and says how to opt out', async () => {
-    const { code, stderr } = await runCoordinatorMain(['--host', '0.0.0.0', '--port', '0']);
+    const { code, stderr } = await runProgram('coordinator', ['--host', '0.0.0.0', '--port', '0']);
     expect(code).toBe(2);
     expect(stderr).toContain('refusing to listen on 0.0.0.0 without a registration token');
     expect(stderr).toContain('--insecure-open');
@@ -141,7 +125,7 @@ describe('safe defaults for an open coordinator', () => {
   it('limits registrations per client by default, well above what the cluster, the lab and the benchmark need', async () => {
     expect(DEFAULT_COORDINATOR_CONFIG.registerRateLimit).toBe(1200);
     const coordinator = cleanup.add(await startTestCoordinator());
-    const api = createClient<paths>({ baseUrl: coordinator.url });
+    const api = coordinatorApi(coordinator);
     const statuses: number[] = [];
     for (let i = 0; i < 1201; i++) {
       const { response } = await api.POST('/register', { body: { id: 'w1', endpoint: 'http://127.0.0.1:9' } });
@@ -153,7 +137,7 @@ describe('safe defaults for an open coordinator', () => {
 
   it('caps the workers one address may hold', async () => {
     const coordinator = cleanup.add(await startTestCoordinator({ maxWorkersPerAddress: 2 }));
-    const here = createClient<paths>({ baseUrl: coordinator.url });
+    const here = coordinatorApi(coordinator);
     const elsewhere = clientFrom(coordinator.url, '127.0.0.2');
     for (const id of ['a', 'b'])
       expect((await here.POST('/register', { body: { id, endpoint: 'http://127.0.0.1:9' } })).response.status).toBe(200);
@@ -165,7 +149,7 @@ describe('safe defaults for an open coordinator', () => {
 
   it('pages GET /workers with a bounded default page and a working cursor', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
-    const api = createClient<paths>({ baseUrl: coordinator.url });
+    const api = coordinatorApi(coordinator);
     for (let i = 0; i < 150; i++) await api.POST('/register', { body: { id: `w${i}`, endpoint: 'http://127.0.0.1:9' } });
     const first = (await api.GET('/workers')).data;
     expect(first?.workers).toHaveLength(100);
@@ -190,10 +174,10 @@ describe('a worker id cannot be hijacked with the shared registration token', ()
     const real = cleanup.add(
       await startFakeWorker((task, res, req) => {
         authorizations.push(req.headers.authorization);
-        replyJson(res, 200, answer('w1', task.id, 100));
+        replyJson(res, 200, answerOf('w1', task, 100));
       }),
     );
-    const trap = cleanup.add(await startFakeWorker((task, res) => replyJson(res, 200, answer('w1', task.id, 1))));
+    const trap = cleanup.add(await startFakeWorker((task, res) => replyJson(res, 200, answerOf('w1', task, 1))));
     const worker = clientFrom(coordinator.url, '127.0.0.1', token);
     const attacker = clientFrom(coordinator.url, '127.0.0.3', token);
     expect((await worker.POST('/register', { body: { id: 'w1', endpoint: real.url } })).response.status).toBe(200);
@@ -217,7 +201,7 @@ describe('a worker id cannot be hijacked with the shared registration token', ()
     const coordinator = cleanup.add(
       await startCoordinatorServer({ ...DEFAULT_COORDINATOR_CONFIG, port: 0, validateResponses: true, registrationToken: token }, logger),
     );
-    const real = cleanup.add(await startFakeWorker((task, res) => replyJson(res, 200, answer('w1', task.id, 100))));
+    const real = cleanup.add(await startFakeWorker((task, res) => replyJson(res, 200, answerOf('w1', task, 100))));
     const membership = new Membership({
       coordinatorUrl: coordinator.url,
       registration: { id: 'w1', endpoint: real.url },

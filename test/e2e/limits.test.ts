@@ -1,7 +1,8 @@
 /** The coordinator's limits: registry size, per-client rates, and the size of a worker's answer. */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OracleResult } from '../../src/contract/models.ts';
-import { Cleanup, postJson, register, replyJson, startFakeWorker, startTestCoordinator } from '../helpers/network.ts';
+import { coordinatorApi, expectData, expectError } from '../helpers/clients.ts';
+import { startAnsweringWorker, startFakeWorker } from '../helpers/fake-workers.ts';
+import { Cleanup, register, startTestCoordinator } from '../helpers/network.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -11,28 +12,25 @@ describe('limits', () => {
     const coordinator = cleanup.add(await startTestCoordinator({ maxWorkers: 2 }));
     await register(coordinator.url, 'a', 'http://127.0.0.1:1');
     await register(coordinator.url, 'b', 'http://127.0.0.1:2');
-    const full = await postJson(`${coordinator.url}/register`, { id: 'c', endpoint: 'http://127.0.0.1:3' });
-    expect(full).toMatchObject({ status: 409, body: { code: 'REGISTRY_FULL' } });
-    expect((await postJson(`${coordinator.url}/register`, { id: 'a', endpoint: 'http://127.0.0.1:4' })).status).toBe(200);
+    const api = coordinatorApi(coordinator);
+    const full = await api.POST('/register', { body: { id: 'c', endpoint: 'http://127.0.0.1:3' } });
+    expect(expectError(full, 409).code).toBe('REGISTRY_FULL');
+    expect((await api.POST('/register', { body: { id: 'a', endpoint: 'http://127.0.0.1:4' } })).response.status).toBe(200);
   });
 
   it('answers 429 with Retry-After once a client passes its per-minute limit', async () => {
     const coordinator = cleanup.add(await startTestCoordinator({ requestRateLimit: 3, registerRateLimit: 2 }));
+    const api = coordinatorApi(coordinator);
+    const submit = () => api.POST('/request', { body: { query: 'BTC/USD' } });
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await postJson(`${coordinator.url}/request`, { query: 'BTC/USD' })).status);
+    for (let i = 0; i < 4; i++) statuses.push((await submit()).response.status);
     expect(statuses).toEqual([503, 503, 503, 429]);
-    const limited = await fetch(`${coordinator.url}/request`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{"query":"BTC/USD"}',
-    });
-    expect(limited.status).toBe(429);
-    expect(limited.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(await limited.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+    const limited = await submit();
+    expect(expectError(limited, 429)).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+    expect(Number(limited.response.headers.get('retry-after'))).toBeGreaterThan(0);
     const registrations = [];
     for (let i = 0; i < 3; i++)
-      registrations.push((await postJson(`${coordinator.url}/register`, { id: `w${i}`, endpoint: 'http://127.0.0.1:1' })).status);
+      registrations.push((await api.POST('/register', { body: { id: `w${i}`, endpoint: 'http://127.0.0.1:1' } })).response.status);
     expect(registrations).toEqual([200, 200, 429]);
   });
 
@@ -48,16 +46,10 @@ describe('limits', () => {
         res.end('"}');
       }),
     );
-    const honest = cleanup.add(
-      await startFakeWorker((task, res) =>
-        replyJson(res, 200, { worker_id: 'honest', request_id: task.id, value: 7, response_time: '1ms', reliable: true }),
-      ),
-    );
+    const honest = cleanup.add(await startAnsweringWorker('honest', 7));
     await register(coordinator.url, 'huge', huge.url);
     await register(coordinator.url, 'honest', honest.url);
-    const reply = await postJson(`${coordinator.url}/request`, { query: 'BTC/USD' });
-    expect(reply.status).toBe(200);
-    const result = reply.body as unknown as OracleResult;
+    const result = expectData(await coordinatorApi(coordinator).POST('/request', { body: { query: 'BTC/USD' } }));
     expect(result.final_value).toBe(7);
     expect(result.worker_responses.find((r) => r.worker_id === 'huge')).toMatchObject({
       err: 'answer larger than 65536 bytes',

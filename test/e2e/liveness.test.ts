@@ -1,38 +1,38 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OracleResult, WorkerInfo } from '../../src/contract/models.ts';
+import type { OracleRequestSubmission, OracleResult, WorkerInfo } from '../../src/contract/models.ts';
 import { startWorkerServer } from '../../src/worker/server.ts';
-import {
-  Cleanup,
-  HONEST,
-  postJson,
-  register,
-  replyJson,
-  silentLogger,
-  startFakeWorker,
-  startTestCoordinator,
-  startTestWorker,
-} from '../helpers/network.ts';
+import { coordinatorApi, expectData, expectError, registeredWorkers, submitRequest, workerApi, type Target } from '../helpers/clients.ts';
+import { registerAnsweringWorkers, startAnsweringWorker } from '../helpers/fake-workers.ts';
+import { Cleanup, HONEST, register, silentLogger, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
 import { parsePrometheusText, valueOf } from '../helpers/prometheus.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
-async function getJson(url: string, init?: RequestInit): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(url, init);
-  const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+function getWorker(coordinator: Target, id: string) {
+  return coordinatorApi(coordinator).GET('/workers/{id}', { params: { path: { id } } });
 }
 
-async function workerInfo(coordinatorUrl: string, id: string): Promise<WorkerInfo> {
-  const reply = await getJson(`${coordinatorUrl}/workers/${id}`);
-  expect(reply.status).toBe(200);
-  return reply.body as unknown as WorkerInfo;
+async function workerInfo(coordinator: Target, id: string): Promise<WorkerInfo> {
+  return expectData(await getWorker(coordinator, id));
 }
 
-async function request(coordinatorUrl: string, body: Record<string, unknown> = {}): Promise<OracleResult> {
-  const reply = await postJson(`${coordinatorUrl}/request`, { query: 'BTC/USD', ...body });
-  expect(reply.status, JSON.stringify(reply.body)).toBe(200);
-  return reply.body as unknown as OracleResult;
+function heartbeat(coordinator: Target, id: string) {
+  return coordinatorApi(coordinator).POST('/workers/{id}/heartbeat', { params: { path: { id } } });
+}
+
+function submit(coordinator: Target, fields: Partial<OracleRequestSubmission> = {}) {
+  return submitRequest(coordinator, { query: 'BTC/USD', ...fields });
+}
+
+async function request(coordinator: Target, fields: Partial<OracleRequestSubmission> = {}): Promise<OracleResult> {
+  return expectData(await submit(coordinator, fields));
+}
+
+async function scrapeMetrics(coordinator: Target) {
+  const reply = await coordinatorApi(coordinator).GET('/metrics', { parseAs: 'text' });
+  expect(reply.response.headers.get('content-type')).toMatch(/^text\/plain/);
+  return parsePrometheusText(expectData(reply));
 }
 
 async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs = 3000): Promise<void> {
@@ -58,57 +58,45 @@ function startWorkerServerForDrain() {
   );
 }
 
-function honestFake(id: string, value = 100) {
-  return startFakeWorker((task, res) =>
-    replyJson(res, 200, { worker_id: id, request_id: task.id, value, response_time: '1ms', reliable: true }),
-  );
-}
-
 describe('heartbeats, deregistration and eviction', () => {
   it('refreshes last_seen on a heartbeat and answers 404 for an unknown id', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
     await register(coordinator.url, 'w1', 'http://127.0.0.1:9');
     const before = (await workerInfo(coordinator.url, 'w1')).last_seen;
     await new Promise((resolve) => setTimeout(resolve, 5));
-    const beat = await getJson(`${coordinator.url}/workers/w1/heartbeat`, { method: 'POST' });
-    expect(beat.status).toBe(200);
-    expect(beat.body.status).toBe('alive');
-    expect(Date.parse(beat.body.last_seen as string)).toBeGreaterThan(Date.parse(before));
-    expect((await workerInfo(coordinator.url, 'w1')).last_seen).toBe(beat.body.last_seen);
+    const beat = expectData(await heartbeat(coordinator, 'w1'));
+    expect(beat.status).toBe('alive');
+    expect(Date.parse(beat.last_seen)).toBeGreaterThan(Date.parse(before));
+    expect((await workerInfo(coordinator.url, 'w1')).last_seen).toBe(beat.last_seen);
 
-    const unknown = await getJson(`${coordinator.url}/workers/nobody/heartbeat`, { method: 'POST' });
-    expect(unknown.status).toBe(404);
-    expect(unknown.body).toMatchObject({ code: 'WORKER_NOT_REGISTERED', status: 404 });
+    expect(expectError(await heartbeat(coordinator, 'nobody'), 404)).toMatchObject({ code: 'WORKER_NOT_REGISTERED', status: 404 });
   });
 
   it('removes a worker at once on DELETE /workers/{id}', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
     await register(coordinator.url, 'w1', 'http://127.0.0.1:9');
     await register(coordinator.url, 'w2', 'http://127.0.0.1:9');
-    expect((await fetch(`${coordinator.url}/workers/w1`, { method: 'DELETE' })).status).toBe(204);
-    const list = await getJson(`${coordinator.url}/workers`);
-    expect((list.body.workers as WorkerInfo[]).map((w) => w.id)).toEqual(['w2']);
-    expect((await getJson(`${coordinator.url}/workers/w1`, { method: 'DELETE' })).body).toMatchObject({
-      status: 404,
-      code: 'WORKER_NOT_REGISTERED',
-    });
-    expect((await getJson(`${coordinator.url}/workers/w1`)).status).toBe(404);
+    const deregister = (id: string) => coordinatorApi(coordinator).DELETE('/workers/{id}', { params: { path: { id } } });
+    expect((await deregister('w1')).response.status).toBe(204);
+    expect((await registeredWorkers(coordinator)).map((w) => w.id)).toEqual(['w2']);
+    expect(expectError(await deregister('w1'), 404)).toMatchObject({ status: 404, code: 'WORKER_NOT_REGISTERED' });
+    expect((await getWorker(coordinator, 'w1')).response.status).toBe(404);
   });
 
   it('evicts a worker whose heartbeats stop, keeps one that beats, and counts the eviction', async () => {
     const coordinator = cleanup.add(await startTestCoordinator({ workerTtlMs: 300, sweepIntervalMs: 25 }));
     await register(coordinator.url, 'silent', 'http://127.0.0.1:9');
     await register(coordinator.url, 'beating', 'http://127.0.0.1:9');
-    const beats = setInterval(() => void fetch(`${coordinator.url}/workers/beating/heartbeat`, { method: 'POST' }), 50);
+    const beats = setInterval(() => void heartbeat(coordinator, 'beating'), 50);
     try {
       const started = Date.now();
-      await waitFor(async () => (await getJson(`${coordinator.url}/workers/silent`)).status === 404);
+      await waitFor(async () => (await getWorker(coordinator, 'silent')).response.status === 404);
       expect(Date.now() - started).toBeGreaterThanOrEqual(250);
-      expect((await getJson(`${coordinator.url}/workers/beating`)).status).toBe(200);
+      expect((await getWorker(coordinator, 'beating')).response.status).toBe(200);
     } finally {
       clearInterval(beats);
     }
-    const metrics = parsePrometheusText(await (await fetch(`${coordinator.url}/metrics`)).text());
+    const metrics = await scrapeMetrics(coordinator);
     expect(valueOf(metrics, 'oracle_worker_evictions_total')).toBe(1);
     expect(valueOf(metrics, 'oracle_registered_workers')).toBe(1);
   });
@@ -117,14 +105,7 @@ describe('heartbeats, deregistration and eviction', () => {
 describe('reliability scores', () => {
   it('scores an outlier below honest workers, marks it unreliable, and still answers', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
-    for (const [id, value] of [
-      ['h1', 100],
-      ['h2', 100.1],
-      ['h3', 99.9],
-      ['liar', 110],
-    ] as const) {
-      await register(coordinator.url, id, cleanup.add(await honestFake(id, value)).url);
-    }
+    await registerAnsweringWorkers(coordinator.url, cleanup, { h1: 100, h2: 100.1, h3: 99.9, liar: 110 });
     let last: OracleResult | undefined;
     for (let i = 0; i < 6; i++) last = await request(coordinator.url, { strategy: 'median' });
     const liarAnswer = last?.worker_responses.find((r) => r.worker_id === 'liar');
@@ -146,12 +127,8 @@ describe('reliability scores', () => {
   it('lets a worker earn its way back', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
     let lying = true;
-    const flipper = cleanup.add(
-      await startFakeWorker((task, res) =>
-        replyJson(res, 200, { worker_id: 'flipper', request_id: task.id, value: lying ? 150 : 100, response_time: '1ms', reliable: true }),
-      ),
-    );
-    for (const id of ['h1', 'h2']) await register(coordinator.url, id, cleanup.add(await honestFake(id)).url);
+    const flipper = cleanup.add(await startAnsweringWorker('flipper', () => (lying ? 150 : 100)));
+    await registerAnsweringWorkers(coordinator.url, cleanup, { h1: 100, h2: 100 });
     await register(coordinator.url, 'flipper', flipper.url);
     for (let i = 0; i < 5; i++) await request(coordinator.url);
     expect((await workerInfo(coordinator.url, 'flipper')).reliable).toBe(false);
@@ -164,7 +141,7 @@ describe('reliability scores', () => {
 describe('temporary ejection', () => {
   it('ejects a worker after N consecutive failures and asks it again after its back-off', async () => {
     const coordinator = cleanup.add(await startTestCoordinator({ ejectAfterFailures: 2, ejectionBaseMs: 300 }));
-    for (const id of ['h1', 'h2']) await register(coordinator.url, id, cleanup.add(await honestFake(id)).url);
+    await registerAnsweringWorkers(coordinator.url, cleanup, { h1: 100, h2: 100 });
     const broken = cleanup.add(await startTestWorker('broken', { failureRate: 1, failureModes: ['outage'] }));
     await register(coordinator.url, 'broken', broken.url);
 
@@ -183,23 +160,23 @@ describe('temporary ejection', () => {
     await waitFor(async () => (await workerInfo(coordinator.url, 'broken')).state === 'active', 2000);
     const back = await request(coordinator.url);
     expect(back.worker_responses.map((r) => r.worker_id)).toContain('broken');
-    const metrics = parsePrometheusText(await (await fetch(`${coordinator.url}/metrics`)).text());
+    const metrics = await scrapeMetrics(coordinator);
     expect(valueOf(metrics, 'oracle_worker_ejections_total')).toBe(1);
   });
 
   it('never ejects more than the configured share of workers, however many fail', async () => {
     const coordinator = cleanup.add(await startTestCoordinator({ ejectAfterFailures: 1, ejectionBaseMs: 60_000, maxEjectedShare: 0.5 }));
-    await register(coordinator.url, 'h1', cleanup.add(await honestFake('h1')).url);
+    await registerAnsweringWorkers(coordinator.url, cleanup, { h1: 100 });
     for (const id of ['b1', 'b2', 'b3']) {
       const broken = cleanup.add(await startTestWorker(id, { failureRate: 1, failureModes: ['error'] }));
       await register(coordinator.url, id, broken.url);
     }
     for (let i = 0; i < 4; i++) {
       await request(coordinator.url, { min_responses: 1 });
-      const workers = (await getJson(`${coordinator.url}/workers`)).body.workers as WorkerInfo[];
+      const workers = await registeredWorkers(coordinator);
       expect(workers.filter((w) => w.state === 'ejected').length).toBeLessThanOrEqual(2);
     }
-    const workers = (await getJson(`${coordinator.url}/workers`)).body.workers as WorkerInfo[];
+    const workers = await registeredWorkers(coordinator);
     expect(workers.filter((w) => w.state === 'ejected').map((w) => w.id)).toEqual(['b1', 'b2']);
     // b3 fails every time but stays in rotation, because ejecting it would pass the cap.
     expect(workers.find((w) => w.id === 'b3')).toMatchObject({ state: 'active', stats: { failures: 4, consecutive_failures: 4 } });
@@ -209,7 +186,7 @@ describe('temporary ejection', () => {
 describe('quorum', () => {
   it('marks the result partial with a warning when min_responses is not met', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
-    for (const id of ['a', 'b', 'c']) await register(coordinator.url, id, cleanup.add(await honestFake(id)).url);
+    await registerAnsweringWorkers(coordinator.url, cleanup, { a: 100, b: 100, c: 100 });
     const result = await request(coordinator.url, { min_responses: 4 });
     expect(result).toMatchObject({ partial: true, quorum: 4, workers_answered: 3, final_value: 100 });
     expect(result.reliability_note).toBe('Warning: partial result, only 3 of 3 workers responded (quorum 4).');
@@ -223,36 +200,34 @@ describe('health, readiness, draining and metrics', () => {
     const coordinator = cleanup.add(await startTestCoordinator({ shutdownGraceMs: 2000 }));
     const slow = cleanup.add(await startTestWorker('slow', { minDelayMs: 300, maxDelayMs: 300 }));
     await register(coordinator.url, 'slow', slow.url);
-    expect(await getJson(`${coordinator.url}/healthz`)).toEqual({ status: 200, body: { status: 'ok' } });
-    expect(await getJson(`${coordinator.url}/readyz`)).toEqual({ status: 200, body: { status: 'ready' } });
+    const api = coordinatorApi(coordinator);
+    expect(expectData(await api.GET('/healthz'))).toEqual({ status: 'ok' });
+    expect(expectData(await api.GET('/readyz'))).toEqual({ status: 'ready' });
 
-    const inFlight = postJson(`${coordinator.url}/request`, { query: 'BTC/USD' });
+    const inFlight = submit(coordinator);
     await waitFor(() => true);
     await new Promise((resolve) => setTimeout(resolve, 50));
     const drained = coordinator.coordinator.drain(2000);
-    const refused = await postJson(`${coordinator.url}/request`, { query: 'BTC/USD' });
-    expect(refused.status).toBe(503);
-    expect(refused.body).toMatchObject({ code: 'SHUTTING_DOWN' });
-    expect((await getJson(`${coordinator.url}/readyz`)).body).toMatchObject({ status: 503, code: 'SHUTTING_DOWN' });
-    expect((await getJson(`${coordinator.url}/healthz`)).status).toBe(200);
-    const finished = await inFlight;
-    expect(finished.status).toBe(200);
-    expect((finished.body as unknown as OracleResult).workers_answered).toBe(1);
+    expect(expectError(await submit(coordinator), 503)).toMatchObject({ code: 'SHUTTING_DOWN' });
+    expect(expectError(await api.GET('/readyz'), 503)).toMatchObject({ status: 503, code: 'SHUTTING_DOWN' });
+    expect((await api.GET('/healthz')).response.status).toBe(200);
+    expect(expectData(await inFlight).workers_answered).toBe(1);
     await drained;
   });
 
   it('lets a draining worker finish its tasks while it refuses new ones and fails /readyz', async () => {
     const worker = await startWorkerServerForDrain();
-    const task = (id: string) => postJson(`${worker.url}/task`, { id, query: 'BTC/USD' });
-    expect(await getJson(`${worker.url}/readyz`)).toEqual({ status: 200, body: { status: 'ready' } });
+    const api = workerApi(worker);
+    const task = (id: string) => api.POST('/task', { body: { id, query: 'BTC/USD' } });
+    expect(expectData(await api.GET('/readyz'))).toEqual({ status: 'ready' });
     const inFlight = task('r1');
     await new Promise((resolve) => setTimeout(resolve, 50));
     const closed = worker.close();
-    expect((await getJson(`${worker.url}/readyz`)).body).toMatchObject({ status: 503, code: 'SHUTTING_DOWN' });
-    expect(await task('r2')).toMatchObject({ status: 503, body: { code: 'SHUTTING_DOWN' } });
-    expect(await inFlight).toMatchObject({ status: 200, body: { request_id: 'r1', worker_id: 'drainer' } });
+    expect(expectError(await api.GET('/readyz'), 503)).toMatchObject({ status: 503, code: 'SHUTTING_DOWN' });
+    expect(expectError(await task('r2'), 503)).toMatchObject({ code: 'SHUTTING_DOWN' });
+    expect(expectData(await inFlight)).toMatchObject({ request_id: 'r1', worker_id: 'drainer' });
     await closed;
-    await expect(fetch(`${worker.url}/healthz`)).rejects.toThrow();
+    await expect(api.GET('/healthz')).rejects.toThrow();
   });
 
   it('cancels what is still in flight when the grace period ends', async () => {
@@ -261,34 +236,26 @@ describe('health, readiness, draining and metrics', () => {
     const quick = cleanup.add(await startTestWorker('quick'));
     await register(coordinator.url, 'hanging', hanging.url);
     await register(coordinator.url, 'quick', quick.url);
-    const inFlight = postJson(`${coordinator.url}/request`, { query: 'BTC/USD', timeout_ms: 30000 });
+    const inFlight = submit(coordinator, { timeout_ms: 30000 });
     await new Promise((resolve) => setTimeout(resolve, 50));
     const started = Date.now();
     await coordinator.coordinator.drain(100);
     expect(Date.now() - started).toBeLessThan(1000);
-    const reply = await inFlight;
-    expect(reply.status).toBe(200);
-    const result = reply.body as unknown as OracleResult;
+    const result = expectData(await inFlight);
     expect(result.worker_responses.find((r) => r.worker_id === 'hanging')?.err).toBe('cancelled: the coordinator is shutting down');
   });
 
   it('serves Prometheus metrics whose counters move with the traffic', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
-    await register(coordinator.url, 'ok', cleanup.add(await honestFake('ok')).url);
+    await registerAnsweringWorkers(coordinator.url, cleanup, { ok: 100 });
     const failing = cleanup.add(await startTestWorker('failing', { failureRate: 1, failureModes: ['error'] }));
     await register(coordinator.url, 'failing', failing.url);
-    const scrape = async () => {
-      const response = await fetch(`${coordinator.url}/metrics`);
-      expect(response.status).toBe(200);
-      expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
-      return parsePrometheusText(await response.text());
-    };
-    const before = await scrape();
+    const before = await scrapeMetrics(coordinator);
     expect(valueOf(before, 'oracle_registered_workers')).toBe(2);
     await request(coordinator.url);
     await request(coordinator.url, { min_responses: 1 });
-    await postJson(`${coordinator.url}/request`, { query: 'BTC/USD', strategy: 'majority', min_responses: 1 });
-    const after = await scrape();
+    await submit(coordinator, { strategy: 'majority', min_responses: 1 });
+    const after = await scrapeMetrics(coordinator);
     expect(
       valueOf(after, 'oracle_requests_total', { outcome: 'partial' }) - valueOf(before, 'oracle_requests_total', { outcome: 'partial' }),
     ).toBe(1);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OracleResult, WorkerInfo } from '../../src/contract/models.ts';
-import { Cleanup, freePort, postJson, register, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
+import { freePort } from '../../src/process/free-port.ts';
+import { coordinatorApi, expectData, expectError, registeredWorkers, submitRequest } from '../helpers/clients.ts';
+import { Cleanup, register, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
 import { killAll, spawnService } from '../helpers/processes.ts';
 
 const cleanup = new Cleanup();
@@ -8,11 +9,6 @@ afterEach(async () => {
   await killAll();
   await cleanup.run();
 });
-
-async function workers(coordinatorUrl: string): Promise<WorkerInfo[]> {
-  const body = (await (await fetch(`${coordinatorUrl}/workers`)).json()) as { workers: WorkerInfo[] };
-  return body.workers;
-}
 
 async function waitFor(condition: () => Promise<boolean>, timeoutMs: number): Promise<number> {
   const started = Date.now();
@@ -42,7 +38,7 @@ function spawnWorker(id: string, port: number, coordinatorUrl: string, ...extra:
 }
 
 const isRegistered = (url: string, id: string, endpoint?: string) => async () =>
-  (await workers(url)).some((w) => w.id === id && (endpoint === undefined || w.endpoint === endpoint));
+  (await registeredWorkers(url)).some((w) => w.id === id && (endpoint === undefined || w.endpoint === endpoint));
 
 describe('workers that die, restart and leave (real processes)', () => {
   it(
@@ -53,8 +49,11 @@ describe('workers that die, restart and leave (real processes)', () => {
       const steady = cleanup.add(await startTestWorker('steady'));
       await register(coordinator.url, 'steady', steady.url);
       // An in-process worker has no heartbeat loop of its own; keep it fresh by hand.
-      const heartbeats = setInterval(() => void fetch(`${coordinator.url}/workers/steady/heartbeat`, { method: 'POST' }), 100);
-      cleanup.add({ close: async () => clearInterval(heartbeats) });
+      const heartbeats = setInterval(
+        () => void coordinatorApi(coordinator).POST('/workers/{id}/heartbeat', { params: { path: { id: 'steady' } } }),
+        100,
+      );
+      cleanup.defer(() => clearInterval(heartbeats));
       const doomed = spawnWorker(
         'doomed',
         await freePort(),
@@ -69,14 +68,13 @@ describe('workers that die, restart and leave (real processes)', () => {
       await waitFor(isRegistered(coordinator.url, 'doomed'), 15_000);
 
       const started = Date.now();
-      const pending = postJson(`${coordinator.url}/request`, { query: 'BTC/USD', timeout_ms: 1000 });
+      const pending = submitRequest(coordinator.url, { query: 'BTC/USD', timeout_ms: 1000 });
       await new Promise((resolve) => setTimeout(resolve, 200));
       doomed.child.kill('SIGKILL');
       const killedAt = Date.now();
       const reply = await pending;
       expect(Date.now() - started).toBeLessThan(1000 + 250);
-      expect(reply.status).toBe(200);
-      const result = reply.body as unknown as OracleResult;
+      const result = expectData(reply);
       const dead = result.worker_responses.find((r) => r.worker_id === 'doomed');
       expect(dead).toMatchObject({ reliable: false, value: 0 });
       expect(dead?.err).toMatch(/^(transport error|unreachable|timed out)/);
@@ -86,7 +84,7 @@ describe('workers that die, restart and leave (real processes)', () => {
       // Eviction waits for the TTL: its last heartbeat came about one interval (200 ms) before the
       // kill, two at worst on a busy machine.
       expect(Date.now() - killedAt).toBeGreaterThanOrEqual(800 - 2 * 200);
-      expect((await workers(coordinator.url)).map((w) => w.id)).toEqual(['steady']);
+      expect((await registeredWorkers(coordinator.url)).map((w) => w.id)).toEqual(['steady']);
     },
   );
 
@@ -99,10 +97,8 @@ describe('workers that die, restart and leave (real processes)', () => {
     await first.exited;
     spawnWorker('phoenix', secondPort, coordinator.url);
     await waitFor(isRegistered(coordinator.url, 'phoenix', `http://127.0.0.1:${secondPort}`), 15_000);
-    expect((await workers(coordinator.url)).filter((w) => w.id === 'phoenix')).toHaveLength(1);
-    const reply = await postJson(`${coordinator.url}/request`, { query: 'BTC/USD' });
-    expect(reply.status).toBe(200);
-    expect((reply.body as unknown as OracleResult).worker_responses).toEqual([
+    expect((await registeredWorkers(coordinator.url)).filter((w) => w.id === 'phoenix')).toHaveLength(1);
+    expect(expectData(await submitRequest(coordinator.url, { query: 'BTC/USD' })).worker_responses).toEqual([
       expect.objectContaining({ worker_id: 'phoenix', reliable: true }),
     ]);
   });
@@ -113,16 +109,14 @@ describe('workers that die, restart and leave (real processes)', () => {
     const url = coordinator.url;
     const interval = 400;
     for (const id of ['w1', 'w2']) spawnWorker(id, await freePort(), url, '--heartbeat-interval-ms', String(interval));
-    await waitFor(async () => (await workers(url)).length === 2, 15_000);
+    await waitFor(async () => (await registeredWorkers(url)).length === 2, 15_000);
     await coordinator.close();
 
     coordinator = cleanup.add(await startTestCoordinator({ port }));
-    expect(await workers(url)).toEqual([]);
-    const back = await waitFor(async () => (await workers(url)).length === 2, 5000);
+    expect(await registeredWorkers(url)).toEqual([]);
+    const back = await waitFor(async () => (await registeredWorkers(url)).length === 2, 5000);
     expect(back).toBeLessThanOrEqual(interval + 300);
-    const reply = await postJson(`${url}/request`, { query: 'ETH/USD' });
-    expect(reply.status).toBe(200);
-    expect((reply.body as unknown as OracleResult).workers_answered).toBe(2);
+    expect(expectData(await submitRequest(url, { query: 'ETH/USD' })).workers_answered).toBe(2);
   });
 
   it('removes a worker from the registry at once when it gets SIGTERM', { timeout: 30_000 }, async () => {
@@ -131,7 +125,7 @@ describe('workers that die, restart and leave (real processes)', () => {
     await waitFor(isRegistered(coordinator.url, 'leaving'), 15_000);
     leaving.child.kill('SIGTERM');
     expect(await leaving.exited).toBe(0);
-    expect(await workers(coordinator.url)).toEqual([]);
+    expect(await registeredWorkers(coordinator.url)).toEqual([]);
     expect(leaving.lines.some((line) => line.includes('deregistered from the coordinator'))).toBe(true);
   });
 });
@@ -145,17 +139,14 @@ describe('coordinator shutdown (real process)', () => {
     const slow = cleanup.add(await startTestWorker('slow', { minDelayMs: 600, maxDelayMs: 600 }));
     await register(url, 'slow', slow.url);
 
-    const inFlight = postJson(`${url}/request`, { query: 'BTC/USD' });
+    const inFlight = submitRequest(url, { query: 'BTC/USD' });
     await new Promise((resolve) => setTimeout(resolve, 150));
     coordinator.child.kill('SIGTERM');
     await coordinator.waitForLine(/shutting down/);
-    const refused = await postJson(`${url}/request`, { query: 'BTC/USD' });
-    expect(refused).toMatchObject({ status: 503, body: { code: 'SHUTTING_DOWN' } });
+    expect(expectError(await submitRequest(url, { query: 'BTC/USD' }), 503)).toMatchObject({ code: 'SHUTTING_DOWN' });
 
-    const reply = await inFlight;
-    expect(reply.status).toBe(200);
-    expect((reply.body as unknown as OracleResult).worker_responses[0]).toMatchObject({ worker_id: 'slow', reliable: true });
+    expect(expectData(await inFlight).worker_responses[0]).toMatchObject({ worker_id: 'slow', reliable: true });
     expect(await coordinator.exited).toBe(0);
-    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+    await expect(coordinatorApi(url).GET('/healthz')).rejects.toThrow();
   });
 });

@@ -3,12 +3,12 @@
  * first and stays within its limits, and requests with `max_age_ms` are served from a fresh
  * round or join one in flight instead of asking the workers again.
  */
-import createClient from 'openapi-fetch';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { paths } from '../../generated/coordinator.ts';
 import type { CoordinatorConfig } from '../../src/coordinator/config.ts';
 import { parsePrometheusText, valueOf } from '../helpers/prometheus.ts';
-import { Cleanup, register, replyJson, startFakeWorker, startTestCoordinator, type FakeWorker } from '../helpers/network.ts';
+import { coordinatorApi } from '../helpers/clients.ts';
+import { answerOf, replyJson, startFakeWorker, type FakeWorker } from '../helpers/fake-workers.ts';
+import { Cleanup, register, startTestCoordinator } from '../helpers/network.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -17,7 +17,7 @@ afterEach(() => cleanup.run());
 async function countingWorker(id: string, value: number, delayMs = 0): Promise<FakeWorker> {
   return cleanup.add(
     await startFakeWorker((task, res) => {
-      const reply = () => replyJson(res, 200, { worker_id: id, request_id: task.id, value, response_time: '1ms', reliable: true });
+      const reply = () => replyJson(res, 200, answerOf(id, task, value));
       if (delayMs === 0) reply();
       else setTimeout(reply, delayMs);
     }),
@@ -32,7 +32,7 @@ async function setUp(workers: { id: string; value: number; delayMs?: number }[],
     await register(coordinator.url, id, fake.url);
     fakes.push(fake);
   }
-  const api = createClient<paths>({ baseUrl: coordinator.url });
+  const api = coordinatorApi(coordinator);
   const tasks = () => fakes.reduce((sum, fake) => sum + fake.tasks.length, 0);
   const metrics = async () => parsePrometheusText(await (await fetch(`${coordinator.url}/metrics`)).text());
   return { coordinator, api, fakes, tasks, metrics };
@@ -69,7 +69,7 @@ describe('the history of rounds', () => {
     const coordinator = cleanup.add(await startTestCoordinator());
     const down = cleanup.add(await startFakeWorker((_task, res) => replyJson(res, 503, { title: 'down' }, 'application/problem+json')));
     await register(coordinator.url, 'w1', down.url);
-    const api = createClient<paths>({ baseUrl: coordinator.url });
+    const api = coordinatorApi(coordinator);
     const { error } = await api.POST('/request', { body: { query: 'BTC/USD', request_id: 'failed-1' } });
     expect(error?.code).toBe('NO_USABLE_ANSWER');
     const { data: round } = await api.GET('/rounds/{request_id}', { params: { path: { request_id: 'failed-1' } } });

@@ -7,14 +7,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Lookup } from '../../src/coordinator/endpoint-policy.ts';
 import { startCoordinatorServer } from '../../src/coordinator/server.ts';
 import { DEFAULT_COORDINATOR_CONFIG } from '../../src/coordinator/config.ts';
-import type { OracleResult, WorkerInfo } from '../../src/contract/models.ts';
-import { Cleanup, postJson, register, silentLogger, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
+import { coordinatorApi, expectData, expectError, registeredWorkers, type Target } from '../helpers/clients.ts';
+import { Cleanup, register, silentLogger, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
 
-async function workers(url: string): Promise<WorkerInfo[]> {
-  return ((await (await fetch(`${url}/workers`)).json()) as { workers: WorkerInfo[] }).workers;
+function registerAt(coordinator: Target, id: string, endpoint: string) {
+  return coordinatorApi(coordinator).POST('/register', { body: { id, endpoint } });
 }
 
 /** A resolver for made-up names, so DNS answers are the test's to choose. */
@@ -43,24 +43,21 @@ describe('worker endpoints at registration', () => {
     ['a gopher: URL', 'gopher://127.0.0.1:70/_stats', /.+/],
   ])('refuses %s with 400 and leaves the registry alone', async (_name, endpoint, reason) => {
     const coordinator = cleanup.add(await startTestCoordinator());
-    const reply = await postJson(`${coordinator.url}/register`, { id: 'intruder', endpoint });
-    expect(reply.status).toBe(400);
-    expect(reply.contentType).toMatch(/^application\/problem\+json/);
-    expect(reply.body).toMatchObject({ code: 'VALIDATION_FAILED' });
-    const errors = reply.body.errors as { path: string; message: string }[];
-    expect(errors.some((e) => e.path === '/body/endpoint' && reason.test(e.message))).toBe(true);
-    expect(await workers(coordinator.url)).toEqual([]);
+    const problem = expectError(await registerAt(coordinator, 'intruder', endpoint), 400);
+    expect(problem).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(problem.errors?.some((e) => e.path === '/body/endpoint' && reason.test(e.message))).toBe(true);
+    expect(await registeredWorkers(coordinator)).toEqual([]);
   });
 
   it('accepts loopback and private addresses, and any public one when the allowlist says *', async () => {
     const coordinator = cleanup.add(await startTestCoordinator());
     for (const endpoint of ['http://127.0.0.1:8081', 'http://10.1.2.3:8081', 'http://[::1]:8081', 'http://worker.internal:8081']) {
-      expect((await postJson(`${coordinator.url}/register`, { id: 'w', endpoint })).status).toBe(200);
+      expect((await registerAt(coordinator, 'w', endpoint)).response.status).toBe(200);
     }
-    expect((await postJson(`${coordinator.url}/register`, { id: 'w', endpoint: 'http://8.8.8.8:80' })).status).toBe(400);
+    expect((await registerAt(coordinator, 'w', 'http://8.8.8.8:80')).response.status).toBe(400);
     const open = cleanup.add(await startTestCoordinator({ allowedWorkerNetworks: ['*'] }));
-    expect((await postJson(`${open.url}/register`, { id: 'w', endpoint: 'http://8.8.8.8:80' })).status).toBe(200);
-    expect((await postJson(`${open.url}/register`, { id: 'w', endpoint: 'http://169.254.169.254/' })).status).toBe(400);
+    expect((await registerAt(open, 'w', 'http://8.8.8.8:80')).response.status).toBe(200);
+    expect((await registerAt(open, 'w', 'http://169.254.169.254/')).response.status).toBe(400);
   });
 });
 
@@ -76,9 +73,7 @@ describe('worker hostnames at dispatch', () => {
     await register(coordinator.url, 'good', `http://good.test:${port}`);
     await register(coordinator.url, 'evil', 'http://metadata.test:80');
     await register(coordinator.url, 'sneaky', 'http://rebound.test:80');
-    const reply = await postJson(`${coordinator.url}/request`, { query: 'BTC/USD', timeout_ms: 2000 });
-    expect(reply.status).toBe(200);
-    const result = reply.body as unknown as OracleResult;
+    const result = expectData(await coordinatorApi(coordinator).POST('/request', { body: { query: 'BTC/USD', timeout_ms: 2000 } }));
     const byId = new Map(result.worker_responses.map((r) => [r.worker_id, r]));
     expect(byId.get('good')).toMatchObject({ reliable: true });
     expect(byId.get('evil')?.err).toMatch(

@@ -49,7 +49,8 @@ import {
   queryString,
   type BodySpec,
 } from '../helpers/fuzz-inputs.ts';
-import { freePort, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
+import { freePort } from '../../src/process/free-port.ts';
+import { Cleanup, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
 import { createRawClient, type RawClient, type RawReply, type RawRequest } from '../helpers/raw-http.ts';
 import { loadResolvedSpec } from '../helpers/spec.ts';
 import { COORDINATOR_SPEC_PATH, WORKER_SPEC_PATH } from '../../src/contract/spec-paths.ts';
@@ -60,6 +61,7 @@ fc.configureGlobal({ seed: SEED });
 
 const REAL_WORKER_ID = 'fuzz-worker';
 
+const cleanup = new Cleanup();
 let coordinator: CoordinatorServer;
 let worker: WorkerServer;
 let raw: RawClient;
@@ -68,18 +70,15 @@ let closedPort: number;
 beforeAll(async () => {
   // A long TTL: no eviction may change the registry behind the model's back. A short default
   // deadline bounds any valid request the fuzzer sends without timeout_ms.
-  coordinator = await startTestCoordinator({ workerTtlMs: 3_600_000, timeoutMs: 300 });
+  coordinator = cleanup.add(await startTestCoordinator({ workerTtlMs: 3_600_000, timeoutMs: 300 }));
   // The real worker answers at once and never fails, so none of its 5xx is legitimate here.
-  worker = await startTestWorker(REAL_WORKER_ID, { minDelayMs: 0, maxDelayMs: 0, failureRate: 0 });
+  worker = cleanup.add(await startTestWorker(REAL_WORKER_ID, { minDelayMs: 0, maxDelayMs: 0, failureRate: 0 }));
   closedPort = await freePort();
   raw = createRawClient(10_000);
+  cleanup.defer(() => raw.close());
 });
 
-afterAll(async () => {
-  raw?.close();
-  await coordinator?.close();
-  await worker?.close();
-});
+afterAll(() => cleanup.run());
 
 // ---------------------------------------------------------------------------------------------
 // Operations: plain data, so that fast-check can print (and shrink) a failing sequence.
@@ -186,7 +185,10 @@ function shaped(specs: Record<string, FieldSpec>): fc.Arbitrary<Shaped> {
       : []),
   );
   return fc.tuple(base, flaw).map(([values, defect]) => {
-    const object: Record<string, unknown> = Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
+    const left = defect.kind === 'missing' ? defect.key : undefined;
+    const object: Record<string, unknown> = Object.fromEntries(
+      Object.entries(values).filter(([key, value]) => value !== undefined && key !== left),
+    );
     let validity: Validity = 'valid';
     switch (defect.kind) {
       case 'invalid':
@@ -194,7 +196,7 @@ function shaped(specs: Record<string, FieldSpec>): fc.Arbitrary<Shaped> {
         validity = 'invalid';
         break;
       case 'missing':
-        delete object[defect.key];
+        // Left out of the object above.
         validity = 'invalid';
         break;
       case 'extra':
@@ -495,7 +497,7 @@ function operations(ctx: { closedUrl: string; workerUrl: string; coordinatorUrl:
         'cookie',
         'origin',
       ),
-      fc.string({ unit: fc.constantFrom(...'abcxyz019 ,;=*/"-_.:'), maxLength: 60 }),
+      fc.string({ unit: fc.constantFrom(...Array.from('abcxyz019 ,;=*/"-_.:')), maxLength: 60 }),
       { maxKeys: 3 },
     ),
   });
@@ -526,8 +528,8 @@ interface Sent {
   text: string;
 }
 
-function json(path: string, text: string, contentTypeValue: string | undefined = 'application/json'): RawRequest {
-  return { method: 'POST', path, body: text, headers: contentTypeValue === undefined ? {} : { 'content-type': contentTypeValue } };
+function json(path: string, text: string): RawRequest {
+  return { method: 'POST', path, body: text, headers: { 'content-type': 'application/json' } };
 }
 
 function render(op: Op, model: Model): Sent {
@@ -849,8 +851,7 @@ describe('fuzzing every endpoint of the coordinator and the worker', () => {
     await fc.assert(fc.asyncProperty(fc.array(operations(ctx), { minLength: 5, maxLength: 40, size: 'max' }), runOperations), {
       numRuns: RUNS,
       // Bounded even while shrinking a failure; the best counterexample so far is reported.
-      interruptAfterTimeLimit: 40_000,
-      markInterruptAsFailure: true,
+      plugins: [fc.interruptAfterTimeLimit(40_000, { failOnInterrupt: true })],
     });
     console.info(
       `fuzzed with seed ${SEED}, answers by service, route and status: ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`,

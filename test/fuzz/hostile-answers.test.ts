@@ -19,9 +19,10 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoordinatorServer } from '../../src/coordinator/server.ts';
-import { STRATEGIES } from '../../src/contract/models.ts';
+import { STRATEGIES, type OracleResult } from '../../src/contract/models.ts';
 import { expectProblem } from '../helpers/fuzz-checks.ts';
-import { replyJson, startFakeWorker, startTestCoordinator, type FakeWorker } from '../helpers/network.ts';
+import { replyJson, startFakeWorker, type FakeWorker } from '../helpers/fake-workers.ts';
+import { Cleanup, startTestCoordinator } from '../helpers/network.ts';
 import { createRawClient, type RawClient, type RawReply } from '../helpers/raw-http.ts';
 
 const SEED = Number(process.env.FC_SEED ?? 20_261_129);
@@ -81,35 +82,35 @@ const MALFORMED: Record<string, { status: number; contentType: string; body: str
   },
 };
 
+const cleanup = new Cleanup();
 let coordinator: CoordinatorServer;
 let raw: RawClient;
 const fakes = new Map<string, FakeWorker>();
 
 beforeAll(async () => {
   // Eject only after many failures, so every worker is asked in every request; no eviction.
-  coordinator = await startTestCoordinator({ workerTtlMs: 3_600_000, ejectAfterFailures: 1000, timeoutMs: 2000 });
+  coordinator = cleanup.add(await startTestCoordinator({ workerTtlMs: 3_600_000, ejectAfterFailures: 1000, timeoutMs: 2000 }));
   raw = createRawClient(10_000);
+  cleanup.defer(() => raw.close());
   for (const id of WORKER_IDS) {
     fakes.set(
       id,
-      await startFakeWorker((task, res) => {
-        const answer = answers.get(id) ?? { kind: 'value', value: 42_000 };
-        if (answer.kind === 'value') {
-          replyJson(res, 200, { worker_id: id, request_id: task.id, value: answer.value, response_time: '1ms', reliable: true });
-        } else {
-          const shape = MALFORMED[answer.name] as { status: number; contentType: string; body: string };
-          replyJson(res, shape.status, shape.body.replaceAll('{request_id}', task.id).replaceAll('{worker_id}', id), shape.contentType);
-        }
-      }),
+      cleanup.add(
+        await startFakeWorker((task, res) => {
+          const answer = answers.get(id) ?? { kind: 'value', value: 42_000 };
+          if (answer.kind === 'value') {
+            replyJson(res, 200, { worker_id: id, request_id: task.id, value: answer.value, response_time: '1ms', reliable: true });
+          } else {
+            const shape = MALFORMED[answer.name] as { status: number; contentType: string; body: string };
+            replyJson(res, shape.status, shape.body.replaceAll('{request_id}', task.id).replaceAll('{worker_id}', id), shape.contentType);
+          }
+        }),
+      ),
     );
   }
 });
 
-afterAll(async () => {
-  raw?.close();
-  await coordinator?.close();
-  await Promise.all([...fakes.values()].map((fake) => fake.close()));
-});
+afterAll(() => cleanup.run());
 
 function post(path: string, body: unknown): Promise<RawReply> {
   return raw.send(coordinator.url, { method: 'POST', path, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
@@ -178,12 +179,6 @@ const submission = fc.record(
   { requiredKeys: ['query', 'timeout_ms'] },
 );
 
-interface OracleResultBody {
-  final_value: number;
-  spread?: number;
-  worker_responses: { worker_id: string; value: number; err?: string; reliable: boolean }[];
-}
-
 async function expectSoundRequest(given: Answer[], body: Record<string, unknown>): Promise<void> {
   const reply = await post('/request', body);
   const context = `POST /request ${JSON.stringify(body)} with answers ${JSON.stringify(given)} → ${reply.status}`;
@@ -197,7 +192,7 @@ async function expectSoundRequest(given: Answer[], body: Record<string, unknown>
     return;
   }
   expect(reply.status, `${context}: ${reply.text.slice(0, 400)}`).toBe(200);
-  const result = JSON.parse(reply.text) as OracleResultBody;
+  const result = JSON.parse(reply.text) as OracleResult;
   expect(Number.isFinite(result.final_value), context).toBe(true);
   expect(
     result.final_value >= Math.min(...usable) && result.final_value <= Math.max(...usable),
@@ -240,7 +235,7 @@ describe('fuzzing what workers answer', () => {
         }
         await expectReadableRegistry(`after ${JSON.stringify(rounds)}`);
       }),
-      { numRuns: RUNS, interruptAfterTimeLimit: 40_000, markInterruptAsFailure: true },
+      { numRuns: RUNS, plugins: [fc.interruptAfterTimeLimit(40_000, { failOnInterrupt: true })] },
     );
   }, 60_000);
 });

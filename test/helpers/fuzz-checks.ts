@@ -35,10 +35,10 @@ export function expectProblem(reply: RawReply, requestText: string, context: str
   } catch {
     throw new Error(`${context}: a ${reply.status} whose body is not JSON: ${reply.text.slice(0, 300)}`);
   }
-  expect(problem, `${context}: problem body`).toEqual(
-    expect.objectContaining({ type: expect.any(String), title: expect.any(String), status: reply.status }),
-  );
+  expect(problem, `${context}: problem body`).toMatchObject({ status: reply.status });
   const body = problem as ProblemBody;
+  expect(typeof body.type, `${context}: problem type`).toBe('string');
+  expect(typeof body.title, `${context}: problem title`).toBe('string');
   expect(body.type.length, `${context}: empty problem type`).toBeGreaterThan(0);
   expect(Number.isInteger(body.status), `${context}: problem status`).toBe(true);
   expect(leaksIn(reply.text, requestText), `${context}: internals in ${reply.text.slice(0, 500)}`).toEqual([]);

@@ -20,13 +20,18 @@ interface StringSchema {
 
 const COMPONENTS = parseYaml(readFileSync(COMPONENTS_SPEC_PATH, 'utf8')) as { schemas: Record<string, StringSchema> };
 
+/** Length in code points, as JSON Schema's minLength and maxLength count it. */
+function codePoints(text: string): number {
+  return Array.from(text).length;
+}
+
 function stringRule(name: string): (value: unknown) => value is string {
   const schema = COMPONENTS.schemas[name];
   if (!schema) throw new Error(`components.yaml has no schema ${name}`);
   // ajv compiles patterns with the `u` flag; so do we.
   const pattern = new RegExp(schema.pattern, 'u');
   return (value: unknown): value is string =>
-    typeof value === 'string' && [...value].length >= schema.minLength && [...value].length <= schema.maxLength && pattern.test(value);
+    typeof value === 'string' && codePoints(value) >= schema.minLength && codePoints(value) <= schema.maxLength && pattern.test(value);
 }
 
 export const isWorkerId = stringRule('WorkerId');
@@ -96,7 +101,7 @@ export const nastyChar: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: loneSurrogate },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary-ascii', minLength: 1, maxLength: 1 }) },
-  { weight: 3, arbitrary: fc.constantFrom(...'abcXYZ019-_.:') },
+  { weight: 3, arbitrary: fc.constantFrom(...Array.from('abcXYZ019-_.:')) },
 );
 
 export const hostileString: fc.Arbitrary<string> = fc.oneof(
@@ -278,7 +283,7 @@ export const contentType: fc.Arbitrary<string | undefined> = fc.oneof(
       'application/',
     ),
   },
-  { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...'abcjson/+;= -_."*'), maxLength: 40 }) },
+  { weight: 1, arbitrary: fc.string({ unit: fc.constantFrom(...Array.from('abcjson/+;= -_."*')), maxLength: 40 }) },
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -291,7 +296,10 @@ export function percentEncodeAll(text: string): string {
 
 /** Encodes `text` for a path: unreserved characters kept or (when `encodeAll`) encoded too. */
 export function encodePathSegment(text: string, encodeAll: boolean): string {
-  return [...text].map((char) => (!encodeAll && /^[A-Za-z0-9._~-]$/.test(char) ? char : percentEncodeAll(char))).join('');
+  // Code point by code point, so that a surrogate pair is encoded as one character.
+  return Array.from(text)
+    .map((char) => (!encodeAll && /^[A-Za-z0-9._~-]$/.test(char) ? char : percentEncodeAll(char)))
+    .join('');
 }
 
 /**

@@ -50,6 +50,21 @@ export async function exchange(baseUrl: string, method: string, path: string, op
   };
 }
 
+/**
+ * A typed client's answer (openapi-fetch's `data`/`error` and `response`) as an Exchange, so that
+ * what Prism said about it can be judged the same way.
+ */
+export function exchangeOf(reply: { data?: unknown; error?: unknown; response: Response }): Exchange {
+  const { response } = reply;
+  return {
+    request: response.url,
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    body: reply.error ?? reply.data,
+    violations: parseViolations(response.headers.get('sl-violations')),
+  };
+}
+
 /** True when Prism answered in place of the server: a refused request or a broken response. */
 export function isPrismProblem(reply: Exchange): boolean {
   const type = (reply.body as { type?: unknown } | undefined)?.type;

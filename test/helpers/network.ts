@@ -1,14 +1,10 @@
 /** Real servers on port 0 over loopback, with response validation on, for the end-to-end tests. */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { DEFAULT_COORDINATOR_CONFIG, type CoordinatorConfig } from '../../src/coordinator/config.ts';
 import { startCoordinatorServer, type CoordinatorServer } from '../../src/coordinator/server.ts';
-import { closeServer } from '../../src/http/server-lifecycle.ts';
 import { createLogger } from '../../src/logging/logger.ts';
-import type { OracleRequest } from '../../src/contract/models.ts';
 import { simulationFor, type SimulationSettings } from '../../src/worker/simulation.ts';
 import { startWorkerServer, type WorkerServer } from '../../src/worker/server.ts';
+import { coordinatorApi } from './clients.ts';
 
 export const silentLogger = createLogger('test', 'silent');
 
@@ -25,71 +21,9 @@ export function startTestWorker(id: string, simulation: Partial<SimulationSettin
   );
 }
 
-export interface JsonReply {
-  status: number;
-  contentType: string | null;
-  body: Record<string, unknown>;
-}
-
-export async function postJson(url: string, body: unknown, init: { contentType?: string; signal?: AbortSignal } = {}): Promise<JsonReply> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': init.contentType ?? 'application/json' },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-    signal: init.signal,
-  });
-  return {
-    status: response.status,
-    contentType: response.headers.get('content-type'),
-    body: (await response.json()) as Record<string, unknown>,
-  };
-}
-
 export async function register(coordinatorUrl: string, id: string, endpoint: string): Promise<void> {
-  const reply = await postJson(`${coordinatorUrl}/register`, { id, endpoint });
-  if (reply.status !== 200) throw new Error(`registration of ${id} failed: ${JSON.stringify(reply.body)}`);
-}
-
-export type FakeTaskHandler = (task: OracleRequest, res: ServerResponse, req: IncomingMessage) => void;
-
-export interface FakeWorker {
-  url: string;
-  /** Tasks received so far. */
-  tasks: OracleRequest[];
-  close(): Promise<void>;
-}
-
-/** A bare HTTP server posing as a worker, for answers a real worker would never give. */
-export async function startFakeWorker(handle: FakeTaskHandler): Promise<FakeWorker> {
-  const tasks: OracleRequest[] = [];
-  const server: Server = createServer((req, res) => {
-    let raw = '';
-    req.setEncoding('utf8');
-    req.on('data', (chunk: string) => (raw += chunk));
-    req.on('end', () => {
-      const task = JSON.parse(raw) as OracleRequest;
-      tasks.push(task);
-      handle(task, res, req);
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, tasks, close: () => closeServer(server) };
-}
-
-export function replyJson(res: ServerResponse, status: number, body: unknown, contentType = 'application/json'): void {
-  res.writeHead(status, { 'content-type': contentType }).end(typeof body === 'string' ? body : JSON.stringify(body));
-}
-
-/** A port that was free a moment ago, for processes that must be told their port up front. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  const { error, response } = await coordinatorApi(coordinatorUrl).POST('/register', { body: { id, endpoint } });
+  if (response.status !== 200) throw new Error(`registration of ${id} failed: ${JSON.stringify(error)}`);
 }
 
 /** Closes everything a test started, even when the test failed half-way. */
@@ -99,6 +33,11 @@ export class Cleanup {
   add<T extends { close(): Promise<unknown> }>(resource: T): T {
     this.#closers.push(() => resource.close());
     return resource;
+  }
+
+  /** Runs `undo` with the rest, e.g. to stop a timer the test started. */
+  defer(undo: () => void): void {
+    this.#closers.push(() => Promise.resolve().then(undo));
   }
 
   async run(): Promise<void> {

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './network.ts';
+import { freePort } from '../../src/process/free-port.ts';
 
 const PRISM_BIN = fileURLToPath(new URL('../../node_modules/.bin/prism', import.meta.url));
 const STARTUP_LIMIT_MS = 30_000;
@@ -111,8 +111,8 @@ function spawnPrism(args: string[], port: number): PrismServer & { ready: Promis
       for (const listener of listeners) listener(line);
     }
   };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
 
   const url = `http://127.0.0.1:${port}`;
   return {

@@ -1,8 +1,8 @@
 /** Real service processes (node --import tsx src/<service>/main.ts) for tests that need kill -9 and restarts. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { entryPoint, spawnTsx } from '../../src/process/tsx.ts';
 
 export interface ServiceProcess {
   readonly child: ChildProcess;
@@ -16,11 +16,7 @@ export interface ServiceProcess {
 const running = new Set<ChildProcess>();
 
 export function spawnService(service: 'coordinator' | 'worker', args: string[], env: Record<string, string> = {}): ServiceProcess {
-  const entry = fileURLToPath(new URL(`../../src/${service}/main.ts`, import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnTsx(entryPoint(service), args, { env: { ...process.env, LOG_LEVEL: 'info', ...env } });
   running.add(child);
   const lines: string[] = [];
   const listeners = new Set<(line: string) => void>();

@@ -87,6 +87,21 @@ const values: fc.Arbitrary<number[]> = fc.oneof(
     .map(([centre, offsets, wild]) => [...offsets.map((offset) => centre * (1 + offset)), ...wild]),
 );
 
+/** Doubles outside [0, upper): `upper` and above, every negative, and NaN. */
+function outsideZeroTo(upper: number): fc.Arbitrary<number> {
+  return fc.oneof(fc.double({ min: upper, noNaN: true }), fc.double({ max: -Number.MIN_VALUE, noNaN: true }), fc.constant(Number.NaN));
+}
+
+/** `call` throws a RangeError for any values with any `bad` parameter. */
+function expectRangeErrorFor<T>(bad: fc.Arbitrary<T>, call: (vs: number[], parameter: T) => unknown): void {
+  fc.assert(
+    fc.property(values, bad, (vs, parameter) => {
+      expect(() => call(vs, parameter)).toThrow(RangeError);
+    }),
+    { numRuns: 100 },
+  );
+}
+
 /** A permutation of 0…n−1. */
 function permutationOf(length: number): fc.Arbitrary<number[]> {
   const indices = Array.from({ length }, (_, i) => i);
@@ -316,17 +331,7 @@ describe('aggregateMajority (property)', () => {
   });
 
   it('rejects a tolerance outside [0, 1) with a RangeError', () => {
-    const badTolerance = fc.oneof(
-      fc.double({ min: 1, noNaN: true }),
-      fc.double({ max: -Number.MIN_VALUE, noNaN: true }),
-      fc.constant(Number.NaN),
-    );
-    fc.assert(
-      fc.property(values, badTolerance, (vs, t) => {
-        expect(() => aggregateMajority(vs, t)).toThrow(RangeError);
-      }),
-      { numRuns: 100 },
-    );
+    expectRangeErrorFor(outsideZeroTo(1), aggregateMajority);
   });
 });
 
@@ -351,17 +356,7 @@ describe('aggregateTrimmedMean (property)', () => {
   });
 
   it('rejects a trim outside [0, 0.5) with a RangeError', () => {
-    const badTrim = fc.oneof(
-      fc.double({ min: 0.5, noNaN: true }),
-      fc.double({ max: -Number.MIN_VALUE, noNaN: true }),
-      fc.constant(Number.NaN),
-    );
-    fc.assert(
-      fc.property(values, badTrim, (vs, share) => {
-        expect(() => aggregateTrimmedMean(vs, share)).toThrow(RangeError);
-      }),
-      { numRuns: 100 },
-    );
+    expectRangeErrorFor(outsideZeroTo(0.5), aggregateTrimmedMean);
   });
 });
 

@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { coordinatorOptions } from '../../src/coordinator/config.ts';
 import { formatHelp, parseCommandLine, UsageError } from '../../src/cli/options.ts';
@@ -32,9 +35,6 @@ describe('configuration', () => {
     expect(parseCommandLine(coordinatorOptions, [], { COORDINATOR_VALIDATE_RESPONSES: 'false' }).values.validateResponses).toBe(false);
   });
   it('reads a secret from its flag, its variable, or the file its _FILE variable names', async () => {
-    const { mkdtemp, writeFile } = await import('node:fs/promises');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
     const file = join(await mkdtemp(join(tmpdir(), 'secret-')), 'key');
     await writeFile(file, 'from-file\n');
     expect(parseCommandLine(coordinatorOptions, [], { ORACLE_API_KEY_FILE: file }).values.apiKey).toBe('from-file');
