@@ -4,6 +4,7 @@
  * mapped onto the same codes, so a client can branch on `code` whatever raised the error.
  */
 import type { Problem } from '../contract/models.ts';
+import { boundProblem } from './problem-limits.ts';
 
 interface ProblemKind {
   readonly status: number;
@@ -59,8 +60,9 @@ export class ProblemError extends Error {
     this.status = PROBLEM_KINDS[code].status;
   }
 
+  /** The problem as sent: every member within the spec's Problem schema, however long its source. */
   toProblem(instance?: string): Problem {
-    return {
+    return boundProblem({
       type: problemType(this.code),
       title: PROBLEM_KINDS[this.code].title,
       status: this.status,
@@ -68,7 +70,7 @@ export class ProblemError extends Error {
       ...(instance === undefined ? {} : { instance }),
       code: this.code,
       ...this.extensions,
-    };
+    });
   }
 }
 
