@@ -1,6 +1,7 @@
 /** Starts and stops a worker HTTP server; used by main.ts, the tests and the tools. */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createApiServer } from '../http/api-server.ts';
 import { closeServer, listen } from '../http/server-lifecycle.ts';
 import type { Logger } from '../logging/logger.ts';
 import { randomSeed } from '../market/random.ts';
@@ -43,7 +44,7 @@ export async function startWorkerServer(options: WorkerServerOptions, logger: Lo
     bodyLimitBytes: options.bodyLimitBytes ?? 65536,
     validateResponses: options.validateResponses ?? false,
   });
-  const server = createServer(app);
+  const server = createApiServer(app, { logger });
   const url = await listen(server, options.port, options.host);
   logger.info({ url, seed }, 'worker listening');
   return {

@@ -11,8 +11,8 @@
  *   is empty, otherwise NO_USABLE_ANSWER, or NO_MAJORITY under `majority` (never SHUTTING_DOWN:
  *   nothing drains here); the worker runs with no simulated failures, so it never answers 5xx;
  * - every 4xx/5xx is application/problem+json with type, title and status, and no stack trace,
- *   file path or module name that the request did not itself contain (except a request head over
- *   16 KiB, which Node's HTTP parser refuses before the app with a bare 431: asserted as such);
+ *   file path or module name that the request did not itself contain (a request head over 16 KiB,
+ *   which Node's HTTP parser refuses before the app, included: a 431 problem);
  * - valid input is accepted and invalid input answered 400 (where validity is known);
  * - the registry is never corrupted: a model of it (the workers validly registered and not
  *   deregistered, in registration order) predicts every GET /workers, GET /workers/{id},
@@ -660,10 +660,11 @@ function judge(op: Op, { service, request, text }: Sent, reply: RawReply, model:
   if (operation) exercised.add(`${service} ${operation}`);
   if (route.name === 'docs' && (request.method === 'GET' || request.method === 'HEAD')) exercised.add(`${service} docs`);
 
-  // A request head over Node's 16 KiB limit never reaches the app: Node's HTTP parser answers
-  // 431 with no body at all (a gap to know about: not problem+json, but nothing leaks either).
+  // A request head over Node's 16 KiB limit never reaches the app: Node's HTTP parser refuses it
+  // and the server's clientError handler answers a 431 problem.
   if (headSize(request) > MAX_HEADER_SIZE) {
-    expect({ status: reply.status, body: reply.text }, context).toEqual({ status: 431, body: '' });
+    expect(reply.status, context).toBe(431);
+    expectProblem(reply, text, context);
     return;
   }
   // No 5xx but the documented 503s of POST /request.
@@ -936,12 +937,13 @@ describe('fuzzing every endpoint of the coordinator and the worker', () => {
       }
     }
     // Below the app: a request head over 16 KiB, or a path with a raw (not percent-encoded) byte
-    // ≥ 0x80, is refused by Node's HTTP parser itself, with no body (so no problem+json either).
+    // ≥ 0x80, is refused by Node's HTTP parser itself; the clientError handler answers a problem.
     for (const path of [`/workers/${'a'.repeat(20_000)}`, '/workers/\u00e9t\u00e9', `/docs?${'q'.repeat(20_000)}`]) {
       for (const service of ['coordinator', 'worker'] as const) {
         const reply = await send(service, { method: 'GET', path });
-        expect([400, 431], `${service} GET ${path.slice(0, 40)}…`).toContain(reply.status);
-        expect(reply.text).toBe('');
+        const context = `${service} GET ${path.slice(0, 40)}… → ${reply.status}`;
+        expect([400, 431], context).toContain(reply.status);
+        expectProblem(reply, path, context);
       }
     }
     expectRegistryListing(await send('coordinator', { method: 'GET', path: '/workers' }), model, 'GET /workers after the worst cases');

@@ -1,0 +1,73 @@
+/**
+ * The node:http server both services run their Express app in. Node's HTTP parser refuses some
+ * requests before any application code sees them (an unknown method, a request head over
+ * 16 KiB, a space in a header name, Content-Length with Transfer-Encoding, raw non-ASCII bytes
+ * in the path, a bad chunk size) and by default answers them with an empty 400 or 431. Here its
+ * `clientError` event answers them, like every other error, with a complete problem+json
+ * response and `Connection: close`, and then closes the connection.
+ */
+import { createServer, maxHeaderSize, STATUS_CODES, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '../logging/logger.ts';
+import { ProblemError } from './problems.ts';
+
+export interface ApiServerOptions {
+  logger: Logger;
+}
+
+export function createApiServer(app: RequestListener, options: ApiServerOptions): Server {
+  const server = createServer(app);
+  // The response each connection is on, so that a late parse error never writes into one.
+  const responses = new WeakMap<Duplex, ServerResponse>();
+  server.on('request', (req, res: ServerResponse) => responses.set(req.socket, res));
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    answerClientError(error, socket, responses.get(socket), options.logger);
+  });
+  return server;
+}
+
+/** llhttp's error codes start with HPE_; Node's own timeout is the other HTTP-level error. */
+function problemOfClientError(error: NodeJS.ErrnoException): ProblemError | undefined {
+  const code = error.code ?? '';
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return new ProblemError('REQUEST_TIMEOUT', 'The request was not received in time');
+  if (code === 'HPE_HEADER_OVERFLOW') {
+    return new ProblemError('HEADERS_TOO_LARGE', `The request line and headers exceed ${maxHeaderSize} bytes`);
+  }
+  if (code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') {
+    return new ProblemError('PAYLOAD_TOO_LARGE', 'The chunk extensions of the request body are too large');
+  }
+  if (!code.startsWith('HPE_')) return undefined;
+  // llhttp's reasons are fixed texts ("Invalid method encountered"), never bytes of the request.
+  const reason = (error as { reason?: unknown }).reason;
+  const why = typeof reason === 'string' && /^[\x20-\x7e]{1,200}$/.test(reason) ? `: ${reason}` : '';
+  return new ProblemError('MALFORMED_REQUEST', `The request is not valid HTTP/1.1 (${code}${why})`);
+}
+
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, response: ServerResponse | undefined, logger: Logger): void {
+  // Answered already (the parser reports the end of the connection after our answer too).
+  if (socket.writableEnded) return;
+  const problem = problemOfClientError(error);
+  if (problem === undefined || !socket.writable) {
+    // ECONNRESET, EPIPE, a client that hung up mid-request: there is nobody to answer.
+    logger.debug({ code: error.code }, 'connection closed on a client error');
+    socket.destroy();
+    return;
+  }
+  logger.warn({ code: error.code, status: problem.status }, 'malformed request refused');
+  if (response !== undefined && response.headersSent && !response.writableFinished) {
+    // A response is on its way: anything written now would land inside it. Let it finish, send
+    // nothing after it, and close.
+    response.once('close', () => socket.destroy());
+    return;
+  }
+  const body = JSON.stringify(problem.toProblem());
+  const head = [
+    `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? ''}`,
+    'Content-Type: application/problem+json',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Connection: close',
+  ];
+  // end() sends the answer and then a FIN; destroy() once it is out releases the socket even if
+  // the parser would go on reading.
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
+}
