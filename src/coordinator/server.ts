@@ -2,6 +2,7 @@
 import type { Server } from 'node:http';
 import { createApiServer } from '../http/api-server.ts';
 import { closeServer, listen } from '../http/server-lifecycle.ts';
+import { serverLimitsOf } from '../http/server-limits.ts';
 import type { Logger } from '../logging/logger.ts';
 import { createCoordinatorApp } from './app.ts';
 import { healthPolicyOf, type CoordinatorConfig } from './config.ts';
@@ -63,7 +64,7 @@ export async function startCoordinatorServer(
     bodyLimitBytes: config.bodyLimit,
     validateResponses: config.validateResponses,
   });
-  const server = createApiServer(app, { logger });
+  const server = createApiServer(app, { logger, limits: serverLimitsOf(config) });
   const url = await listen(server, config.port, config.host);
   const sweeper = setInterval(() => coordinator.evictStale(), config.sweepIntervalMs);
   sweeper.unref();

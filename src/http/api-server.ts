@@ -2,34 +2,58 @@
  * The node:http server both services run their Express app in. Node's HTTP parser refuses some
  * requests before any application code sees them (an unknown method, a request head over
  * 16 KiB, a space in a header name, Content-Length with Transfer-Encoding, raw non-ASCII bytes
- * in the path, a bad chunk size) and by default answers them with an empty 400 or 431. Here its
- * `clientError` event answers them, like every other error, with a complete problem+json
- * response and `Connection: close`, and then closes the connection.
+ * in the path, a bad chunk size), and Node itself times out a request that is not received in
+ * time; by default it answers them with an empty 400, 431 or 408. Here its `clientError` event
+ * answers them, like every other error, with a complete problem+json response and
+ * `Connection: close`, and then closes the connection. The server's timeouts and connection cap
+ * come from ServerLimits.
  */
 import { createServer, maxHeaderSize, STATUS_CODES, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../logging/logger.ts';
 import { ProblemError } from './problems.ts';
+import { connectionsCheckingIntervalMs, type ServerLimits } from './server-limits.ts';
 
 export interface ApiServerOptions {
   logger: Logger;
+  limits: ServerLimits;
 }
 
 export function createApiServer(app: RequestListener, options: ApiServerOptions): Server {
-  const server = createServer(app);
+  const { limits, logger } = options;
+  const requestTimeout = limits.requestTimeoutMs;
+  // Node refuses a headers timeout longer than the request timeout; the whole request bounds its head anyway.
+  const headersTimeout = Math.min(limits.headersTimeoutMs, requestTimeout);
+  const server = createServer(
+    {
+      headersTimeout,
+      requestTimeout,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: connectionsCheckingIntervalMs(limits),
+    },
+    app,
+  );
+  server.maxConnections = limits.maxConnections;
+  server.on('drop', () => logger.warn({ max_connections: limits.maxConnections }, 'connection refused: too many open'));
   // The response each connection is on, so that a late parse error never writes into one.
   const responses = new WeakMap<Duplex, ServerResponse>();
   server.on('request', (req, res: ServerResponse) => responses.set(req.socket, res));
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    answerClientError(error, socket, responses.get(socket), options.logger);
+    const response = responses.get(socket);
+    // Node reports both timeouts alike; a request whose head was in (it has a response) missed the whole-request one.
+    const timeout =
+      response !== undefined && !response.writableFinished
+        ? `The request body was not received within ${requestTimeout} ms`
+        : `The request line and headers were not received within ${headersTimeout} ms`;
+    answerClientError(error, socket, response, logger, timeout);
   });
   return server;
 }
 
 /** llhttp's error codes start with HPE_; Node's own timeout is the other HTTP-level error. */
-function problemOfClientError(error: NodeJS.ErrnoException): ProblemError | undefined {
+function problemOfClientError(error: NodeJS.ErrnoException, timeoutDetail: string): ProblemError | undefined {
   const code = error.code ?? '';
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return new ProblemError('REQUEST_TIMEOUT', 'The request was not received in time');
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return new ProblemError('REQUEST_TIMEOUT', timeoutDetail);
   if (code === 'HPE_HEADER_OVERFLOW') {
     return new ProblemError('HEADERS_TOO_LARGE', `The request line and headers exceed ${maxHeaderSize} bytes`);
   }
@@ -43,10 +67,16 @@ function problemOfClientError(error: NodeJS.ErrnoException): ProblemError | unde
   return new ProblemError('MALFORMED_REQUEST', `The request is not valid HTTP/1.1 (${code}${why})`);
 }
 
-function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, response: ServerResponse | undefined, logger: Logger): void {
+function answerClientError(
+  error: NodeJS.ErrnoException,
+  socket: Duplex,
+  response: ServerResponse | undefined,
+  logger: Logger,
+  timeoutDetail: string,
+): void {
   // Answered already (the parser reports the end of the connection after our answer too).
   if (socket.writableEnded) return;
-  const problem = problemOfClientError(error);
+  const problem = problemOfClientError(error, timeoutDetail);
   if (problem === undefined || !socket.writable) {
     // ECONNRESET, EPIPE, a client that hung up mid-request: there is nobody to answer.
     logger.debug({ code: error.code }, 'connection closed on a client error');

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoordinatorServer } from '../../src/coordinator/server.ts';
 import { createApiServer } from '../../src/http/api-server.ts';
 import { closeServer, listen } from '../../src/http/server-lifecycle.ts';
+import { DEFAULT_SERVER_LIMITS } from '../../src/http/server-limits.ts';
 import type { WorkerServer } from '../../src/worker/server.ts';
 import { silentLogger, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
 import { problemViolations } from '../helpers/problem-schema.ts';
@@ -56,7 +57,7 @@ describe('a parse error behind a response in flight', () => {
         res.write('hello');
         setTimeout(() => res.end('world'), 100);
       },
-      { logger: silentLogger },
+      { logger: silentLogger, limits: DEFAULT_SERVER_LIMITS },
     );
     const url = await listen(server, 0, '127.0.0.1');
     try {

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { DEFAULT_COORDINATOR_CONFIG, type CoordinatorConfig } from '../../src/coordinator/config.ts';
 import { startCoordinatorServer, type CoordinatorServer } from '../../src/coordinator/server.ts';
 import { closeServer } from '../../src/http/server-lifecycle.ts';
+import type { ServerLimits } from '../../src/http/server-limits.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import type { OracleRequest } from '../../src/contract/models.ts';
 import { simulationFor, type SimulationSettings } from '../../src/worker/simulation.ts';
@@ -18,9 +19,14 @@ export function startTestCoordinator(overrides: Partial<CoordinatorConfig> = {})
   return startCoordinatorServer({ ...DEFAULT_COORDINATOR_CONFIG, port: 0, validateResponses: true, ...overrides }, silentLogger);
 }
 
-export function startTestWorker(id: string, simulation: Partial<SimulationSettings> = {}, seed = 1): Promise<WorkerServer> {
+export function startTestWorker(
+  id: string,
+  simulation: Partial<SimulationSettings> = {},
+  seed = 1,
+  serverLimits: Partial<ServerLimits> = {},
+): Promise<WorkerServer> {
   return startWorkerServer(
-    { id, host: '127.0.0.1', port: 0, seed, simulation: { ...HONEST, ...simulation }, validateResponses: true },
+    { id, host: '127.0.0.1', port: 0, seed, simulation: { ...HONEST, ...simulation }, validateResponses: true, serverLimits },
     silentLogger,
   );
 }
