@@ -38,20 +38,33 @@ export function createApiServer(app: RequestListener, options: ApiServerOptions)
   // The response each connection is on, so that a late parse error never writes into one.
   const responses = new WeakMap<Duplex, ServerResponse>();
   server.on('request', (req, res: ServerResponse) => responses.set(req.socket, res));
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    const response = responses.get(socket);
-    // Node reports both timeouts alike; a request whose head was in (it has a response) missed the whole-request one.
-    const timeout =
-      response !== undefined && !response.writableFinished
-        ? `The request body was not received within ${requestTimeout} ms`
-        : `The request line and headers were not received within ${headersTimeout} ms`;
-    answerClientError(error, socket, response, logger, timeout);
+  server.on('clientError', (error: ClientError, socket: Duplex) => {
+    const last = responses.get(socket);
+    // The response to the request being received, if its head is in; not one that has finished.
+    const current = last !== undefined && !last.writableFinished ? last : undefined;
+    // Node reports both timeouts alike: a request whose head is in missed the whole-request one.
+    const timeoutDetail =
+      current === undefined
+        ? `The request line and headers were not received within ${headersTimeout} ms`
+        : `The request body was not received within ${requestTimeout} ms`;
+    answerClientError({ error, socket, current, logger, timeoutDetail });
   });
   return server;
 }
 
+/** What Node's clientError event hands over: llhttp's errors carry the chunk being parsed. */
+type ClientError = NodeJS.ErrnoException & { reason?: unknown; rawPacket?: unknown };
+
+interface ClientErrorContext {
+  error: ClientError;
+  socket: Duplex;
+  current: ServerResponse | undefined;
+  logger: Logger;
+  timeoutDetail: string;
+}
+
 /** llhttp's error codes start with HPE_; Node's own timeout is the other HTTP-level error. */
-function problemOfClientError(error: NodeJS.ErrnoException, timeoutDetail: string): ProblemError | undefined {
+function problemOfClientError({ error, timeoutDetail }: ClientErrorContext): ProblemError | undefined {
   const code = error.code ?? '';
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return new ProblemError('REQUEST_TIMEOUT', timeoutDetail);
   if (code === 'HPE_HEADER_OVERFLOW') {
@@ -62,21 +75,25 @@ function problemOfClientError(error: NodeJS.ErrnoException, timeoutDetail: strin
   }
   if (!code.startsWith('HPE_')) return undefined;
   // llhttp's reasons are fixed texts ("Invalid method encountered"), never bytes of the request.
-  const reason = (error as { reason?: unknown }).reason;
-  const why = typeof reason === 'string' && /^[\x20-\x7e]{1,200}$/.test(reason) ? `: ${reason}` : '';
+  const why = typeof error.reason === 'string' && /^[\x20-\x7e]{1,200}$/.test(error.reason) ? `: ${error.reason}` : '';
   return new ProblemError('MALFORMED_REQUEST', `The request is not valid HTTP/1.1 (${code}${why})`);
 }
 
-function answerClientError(
-  error: NodeJS.ErrnoException,
-  socket: Duplex,
-  response: ServerResponse | undefined,
-  logger: Logger,
-  timeoutDetail: string,
-): void {
+/**
+ * Whether the refused request is a HEAD, whose answer must carry no body: known when its head
+ * was parsed, else guessed from the start of the chunk being parsed (a request line that was
+ * too long, say). When it cannot be told, the answer has its body.
+ */
+function isHead({ error, current }: ClientErrorContext): boolean {
+  if (current !== undefined) return current.req.method === 'HEAD';
+  return Buffer.isBuffer(error.rawPacket) && error.rawPacket.subarray(0, 5).toString('latin1') === 'HEAD ';
+}
+
+function answerClientError(context: ClientErrorContext): void {
+  const { error, socket, current, logger } = context;
   // Answered already (the parser reports the end of the connection after our answer too).
   if (socket.writableEnded) return;
-  const problem = problemOfClientError(error, timeoutDetail);
+  const problem = problemOfClientError(context);
   if (problem === undefined || !socket.writable) {
     // ECONNRESET, EPIPE, a client that hung up mid-request: there is nobody to answer.
     logger.debug({ code: error.code }, 'connection closed on a client error');
@@ -84,10 +101,10 @@ function answerClientError(
     return;
   }
   logger.warn({ code: error.code, status: problem.status }, 'malformed request refused');
-  if (response !== undefined && response.headersSent && !response.writableFinished) {
+  if (current?.headersSent) {
     // A response is on its way: anything written now would land inside it. Let it finish, send
     // nothing after it, and close.
-    response.once('close', () => socket.destroy());
+    current.once('close', () => socket.destroy());
     return;
   }
   const body = JSON.stringify(problem.toProblem());
@@ -96,8 +113,8 @@ function answerClientError(
     'Content-Type: application/problem+json',
     `Content-Length: ${Buffer.byteLength(body)}`,
     'Connection: close',
-  ];
+  ].join('\r\n');
   // end() sends the answer and then a FIN; destroy() once it is out releases the socket even if
   // the parser would go on reading.
-  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`, () => socket.destroy());
+  socket.end(`${head}\r\n\r\n${isHead(context) ? '' : body}`, () => socket.destroy());
 }

@@ -42,6 +42,17 @@ describe.each(['coordinator', 'worker'] as const)('what the HTTP parser refuses 
     expect(problem).toMatchObject({ status });
   });
 
+  it('answers a HEAD it refuses without a body', async () => {
+    const url = service === 'coordinator' ? coordinator.url : worker.url;
+    const { received, closedByServer } = await exchangeOverTcp(url, `HEAD /${'a'.repeat(20_000)} HTTP/1.1\r\n${HOST_HEADER}\r\n`);
+    expect(closedByServer).toBe(true);
+    const response = parseHttpResponse(received, { head: true });
+    expect(response.status).toBe(431);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json\b/);
+    expect(Number(response.headers['content-length'])).toBeGreaterThan(0);
+    expect(response.rest.toString()).toBe('');
+  });
+
   it('still serves requests afterwards', async () => {
     const url = service === 'coordinator' ? coordinator.url : worker.url;
     expect((await fetch(`${url}/healthz`)).status).toBe(200);

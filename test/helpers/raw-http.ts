@@ -126,8 +126,11 @@ export interface ParsedResponse {
   rest: Buffer;
 }
 
-/** Reads one HTTP/1.1 response with a Content-Length (the only kind these tests expect). */
-export function parseHttpResponse(bytes: Buffer): ParsedResponse {
+/**
+ * Reads one HTTP/1.1 response with a Content-Length (the only kind these tests expect); the
+ * answer to a HEAD has no body whatever its Content-Length says.
+ */
+export function parseHttpResponse(bytes: Buffer, { head = false }: { head?: boolean } = {}): ParsedResponse {
   const headEnd = bytes.indexOf('\r\n\r\n');
   if (headEnd < 0) throw new Error(`no complete response head in ${JSON.stringify(bytes.toString('latin1').slice(0, 200))}`);
   const [statusLine = '', ...lines] = bytes.subarray(0, headEnd).toString('latin1').split('\r\n');
@@ -142,6 +145,7 @@ export function parseHttpResponse(bytes: Buffer): ParsedResponse {
   const length = Number(headers['content-length']);
   if (!Number.isInteger(length)) throw new Error(`a response without Content-Length: ${statusLine}`);
   const bodyStart = headEnd + 4;
+  if (head) return { status: Number(status[1]), headers, body: '', rest: bytes.subarray(bodyStart) };
   return {
     status: Number(status[1]),
     headers,
