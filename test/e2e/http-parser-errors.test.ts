@@ -3,32 +3,20 @@
  * problem+json answer (status, Content-Length, Connection: close), and then the connection is
  * closed. Raw bytes over TCP, to both services.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CoordinatorServer } from '../../src/coordinator/server.ts';
+import { describe, expect, it } from 'vitest';
 import { createApiServer } from '../../src/http/api-server.ts';
 import { closeServer, listen } from '../../src/http/server-lifecycle.ts';
 import { DEFAULT_SERVER_LIMITS } from '../../src/http/server-limits.ts';
-import type { WorkerServer } from '../../src/worker/server.ts';
-import { silentLogger, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
+import { silentLogger, useTestServices } from '../helpers/network.ts';
 import { problemViolations } from '../helpers/problem-schema.ts';
 import { HOST_HEADER, PARSER_REFUSALS } from '../helpers/malformed-http.ts';
 import { exchangeOverTcp, parseHttpResponse } from '../helpers/raw-http.ts';
 
-let coordinator: CoordinatorServer;
-let worker: WorkerServer;
-
-beforeAll(async () => {
-  coordinator = await startTestCoordinator();
-  worker = await startTestWorker('worker-1');
-});
-afterAll(async () => {
-  await coordinator.close();
-  await worker.close();
-});
+const services = useTestServices();
 
 describe.each(['coordinator', 'worker'] as const)('what the HTTP parser refuses on the %s', (service) => {
   it.each(PARSER_REFUSALS)('answers $name with a $status problem and closes the connection', async ({ request, status }) => {
-    const url = service === 'coordinator' ? coordinator.url : worker.url;
+    const url = services.urlOf(service);
     const { received, closedByServer } = await exchangeOverTcp(url, request);
     expect(closedByServer).toBe(true);
     const response = parseHttpResponse(received);
@@ -43,7 +31,7 @@ describe.each(['coordinator', 'worker'] as const)('what the HTTP parser refuses 
   });
 
   it('answers a HEAD it refuses without a body', async () => {
-    const url = service === 'coordinator' ? coordinator.url : worker.url;
+    const url = services.urlOf(service);
     const { received, closedByServer } = await exchangeOverTcp(url, `HEAD /${'a'.repeat(20_000)} HTTP/1.1\r\n${HOST_HEADER}\r\n`);
     expect(closedByServer).toBe(true);
     const response = parseHttpResponse(received, { head: true });
@@ -54,7 +42,7 @@ describe.each(['coordinator', 'worker'] as const)('what the HTTP parser refuses 
   });
 
   it('still serves requests afterwards', async () => {
-    const url = service === 'coordinator' ? coordinator.url : worker.url;
+    const url = services.urlOf(service);
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
   });
 });

@@ -4,32 +4,23 @@
  * errors[].path. Both services, over real loopback servers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CoordinatorServer } from '../../src/coordinator/server.ts';
-import type { WorkerServer } from '../../src/worker/server.ts';
-import { startTestCoordinator, startTestWorker } from '../helpers/network.ts';
+import { useTestServices } from '../helpers/network.ts';
 import { codePointLength, problemViolations } from '../helpers/problem-schema.ts';
 import { createRawClient, type RawClient } from '../helpers/raw-http.ts';
 
-let coordinator: CoordinatorServer;
-let worker: WorkerServer;
+const services = useTestServices({ bodyLimit: 65536 });
 let raw: RawClient;
 
-beforeAll(async () => {
-  coordinator = await startTestCoordinator({ bodyLimit: 65536 });
-  worker = await startTestWorker('worker-1');
+beforeAll(() => {
   raw = createRawClient(5_000);
 });
-afterAll(async () => {
-  raw.close();
-  await coordinator.close();
-  await worker.close();
-});
+afterAll(() => raw.close());
 
 describe('problems within the Problem schema', () => {
   it.each(['coordinator', 'worker'] as const)(
     'cuts the instance of a 3000-character path on the %s to 2048 code points',
     async (service) => {
-      const url = service === 'coordinator' ? coordinator.url : worker.url;
+      const url = services.urlOf(service);
       const reply = await raw.send(url, { method: 'GET', path: `/${'a'.repeat(3000)}` });
       expect(reply.status).toBe(404);
       const problem = JSON.parse(reply.text) as Record<string, unknown>;
@@ -41,7 +32,7 @@ describe('problems within the Problem schema', () => {
 
   it('cuts an errors[].path copied from a 3000-character unknown property to 1024 code points', async () => {
     const key = '😀'.repeat(3000);
-    const reply = await raw.send(coordinator.url, {
+    const reply = await raw.send(services.coordinator.url, {
       method: 'POST',
       path: '/request',
       headers: { 'content-type': 'application/json' },
@@ -58,7 +49,7 @@ describe('problems within the Problem schema', () => {
   });
 
   it('cuts an unknown property of a task on the worker the same way', async () => {
-    const reply = await raw.send(worker.url, {
+    const reply = await raw.send(services.worker.url, {
       method: 'POST',
       path: '/task',
       headers: { 'content-type': 'application/json' },
