@@ -517,6 +517,8 @@ export interface components {
             headers: {
                 /** @description Seconds to wait. */
                 "Retry-After"?: string;
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                 [name: string]: unknown;
             };
             content: {
@@ -574,7 +576,18 @@ export interface components {
         WorkerIdPath: components["schemas"]["WorkerId"];
     };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /**
+         * @description The client's standing under the operation's per-client limit, as in the IETF draft "RateLimit header fields for HTTP" (draft 7): the limit, the requests left in the current window and the seconds until it resets. Sent on every answer of a rate-limited operation while the coordinator's limit for it is on (`--request-rate-limit`, `--register-rate-limit`).
+         * @example limit=600, remaining=599, reset=60
+         */
+        RateLimit: string;
+        /**
+         * @description The operation's per-client limit (draft 7 of the IETF RateLimit header fields): the number of requests allowed per window, and the window (`w`) in seconds. Sent alongside `RateLimit`.
+         * @example 600;w=60
+         */
+        "RateLimit-Policy": string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -595,6 +608,8 @@ export interface operations {
             /** @description The worker is registered. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -707,6 +722,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["WorkerNotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -726,6 +743,8 @@ export interface operations {
             /** @description The aggregated result (possibly partial, see `partial`). */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
