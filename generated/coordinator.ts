@@ -813,7 +813,7 @@ export interface components {
         Query: string;
         /**
          * Format: date-time
-         * @description The moment to price. Defaults to now; setting it replays the synthetic market at that time, which makes simulations reproducible.
+         * @description The moment to price. Defaults to now; setting it replays the synthetic market at that time, which makes simulations reproducible. Exactly RFC 3339's `date-time` (section 5.6): a `T` between date and time, seconds, an optional fraction, and `Z` or a `±hh:mm` offset; other spellings (a space for the `T`, an offset without a colon) are refused with a 400. A leap second (`23:59:60`) is the last millisecond of its minute. The coordinator passes it on to the workers, and echoes it in its result, in UTC with milliseconds (`2026-11-29T17:40:00.000Z`), so it must fall within the years 0000–9999 in UTC.
          * @example 2026-11-29T17:40:00Z
          */
         AsOf: string;
@@ -937,6 +937,8 @@ export interface components {
             headers: {
                 /** @description Seconds to wait. */
                 "Retry-After"?: string;
+                RateLimit: components["headers"]["RateLimit"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                 [name: string]: unknown;
             };
             content: {
@@ -1014,7 +1016,18 @@ export interface components {
         WorkerIdPath: components["schemas"]["WorkerId"];
     };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /**
+         * @description The client's standing under the operation's per-client limit, as in the IETF draft "RateLimit header fields for HTTP" (draft 7): the limit, the requests left in the current window and the seconds until it resets. Sent on every answer of a rate-limited operation while the coordinator's limit for it is on (`--request-rate-limit`, `--register-rate-limit`).
+         * @example limit=600, remaining=599, reset=60
+         */
+        RateLimit: string;
+        /**
+         * @description The operation's per-client limit (draft 7 of the IETF RateLimit header fields): the number of requests allowed per window, and the window (`w`) in seconds. Sent alongside `RateLimit`.
+         * @example 600;w=60
+         */
+        "RateLimit-Policy": string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -1035,6 +1048,8 @@ export interface operations {
             /** @description The worker is registered. */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1158,6 +1173,8 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["WorkerNotFound"];
             409: components["responses"]["HeartbeatConflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1177,6 +1194,8 @@ export interface operations {
             /** @description The aggregated result (possibly partial, see `partial`). */
             200: {
                 headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {

@@ -138,7 +138,7 @@ export interface components {
         Query: string;
         /**
          * Format: date-time
-         * @description The moment to price. Defaults to now; setting it replays the synthetic market at that time, which makes simulations reproducible.
+         * @description The moment to price. Defaults to now; setting it replays the synthetic market at that time, which makes simulations reproducible. Exactly RFC 3339's `date-time` (section 5.6): a `T` between date and time, seconds, an optional fraction, and `Z` or a `±hh:mm` offset; other spellings (a space for the `T`, an offset without a colon) are refused with a 400. A leap second (`23:59:60`) is the last millisecond of its minute. The coordinator passes it on to the workers, and echoes it in its result, in UTC with milliseconds (`2026-11-29T17:40:00.000Z`), so it must fall within the years 0000–9999 in UTC.
          * @example 2026-11-29T17:40:00Z
          */
         AsOf: string;

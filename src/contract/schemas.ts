@@ -11,20 +11,24 @@ import { COMPONENTS_SPEC_PATH } from './spec-paths.ts';
 // ajv-formats ships CommonJS whose default export TypeScript sees one level deeper under NodeNext.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 
-let components: Ajv2020 | undefined;
-
-function ajvWithComponents(): Ajv2020 {
-  if (components === undefined) {
-    components = new Ajv2020({ strict: false, allErrors: false, validateSchema: false });
-    addFormats(components);
-    components.addSchema(parseYaml(readFileSync(COMPONENTS_SPEC_PATH, 'utf8')) as object, 'components.yaml');
-  }
-  return components;
+/** ajv for JSON Schema 2020-12 (the dialect of OpenAPI 3.1) with every format of ajv-formats. */
+export function createSchemaValidator(options: { allErrors?: boolean } = {}): Ajv2020 {
+  const ajv = new Ajv2020({ strict: false, allErrors: options.allErrors ?? false, validateSchema: false });
+  addFormats(ajv);
+  return ajv;
 }
 
-/** A validator for `components.yaml#/schemas/<name>`. */
-export function componentValidator<T>(name: string): ValidateFunction<T> {
-  return ajvWithComponents().compile<T>({ $ref: `components.yaml#/schemas/${name}` });
+const withComponents = new Map<boolean, Ajv2020>();
+
+/** A validator for `components.yaml#/schemas/<name>`; `allErrors` reports every violation, not the first. */
+export function componentValidator<T>(name: string, allErrors = false): ValidateFunction<T> {
+  let ajv = withComponents.get(allErrors);
+  if (ajv === undefined) {
+    ajv = createSchemaValidator({ allErrors });
+    ajv.addSchema(parseYaml(readFileSync(COMPONENTS_SPEC_PATH, 'utf8')) as object, 'components.yaml');
+    withComponents.set(allErrors, ajv);
+  }
+  return ajv.compile<T>({ $ref: `components.yaml#/schemas/${name}` });
 }
 
 /** "/heartbeat_ms must be >= 10": the first error, as a path and a message. */

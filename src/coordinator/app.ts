@@ -7,7 +7,7 @@ import { requireBearer } from '../http/bearer.ts';
 import { createApiApp } from '../http/api-app.ts';
 import { limitPerClient } from '../http/rate-limit.ts';
 import type { Logger } from '../logging/logger.ts';
-import { parseInstant } from '../contract/instant.ts';
+import { normaliseInstant } from '../contract/instant.ts';
 import { ProblemError, shuttingDownProblem } from '../http/problems.ts';
 import type { Coordinator } from './coordinator.ts';
 import type { EndpointPolicy } from './endpoint-policy.ts';
@@ -92,10 +92,14 @@ export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
     req: Request<object, JsonReply<'/request', 'post'>, JsonBody<'/request'>>,
     res: Response<JsonReply<'/request', 'post'>>,
   ): Promise<void> {
-    if (req.body.as_of !== undefined && parseInstant(req.body.as_of) === undefined) {
-      throw new ProblemError('VALIDATION_FAILED', '/body/as_of is not a date-time the market can price', {
-        errors: [{ path: '/body/as_of', message: 'cannot be priced' }],
-      });
+    if (req.body.as_of !== undefined) {
+      const asOf = normaliseInstant(req.body.as_of);
+      if (asOf === undefined) {
+        const message = 'must be an RFC 3339 date-time such as 2026-11-29T17:40:00Z, in the years 0000–9999 in UTC';
+        throw new ProblemError('VALIDATION_FAILED', `/body/as_of ${message}`, { errors: [{ path: '/body/as_of', message }] });
+      }
+      // The workers get, and the result echoes, one spelling of the moment: UTC with milliseconds.
+      req.body.as_of = asOf;
     }
     // A client that hangs up abandons its request: stop the fan-out instead of finishing it.
     const abandoned = new AbortController();

@@ -9,6 +9,7 @@ import {
   type Option,
   type OptionValues,
 } from '../cli/options.ts';
+import { serverLimitOptions } from '../http/server-limits.ts';
 import { LOG_LEVELS } from '../logging/logger.ts';
 import { DEFAULT_TRIM } from './aggregator.ts';
 import { createEndpointPolicy, DEFAULT_ALLOWED_WORKER_NETWORKS } from './endpoint-policy.ts';
@@ -139,6 +140,7 @@ export const coordinatorOptions = {
   taskToken: secretOption('Bearer token the coordinator presents to workers on POST /task', 'ORACLE_TASK_TOKEN'),
   apiKey: secretOption('Bearer token clients must present on POST /request', 'ORACLE_API_KEY'),
   bodyLimit: integerOption('Largest accepted request body in bytes', 'COORDINATOR_BODY_LIMIT', 65536, 256, 10_485_760),
+  ...serverLimitOptions('COORDINATOR'),
   allowedWorkerNetworks: {
     description:
       'Comma-separated CIDRs or addresses workers may live at, or * for any (link-local and metadata addresses are always refused)',

@@ -1,6 +1,8 @@
 /** Starts and stops a coordinator HTTP server; used by main.ts, the tests and the tools. */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import { createApiServer } from '../http/api-server.ts';
 import { closeServer, listen } from '../http/server-lifecycle.ts';
+import { serverLimitsOf } from '../http/server-limits.ts';
 import type { Logger } from '../logging/logger.ts';
 import { createCoordinatorApp } from './app.ts';
 import { healthPolicyOf, type CoordinatorConfig } from './config.ts';
@@ -71,7 +73,7 @@ export async function startCoordinatorServer(
     bodyLimitBytes: config.bodyLimit,
     validateResponses: config.validateResponses,
   });
-  const server = createServer(app);
+  const server = createApiServer(app, { logger, limits: serverLimitsOf(config) });
   const url = await listen(server, config.port, config.host);
   const sweeper = setInterval(() => coordinator.evictStale(), config.sweepIntervalMs);
   sweeper.unref();

@@ -31,7 +31,10 @@ export async function bundleSpec(specPath: string): Promise<BundledSpec> {
 }
 
 function toYaml(document: OpenApiDocument, specPath: string): string {
-  const yaml = new YamlDocument(document);
+  // YAML 1.2 output that YAML 1.1 parsers (PyYAML, js-yaml, many generators) read alike: every
+  // string that 1.1 would retype is quoted, such as a timestamp (a Date there, which breaks its
+  // own `type: string`), yes/no/on/off, 0777 or 1:30.
+  const yaml = new YamlDocument(document, { compat: 'yaml-1.1' });
   const source = specPath.split(/[\\/]/).slice(-2).join('/');
   yaml.commentBefore = ` Bundled from ${source} and the files it references; generated, do not edit.`;
   // lineWidth 0 keeps long descriptions on one line instead of re-folding them.

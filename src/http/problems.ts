@@ -4,6 +4,7 @@
  * mapped onto the same codes, so a client can branch on `code` whatever raised the error.
  */
 import type { Problem } from '../contract/models.ts';
+import { boundProblem } from './problem-limits.ts';
 
 interface ProblemKind {
   readonly status: number;
@@ -15,6 +16,8 @@ interface ProblemKind {
 export const PROBLEM_KINDS = {
   VALIDATION_FAILED: { status: 400, title: 'Request validation failed' },
   MALFORMED_JSON: { status: 400, title: 'Malformed JSON' },
+  /** Refused by Node's HTTP parser, before any route: not HTTP/1.1 as RFC 9112 has it. */
+  MALFORMED_REQUEST: { status: 400, title: 'Malformed HTTP request' },
   UNAUTHORIZED: { status: 401, title: 'Unauthorized', generic: true },
   NOT_FOUND: { status: 404, title: 'Not Found', generic: true },
   WORKER_NOT_REGISTERED: { status: 404, title: 'Worker not registered' },
@@ -22,6 +25,7 @@ export const PROBLEM_KINDS = {
   FEED_NOT_FOUND: { status: 404, title: 'Feed not found' },
   NO_PUBLICATION: { status: 404, title: 'No publication yet' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method Not Allowed', generic: true },
+  REQUEST_TIMEOUT: { status: 408, title: 'Request Timeout', generic: true },
   REQUEST_ID_IN_USE: { status: 409, title: 'Request id in use' },
   REGISTRY_FULL: { status: 409, title: 'Registry full' },
   ADDRESS_LIMIT_REACHED: { status: 409, title: 'Too many workers from this address' },
@@ -30,6 +34,7 @@ export const PROBLEM_KINDS = {
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload Too Large', generic: true },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported Media Type', generic: true },
   RATE_LIMITED: { status: 429, title: 'Too Many Requests', generic: true },
+  HEADERS_TOO_LARGE: { status: 431, title: 'Request Header Fields Too Large', generic: true },
   NO_WORKERS: { status: 503, title: 'No workers registered' },
   NO_USABLE_ANSWER: { status: 503, title: 'No usable answer' },
   NO_MAJORITY: { status: 503, title: 'No majority' },
@@ -65,8 +70,9 @@ export class ProblemError extends Error {
     this.status = PROBLEM_KINDS[code].status;
   }
 
+  /** The problem as sent: every member within the spec's Problem schema, however long its source. */
   toProblem(instance?: string): Problem {
-    return {
+    return boundProblem({
       type: problemType(this.code),
       title: PROBLEM_KINDS[this.code].title,
       status: this.status,
@@ -74,7 +80,7 @@ export class ProblemError extends Error {
       ...(instance === undefined ? {} : { instance }),
       code: this.code,
       ...this.extensions,
-    };
+    });
   }
 }
 

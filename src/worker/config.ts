@@ -1,4 +1,5 @@
 import { choiceOption, integerOption, listOption, numberOption, secretOption, stringOption, type OptionValues } from '../cli/options.ts';
+import { serverLimitOptions } from '../http/server-limits.ts';
 import { LOG_LEVELS } from '../logging/logger.ts';
 import { BASE_SIMULATION, BYZANTINE_MODES, FAILURE_MODES, PROFILES, simulationFor, type SimulationSettings } from './simulation.ts';
 
@@ -80,6 +81,7 @@ export const workerOptions = {
   ),
   taskToken: secretOption('Bearer token the coordinator must present on POST /task', 'ORACLE_TASK_TOKEN'),
   bodyLimit: integerOption('Largest accepted request body in bytes', 'WORKER_BODY_LIMIT', 65536, 256, 10_485_760),
+  ...serverLimitOptions('WORKER'),
   logLevel: choiceOption('Log level', 'LOG_LEVEL', LOG_LEVELS, 'info'),
 };
 

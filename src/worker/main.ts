@@ -1,5 +1,6 @@
 import { runMain } from '../cli/options.ts';
 import { handleShutdown } from '../cli/shutdown.ts';
+import { serverLimitsOf } from '../http/server-limits.ts';
 import { createLogger } from '../logging/logger.ts';
 import { simulationOf, workerOptions } from './config.ts';
 import { Membership } from './membership.ts';
@@ -22,6 +23,7 @@ await runMain(
         bodyLimitBytes: config.bodyLimit,
         shutdownGraceMs: config.shutdownGraceMs,
         taskToken: config.taskToken,
+        serverLimits: serverLimitsOf(config),
         simulation: simulationOf(config),
       },
       logger,

@@ -1,7 +1,9 @@
 /** Starts and stops a worker HTTP server; used by main.ts, the tests and the tools. */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createApiServer } from '../http/api-server.ts';
 import { closeServer, listen } from '../http/server-lifecycle.ts';
+import { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../http/server-limits.ts';
 import type { Logger } from '../logging/logger.ts';
 import { randomSeed } from '../market/random.ts';
 import { createWorkerApp, type TaskLifecycle } from './app.ts';
@@ -20,6 +22,8 @@ export interface WorkerServerOptions {
   shutdownGraceMs?: number;
   /** Required of the coordinator on POST /task when set. */
   taskToken?: string | undefined;
+  /** Timeouts and the connection cap; DEFAULT_SERVER_LIMITS for what is not set. */
+  serverLimits?: Partial<ServerLimits>;
 }
 
 export interface WorkerServer {
@@ -43,7 +47,7 @@ export async function startWorkerServer(options: WorkerServerOptions, logger: Lo
     bodyLimitBytes: options.bodyLimitBytes ?? 65536,
     validateResponses: options.validateResponses ?? false,
   });
-  const server = createServer(app);
+  const server = createApiServer(app, { logger, limits: { ...DEFAULT_SERVER_LIMITS, ...options.serverLimits } });
   const url = await listen(server, options.port, options.host);
   logger.info({ url, seed }, 'worker listening');
   return {

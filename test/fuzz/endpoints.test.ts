@@ -11,8 +11,8 @@
  *   is empty, otherwise NO_USABLE_ANSWER, or NO_MAJORITY under `majority` (never SHUTTING_DOWN:
  *   nothing drains here); the worker runs with no simulated failures, so it never answers 5xx;
  * - every 4xx/5xx is application/problem+json with type, title and status, and no stack trace,
- *   file path or module name that the request did not itself contain (except a request head over
- *   16 KiB, which Node's HTTP parser refuses before the app with a bare 431: asserted as such);
+ *   file path or module name that the request did not itself contain (a request head over 16 KiB,
+ *   which Node's HTTP parser refuses before the app, included: a 431 problem);
  * - valid input is accepted and invalid input answered 400 (where validity is known);
  * - the registry is never corrupted: a model of it (the workers validly registered and not
  *   deregistered, in registration order) predicts every GET /workers, GET /workers/{id},
@@ -22,7 +22,7 @@
  *
  * Then fixed worst cases on every endpoint (nesting 32,000 deep, 1e400, lone surrogates, a 1 MiB
  * body, odd ids), leap-second as_of (fixed in de7d811) and a regression test (at the end:
- * the space-separated as_of of the years 0000–0099).
+ * as_of spellings that RFC 3339's date-time does not allow, such as a space for the "T").
  *
  * Reproducible: a fixed seed (FC_SEED=<n> to explore others) and a bounded number of runs
  * (FC_RUNS=<n>).
@@ -268,15 +268,17 @@ const invalidQuery = fc.oneof(
   nonString,
 );
 
+/** The earliest moment that is still in the year 0000 in UTC when written with a +05:30 offset. */
+const EARLIEST_AT_PLUS_0530 = Date.parse('0000-01-01T05:30:00.000Z');
+
 /**
- * RFC 3339 date-times the contract accepts, leap seconds included. Left out: the space-separated
- * form for the years 0000–0099 and for leap seconds, the regression tested on its own at the end
- * of this file.
+ * RFC 3339 date-times the contract accepts, leap seconds included. The coordinator passes them on
+ * in UTC, so offsets are only put where the UTC moment stays in the years 0000–9999.
  */
 const validAsOf = fc
   .tuple(
     fc.date({ min: new Date('0000-01-01T00:00:00.000Z'), max: new Date('9999-12-31T23:59:59.999Z'), noInvalidDate: true }),
-    fc.constantFrom('iso', 'seconds', 'lower', 'space', 'offset', 'minus-zero', 'leap-second'),
+    fc.constantFrom('iso', 'seconds', 'lower', 'offset', 'minus-zero', 'leap-second'),
   )
   .map(([date, style]) => {
     const iso = date.toISOString();
@@ -285,10 +287,8 @@ const validAsOf = fc
         return iso.replace(/\.\d{3}Z$/, 'Z');
       case 'lower':
         return iso.replace('T', 't').replace('Z', 'z');
-      case 'space':
-        return date.getUTCFullYear() < 100 ? iso : iso.replace('T', ' ');
       case 'offset':
-        return iso.replace('Z', '+05:30');
+        return date.getTime() < EARLIEST_AT_PLUS_0530 ? iso : iso.replace('Z', '+05:30');
       case 'minus-zero':
         return iso.replace('Z', '-00:00');
       case 'leap-second':
@@ -311,7 +311,12 @@ const invalidAsOf = fc.oneof(
     '2026-01-01T00:00:00.Z',
     '2026-01-01T00:60:00Z',
     '1767225600000',
+    '2026-01-01 00:00:00Z',
+    '2026-01-01T00:00:00+0530',
+    '2026-01-01T00:00:00+05',
   ),
+  // Spellings the validator's date-time lets through but RFC 3339's does not: white space for the "T".
+  fc.tuple(validAsOf, fc.constantFrom(' ', '\t', '\n')).map(([asOf, space]) => asOf.replace(/[Tt]/, space)),
   nonString,
 );
 
@@ -662,10 +667,14 @@ function judge(op: Op, { service, request, text }: Sent, reply: RawReply, model:
   if (operation) exercised.add(`${service} ${operation}`);
   if (route.name === 'docs' && (request.method === 'GET' || request.method === 'HEAD')) exercised.add(`${service} docs`);
 
-  // A request head over Node's 16 KiB limit never reaches the app: Node's HTTP parser answers
-  // 431 with no body at all (a gap to know about: not problem+json, but nothing leaks either).
+  // A request head over Node's 16 KiB limit never reaches the app: Node's HTTP parser refuses it
+  // and the server's clientError handler answers a 431 problem.
   if (headSize(request) > MAX_HEADER_SIZE) {
-    expect({ status: reply.status, body: reply.text }, context).toEqual({ status: 431, body: '' });
+    expect(reply.status, context).toBe(431);
+    if (request.method === 'HEAD') {
+      expect(reply.contentType, context).toMatch(/^application\/problem\+json\b/);
+      expect(reply.text, `${context}: a body in the answer to a HEAD`).toBe('');
+    } else expectProblem(reply, text, context);
     return;
   }
   // No 5xx but the documented 503s of POST /request.
@@ -786,6 +795,7 @@ function expectOracleResult(submitted: unknown, reply: RawReply, model: Model, c
   const result = parseJson(reply.text) as {
     final_value: number;
     query?: string;
+    as_of?: string;
     workers_registered?: number;
     workers_asked?: number;
     worker_responses: { worker_id: string; value: number; err?: string }[];
@@ -802,6 +812,11 @@ function expectOracleResult(submitted: unknown, reply: RawReply, model: Model, c
     `${context}: ${result.final_value} outside the usable values`,
   ).toBe(true);
   if (isObject(submitted)) expect(result.query, context).toBe(submitted.query);
+  // as_of comes back in one spelling, UTC with milliseconds, whatever spelling was sent.
+  if (isObject(submitted) && typeof submitted.as_of === 'string') {
+    const echoed = result.as_of ?? '';
+    expect(new Date(echoed).toISOString(), `${context}: as_of ${submitted.as_of} echoed as ${echoed}`).toBe(echoed);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -937,12 +952,13 @@ describe('fuzzing every endpoint of the coordinator and the worker', () => {
       }
     }
     // Below the app: a request head over 16 KiB, or a path with a raw (not percent-encoded) byte
-    // ≥ 0x80, is refused by Node's HTTP parser itself, with no body (so no problem+json either).
+    // ≥ 0x80, is refused by Node's HTTP parser itself; the clientError handler answers a problem.
     for (const path of [`/workers/${'a'.repeat(20_000)}`, '/workers/\u00e9t\u00e9', `/docs?${'q'.repeat(20_000)}`]) {
       for (const service of ['coordinator', 'worker'] as const) {
         const reply = await send(service, { method: 'GET', path });
-        expect([400, 431], `${service} GET ${path.slice(0, 40)}…`).toContain(reply.status);
-        expect(reply.text).toBe('');
+        const context = `${service} GET ${path.slice(0, 40)}… → ${reply.status}`;
+        expect([400, 431], context).toContain(reply.status);
+        expectProblem(reply, path, context);
       }
     }
     expectRegistryListing(await send('coordinator', { method: 'GET', path: '/workers' }), model, 'GET /workers after the worst cases');
@@ -996,22 +1012,20 @@ async function priceOf(asOf: string): Promise<RawReply> {
 }
 
 /**
- * REGRESSION (found by this file, fixed in src/contract/instant.ts).
+ * REGRESSION (found by this file, fixed in src/contract/instant.ts; then the fix made strict).
  *
- * RFC 3339 (§5.6) lets a date-time use a space instead of "T", and the contract's
- * `format: date-time` (ajv-formats, full mode) accepts it. parseInstant (src/contract/instant.ts,
- * used by the worker and by the coordinator's POST /request) hands such a string to Date.parse,
- * and V8's legacy (non-ISO) parser reads a 4-digit year 0000–0099 as a two-digit year:
- *   "0099-01-01 00:00:00Z" is priced as 1999-01-01 (silently the wrong moment),
- *   "0049-06-01 00:00:00Z" as 2049, and "0031-12-31 23:59:59.999Z" is NaN → 400 "cannot be
- *   priced" for a valid as_of (the fuzzer's first find: a 500 before de7d811);
- * and its leap-second fallback only matches a "T", so "2026-06-30 23:59:60Z" is refused (400).
- * Every other spelling tried (t/z, offsets, 1–9 fraction digits, other years) parses right.
- * Fix in parseInstant: normalise before parsing, e.g.
- *   text = text.replace(/^(\d{4}-\d{2}-\d{2})[Tt ]/, '$1T').replace(/z$/, 'Z');
- * so that Date.parse always takes its ISO path (which reads years 0000–0099 correctly) and the
- * leap-second branch sees its "T". Fixed by normalising to the ISO form first; drop the
- * exclusions from `validAsOf` above.
+ * The contract's `format: date-time` (ajv-formats, full mode) lets a space stand for the "T",
+ * which RFC 3339's date-time grammar (§5.6) does not (its note allows a space only between
+ * applications that agree on it). parseInstant first handed such a string to Date.parse, whose
+ * legacy (non-ISO) parser read a 4-digit year 0000–0099 as a two-digit year:
+ *   "0099-01-01 00:00:00Z" was priced as 1999-01-01 (silently the wrong moment),
+ *   "0049-06-01 00:00:00Z" as 2049, and "0031-12-31 23:59:59.999Z" was NaN → 400 "cannot be
+ *   priced" (the fuzzer's first find: a 500 before de7d811);
+ * and its leap-second fallback only matched a "T", so "2026-06-30 23:59:60Z" was refused (400).
+ * The first fix normalised the space to a "T"; but then the coordinator echoed the space in a 200
+ * that strict clients reject, as the spec's own date-time. Now parseInstant reads exactly RFC 3339,
+ * so the space-separated spelling is refused with a 400 by both services, and the "T" spelling of
+ * the same moment (the years 0000–0099 and leap seconds included) is priced.
  */
 describe('regression: the space-separated spelling of as_of', () => {
   const spellings = fc
@@ -1027,17 +1041,23 @@ describe('regression: the space-separated spelling of as_of', () => {
       return { canonical: iso, spaced: iso.replace('T', ' ') };
     });
 
-  it('is priced like the "T" spelling of the same moment', async () => {
+  it('is refused with a 400 by POST /task and POST /request, while the "T" spelling is priced', async () => {
+    await resetRegistry();
+    expect((await send('coordinator', json('/register', JSON.stringify({ id: REAL_WORKER_ID, endpoint: worker.url })))).status).toBe(200);
+    const submit = (asOf: string) =>
+      send('coordinator', json('/request', JSON.stringify({ query: 'BTC/USD', as_of: asOf, timeout_ms: 2000 })));
     await fc.assert(
       fc.asyncProperty(spellings, async ({ canonical, spaced }) => {
-        const [a, b] = [await priceOf(canonical), await priceOf(spaced)];
-        expect(a.status, `as_of ${canonical}: ${a.text}`).toBe(200);
-        expect(b.status, `as_of ${spaced}: ${b.text}`).toBe(200);
-        const value = (reply: RawReply) => (parseJson(reply.text) as { value?: unknown }).value;
-        expect(value(b), `as_of ${spaced} priced differently from ${canonical}`).toBe(value(a));
+        const [priced, refused] = [await priceOf(canonical), await priceOf(spaced)];
+        expect(priced.status, `POST /task as_of ${canonical}: ${priced.text}`).toBe(200);
+        expect(refused.status, `POST /task as_of ${spaced}: ${refused.text}`).toBe(400);
+        expect((parseJson(refused.text) as { code?: unknown }).code).toBe('VALIDATION_FAILED');
+        const [answered, rejected] = [await submit(canonical), await submit(spaced)];
+        expect(answered.status, `POST /request as_of ${canonical}: ${answered.text.slice(0, 300)}`).toBe(200);
+        expect(rejected.status, `POST /request as_of ${spaced}: ${rejected.text.slice(0, 300)}`).toBe(400);
       }),
       {
-        numRuns: 30,
+        numRuns: 15,
         examples: [
           [{ canonical: '0099-01-01T00:00:00.000Z', spaced: '0099-01-01 00:00:00.000Z' }],
           [{ canonical: '0031-12-31T23:59:59.999Z', spaced: '0031-12-31 23:59:59.999Z' }],

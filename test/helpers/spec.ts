@@ -21,8 +21,24 @@ export interface NamedExample {
   value: unknown;
 }
 
+/** A response as an operation documents it. */
+export interface DocumentedResponse {
+  description?: string;
+  /** By media type. */
+  content?: Record<string, { schema?: object }>;
+  /** By header name, as the spec spells it. */
+  headers?: Record<string, { schema?: object; required?: boolean }>;
+}
+
 export class SpecView {
   constructor(readonly document: unknown) {}
+
+  /** What an operation documents for a status; undefined when it documents nothing for it. */
+  response(path: string, method: string, status: number): DocumentedResponse | undefined {
+    const responses = objectAt(this.document, ['paths', path, method.toLowerCase(), 'responses']);
+    const response = responses[String(status)];
+    return isObject(response) ? response : undefined;
+  }
 
   operations(): SpecOperation[] {
     const paths = objectAt(this.document, ['paths']);

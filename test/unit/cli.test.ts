@@ -50,6 +50,21 @@ describe('configuration', () => {
     );
   });
 
+  it('reads the server timeouts and the connection cap of both services from flags and their variables', () => {
+    const coordinator = parseCommandLine(coordinatorOptions, ['--headers-timeout-ms', '2000', '--max-connections', '50'], {
+      COORDINATOR_REQUEST_TIMEOUT_MS: '9000',
+      COORDINATOR_KEEP_ALIVE_TIMEOUT_MS: '700',
+    }).values;
+    expect(coordinator).toMatchObject({ headersTimeoutMs: 2000, requestTimeoutMs: 9000, keepAliveTimeoutMs: 700, maxConnections: 50 });
+    const worker = parseCommandLine(workerOptions, ['--request-timeout-ms', '4000'], { WORKER_MAX_CONNECTIONS: '10' }).values;
+    expect(worker).toMatchObject({ headersTimeoutMs: 10_000, requestTimeoutMs: 4000, keepAliveTimeoutMs: 5000, maxConnections: 10 });
+    expect(() => parseCommandLine(workerOptions, ['--max-connections', '0'], {})).toThrow(/^--max-connections: must be an integer/);
+    const help = formatHelp('x', 'y', coordinatorOptions);
+    expect(help).toContain('--headers-timeout-ms <value>');
+    expect(help).toContain('[default: 30000] (env COORDINATOR_REQUEST_TIMEOUT_MS)');
+    expect(formatHelp('x', 'y', workerOptions)).toContain('(env WORKER_KEEP_ALIVE_TIMEOUT_MS)');
+  });
+
   it('documents every option with its flag, variable and default in --help', () => {
     const help = formatHelp('x', 'y', workerOptions);
     expect(help).toContain('--min-delay-ms <value>');
