@@ -177,7 +177,9 @@ export function parseCommandLine<O extends Record<string, Option<unknown>>>(
 export function formatHelp(usage: string, summary: string, options: Record<string, Option<unknown>>): string {
   const rows = Object.entries(options).map(([name, option]) => {
     const flag = `--${flagName(name)}${option.boolean ? '' : ' <value>'}`;
-    const fallback = option.default === undefined || option.default === false ? '' : ` [default: ${formatDefault(option.default)}]`;
+    const unset =
+      option.default === undefined || option.default === false || (Array.isArray(option.default) && option.default.length === 0);
+    const fallback = unset ? '' : ` [default: ${formatDefault(option.default)}]`;
     const env = option.env ? ` (env ${option.env})` : '';
     if (option.fileEnv) return `  ${flag.padEnd(30)} ${option.description}${env}`;
     return `  ${flag.padEnd(30)} ${option.description}${fallback}${env}`;

@@ -10,6 +10,9 @@ import type { Logger } from '../logging/logger.ts';
 import { normaliseInstant } from '../contract/instant.ts';
 import { ProblemError, shuttingDownProblem } from '../http/problems.ts';
 import type { Coordinator } from './coordinator.ts';
+import type { FeedEvents } from './feeds/feed-events.ts';
+import { mountFeedRoutes } from './feeds/feed-routes.ts';
+import type { FeedService } from './feeds/feed-service.ts';
 import type { EndpointPolicy } from './endpoint-policy.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
 
@@ -37,6 +40,10 @@ function sourceOf(req: { socket: { remoteAddress?: string | undefined } }): stri
 
 export interface CoordinatorAppOptions {
   coordinator: Coordinator;
+  feeds: FeedService;
+  events: FeedEvents;
+  /** Required to create, replace and delete feeds when set. */
+  adminToken?: string | undefined;
   metrics: CoordinatorMetrics;
   endpointPolicy: EndpointPolicy;
   /** Required of workers on register, heartbeat and deregister when set. */
@@ -155,6 +162,9 @@ export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
       app.post('/workers/:id/heartbeat', worker);
       app.delete('/workers/:id', worker);
       app.post('/request', requireBearer(options.apiKey, 'API key'));
+      const admin = requireBearer(options.adminToken, 'admin token');
+      app.put('/feeds/:feed_id', admin);
+      app.delete('/feeds/:feed_id', admin);
     },
     mountApi(app) {
       app.post('/register', handleRegister);
@@ -165,6 +175,7 @@ export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
       app.post('/request', handleRequest);
       app.get('/rounds', handleListRounds);
       app.get('/rounds/:request_id', handleGetRound);
+      mountFeedRoutes(app, options.feeds, options.events);
       app.get('/healthz', handleLiveness);
       app.get('/readyz', handleReadiness);
       app.get('/metrics', handleMetrics);

@@ -12,6 +12,7 @@ import {
 import { serverLimitOptions } from '../http/server-limits.ts';
 import { LOG_LEVELS } from '../logging/logger.ts';
 import { DEFAULT_TRIM } from './aggregator.ts';
+import { FeedsFileError, loadFeedsFile, type DefinedFeed } from './feeds/feed-definition.ts';
 import { createEndpointPolicy, DEFAULT_ALLOWED_WORKER_NETWORKS } from './endpoint-policy.ts';
 import { DEFAULT_HEALTH_POLICY as HEALTH, type HealthPolicy } from './worker-health.ts';
 
@@ -165,6 +166,28 @@ export const coordinatorOptions = {
     65536,
     256,
     10_485_760,
+  ),
+  feeds: {
+    description:
+      'A YAML or JSON file of feeds to define at start-up (feeds: [{feed_id, query, deviation_bps, heartbeat_ms, poll_interval_ms, ...}])',
+    env: 'COORDINATOR_FEEDS',
+    default: [] as DefinedFeed[],
+    parse: (path: string): DefinedFeed[] => {
+      try {
+        return loadFeedsFile(path);
+      } catch (error) {
+        if (error instanceof FeedsFileError) throw new UsageError(error.message);
+        throw error;
+      }
+    },
+  } satisfies Option<DefinedFeed[]>,
+  adminToken: secretOption('Bearer token needed to create, replace and delete feeds', 'ORACLE_ADMIN_TOKEN'),
+  sseHeartbeatMs: integerOption(
+    'How often an idle feed event stream gets a comment line, so that proxies keep it open, in ms',
+    'COORDINATOR_SSE_HEARTBEAT_MS',
+    15_000,
+    10,
+    600_000,
   ),
   validateResponses: booleanOption('Check every response against the spec (slower; for testing)', 'COORDINATOR_VALIDATE_RESPONSES'),
   logLevel: choiceOption('Log level', 'LOG_LEVEL', LOG_LEVELS, 'info'),

@@ -12,6 +12,13 @@ import { CoordinatorMetrics } from './metrics.ts';
 import { Registry } from './registry.ts';
 import { MemoryRoundStore } from './rounds/memory-round-store.ts';
 import { createTaskClient } from './task-client.ts';
+import { FeedEvents } from './feeds/feed-events.ts';
+import { FeedMetrics } from './feeds/feed-metrics.ts';
+import { FeedService } from './feeds/feed-service.ts';
+import { MemoryFeedStore } from './feeds/memory-feed-store.ts';
+
+/** Most bytes waiting to be written to one event stream before its reader is dropped as too slow. */
+const SSE_MAX_BUFFERED_BYTES = 1 << 20;
 
 export interface CoordinatorServer {
   /** Base URL, e.g. http://127.0.0.1:8080 */
@@ -19,6 +26,7 @@ export interface CoordinatorServer {
   readonly server: Server;
   readonly coordinator: Coordinator;
   readonly registry: Registry;
+  readonly feeds: FeedService;
   /** Drains requests in flight (up to the configured grace), then closes every connection. */
   close(): Promise<void>;
 }
@@ -60,9 +68,26 @@ export async function startCoordinatorServer(
     maxFanOut: config.maxFanOut,
     defaultMadK: config.madK,
   });
+  const events = new FeedEvents({ heartbeatMs: config.sseHeartbeatMs, maxBufferedBytes: SSE_MAX_BUFFERED_BYTES, logger });
+  const feedStore = new MemoryFeedStore();
+  const feeds: FeedService = new FeedService({
+    store: feedStore,
+    runRound: (submission) => coordinator.pollRound(submission),
+    events,
+    metrics: new FeedMetrics(
+      metrics.registry,
+      () => feeds.ages(),
+      () => events.subscriberCount,
+    ),
+    logger,
+    defaultTimeoutMs: config.timeoutMs,
+  });
   warnIfOpen(config, logger);
   const app = createCoordinatorApp({
     coordinator,
+    feeds,
+    events,
+    adminToken: config.adminToken,
     metrics,
     endpointPolicy,
     registrationToken: config.registrationToken,
@@ -75,6 +100,8 @@ export async function startCoordinatorServer(
   });
   const server = createApiServer(app, { logger, limits: serverLimitsOf(config) });
   const url = await listen(server, config.port, config.host);
+  for (const { feed_id, ...definition } of config.feeds) await feeds.put(feed_id, definition);
+  await feeds.start();
   const sweeper = setInterval(() => coordinator.evictStale(), config.sweepIntervalMs);
   sweeper.unref();
   logger.info({ url }, 'coordinator listening');
@@ -83,8 +110,11 @@ export async function startCoordinatorServer(
     server,
     coordinator,
     registry,
+    feeds,
     async close() {
       clearInterval(sweeper);
+      // Feeds stop polling and their streams end before the rounds in flight drain.
+      feeds.stop();
       await coordinator.drain(config.shutdownGraceMs);
       await closeServer(server, 1000);
       await taskClient.close();
@@ -122,6 +152,7 @@ function warnIfOpen(config: CoordinatorConfig, logger: Logger): void {
       : undefined,
     config.taskToken === undefined ? 'tasks go to workers unauthenticated (no ORACLE_TASK_TOKEN)' : undefined,
     config.apiKey === undefined ? 'anyone can submit requests (no ORACLE_API_KEY)' : undefined,
+    config.adminToken === undefined ? 'anyone can create, replace and delete feeds (no ORACLE_ADMIN_TOKEN)' : undefined,
   ].filter((line) => line !== undefined);
   if (open.length > 0) logger.warn({ open }, 'running without some tokens: fine on a laptop, not on a network');
 }

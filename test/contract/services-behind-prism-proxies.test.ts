@@ -20,6 +20,7 @@ import { Membership } from '../../src/worker/membership.ts';
 import type { SimulationSettings } from '../../src/worker/simulation.ts';
 import { startWorkerServer } from '../../src/worker/server.ts';
 import { coordinatorApi, expectData, expectError, workerApi, type CoordinatorApi, type Reply, type WorkerApi } from '../helpers/clients.ts';
+import { openEventStream } from '../helpers/sse.ts';
 import { exchange, exchangeOf, isPrismProblem, prismVerdict, type Exchange, type ExchangeOptions } from '../helpers/http-exchange.ts';
 import { Cleanup, HONEST, silentLogger, startTestCoordinator } from '../helpers/network.ts';
 import { PRISM_TEST_TIMEOUT_MS, startPrismProxy, type PrismServer } from '../helpers/prism.ts';
@@ -231,6 +232,54 @@ describe('the coordinator and its workers behind validating Prism proxies', { ti
     const client = createOracleClient({ baseUrl: strict.url });
     const result = await client.submitOracleRequest('BTC/USD', { strategy: 'median', timeout_ms: 3000 });
     expect(result.workers_answered).toBe(HONEST_IDS.length);
+  });
+
+  it('keeps every answer as a round, readable through the proxy', async () => {
+    const answered = await submit({ query: 'SOL/USD', timeout_ms: 3000 });
+    const api = viaProxy(strict);
+    const round = await api.GET('/rounds/{request_id}', { params: { path: { request_id: answered.request_id } } });
+    expectConforming(round);
+    expect(expectData(round).result).toEqual(answered);
+    const page = await api.GET('/rounds', { params: { query: { query: 'SOL/USD', limit: 5 } } });
+    expectConforming(page);
+    expect(expectData(page).rounds.map((r) => r.request_id)).toEqual([answered.request_id]);
+    const missing = await api.GET('/rounds/{request_id}', { params: { path: { request_id: 'never-was' } } });
+    expectConforming(missing);
+    expect(expectError(missing, 404)).toMatchObject({ code: 'ROUND_NOT_FOUND' });
+  });
+
+  it('defines, reads, follows and deletes a feed through the proxy', async () => {
+    const api = viaProxy(strict);
+    const feed = { params: { path: { feed_id: 'eth-usd' } } };
+    const definition = { query: 'ETH/USD', deviation_bps: 50, heartbeat_ms: 60_000, poll_interval_ms: 200, timeout_ms: 3000 } as const;
+    const created = await api.PUT('/feeds/{feed_id}', { ...feed, body: definition });
+    expectConforming(created);
+    expect(expectData(created, 201).definition).toMatchObject(definition);
+    await expect.poll(async () => (await api.GET('/feeds/{feed_id}/latest', feed)).response.status, { timeout: 10_000 }).toBe(200);
+    for (const reply of [
+      await api.GET('/feeds'),
+      await api.GET('/feeds/{feed_id}', feed),
+      await api.GET('/feeds/{feed_id}/latest', feed),
+    ]) {
+      expectConforming(reply);
+      expect(reply.response.status).toBe(200);
+    }
+    const rounds = await api.GET('/feeds/{feed_id}/rounds', feed);
+    expectConforming(rounds);
+    const [first] = expectData(rounds).rounds;
+    expect(first).toMatchObject({ feed_id: 'eth-usd', reason: 'first', sequence: 1 });
+    // A stream never ends, so it is read directly; the proxy would wait for its end.
+    const stream = await openEventStream(`${coordinator.url}/feeds/eth-usd/events`, { 'last-event-id': 'unknown-id' });
+    exercised.coordinator.add('GET /feeds/{feed_id}/events');
+    const [replayed] = await stream.waitFor(1);
+    expect(replayed?.id).toBe(first?.round_id);
+    await stream.close();
+    const deleted = await api.DELETE('/feeds/{feed_id}', feed);
+    expectConforming(deleted);
+    expect(deleted.response.status).toBe(204);
+    const gone = await api.GET('/feeds/{feed_id}', feed);
+    expectConforming(gone);
+    expect(expectError(gone, 404)).toMatchObject({ code: 'FEED_NOT_FOUND' });
   });
 
   const badInputs: {

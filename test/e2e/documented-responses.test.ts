@@ -112,6 +112,42 @@ async function exerciseCoordinator(): Promise<void> {
   await c('GET /healthz', '/healthz');
   await c('GET /readyz', '/readyz');
   await c('GET /metrics', '/metrics');
+  await c('GET /rounds', '/rounds?limit=5');
+  await c('GET /rounds', '/rounds?limit=0');
+  await c('GET /rounds/{request_id}', '/rounds/req-1');
+  await c('GET /rounds/{request_id}', '/rounds/never-was');
+  await c('GET /rounds/{request_id}', '/rounds/-bad');
+  const definition = JSON.stringify({ query: 'BTC/USD', deviation_bps: 50, heartbeat_ms: 60_000, poll_interval_ms: 50 });
+  await c('PUT /feeds/{feed_id}', '/feeds/btc', { body: definition });
+  await c('PUT /feeds/{feed_id}', '/feeds/btc', { body: definition });
+  await c('PUT /feeds/{feed_id}', '/feeds/btc', { body: '{"query":"BTC/USD"}' });
+  await c('PUT /feeds/{feed_id}', '/feeds/btc', { body: JSON.stringify({ query: 'BTC/USD', pad: 'x'.repeat(2048) }) });
+  await c('PUT /feeds/{feed_id}', '/feeds/btc', { body: 'query=BTC/USD', contentType: 'text/plain' });
+  await c('GET /feeds', '/feeds');
+  await c('GET /feeds/{feed_id}', '/feeds/btc');
+  await c('GET /feeds/{feed_id}', '/feeds/nothing');
+  await c('GET /feeds/{feed_id}', '/feeds/BAD_ID');
+  await c('GET /feeds/{feed_id}/latest', '/feeds/nothing/latest');
+  await c('PUT /feeds/{feed_id}', '/feeds/silent', {
+    body: JSON.stringify({ query: 'BTC/USD', deviation_bps: 50, heartbeat_ms: 60_000, poll_interval_ms: 50, min_responses: 9 }),
+  });
+  await c('GET /feeds/{feed_id}/latest', '/feeds/silent/latest');
+  for (let tries = 0; (await fetch(`${plain.url}/feeds/btc/latest`)).status !== 200 && tries < 100; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await c('GET /feeds/{feed_id}/latest', '/feeds/btc/latest');
+  await c('GET /feeds/{feed_id}/rounds', '/feeds/btc/rounds?limit=3');
+  await c('GET /feeds/{feed_id}/rounds', '/feeds/btc/rounds?limit=0');
+  await c('GET /feeds/{feed_id}/rounds', '/feeds/nothing/rounds');
+  await c('GET /feeds/{feed_id}/events', '/feeds/nothing/events');
+  await c('GET /feeds/{feed_id}/events', '/feeds/btc/events', { headers: { 'last-event-id': 'not an id' } });
+  // A stream ends when its feed is deleted: then its whole body can be read and checked.
+  const stream = c('GET /feeds/{feed_id}/events', '/feeds/btc/events');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await c('DELETE /feeds/{feed_id}', '/feeds/btc');
+  await stream;
+  await c('DELETE /feeds/{feed_id}', '/feeds/btc');
+  await c('DELETE /feeds/{feed_id}', '/feeds/BAD_ID');
 
   const empty = cleanup.add(await startTestCoordinator());
   await call('coordinator', empty.url, 'POST /request', '/request', { body: '{"query":"BTC/USD"}' });
@@ -122,13 +158,17 @@ async function exerciseCoordinator(): Promise<void> {
   }
   for (let i = 0; i < 2; i++) await call('coordinator', limited.url, 'POST /request', '/request', { body: '{"query":"BTC/USD"}' });
 
-  const guarded = cleanup.add(await startTestCoordinator({ registrationToken: 'registration-secret', apiKey: 'api-secret' }));
+  const guarded = cleanup.add(
+    await startTestCoordinator({ registrationToken: 'registration-secret', apiKey: 'api-secret', adminToken: 'admin-secret' }),
+  );
   const g = (operation: string, path: string, body?: string) =>
     call('coordinator', guarded.url, operation, path, body === undefined ? {} : { body });
   await g('POST /register', '/register', '{"id":"w","endpoint":"http://127.0.0.1:1"}');
   await g('POST /workers/{id}/heartbeat', '/workers/w/heartbeat');
   await g('DELETE /workers/{id}', '/workers/w');
   await g('POST /request', '/request', '{"query":"BTC/USD"}');
+  await g('PUT /feeds/{feed_id}', '/feeds/btc', definition);
+  await g('DELETE /feeds/{feed_id}', '/feeds/btc');
 }
 
 async function exerciseWorkers(): Promise<void> {
@@ -231,6 +271,16 @@ describe('documented responses', () => {
         'coordinator POST /request 415',
         'coordinator POST /request 429',
         'coordinator POST /request 503',
+        'coordinator PUT /feeds/{feed_id} 200',
+        'coordinator PUT /feeds/{feed_id} 201',
+        'coordinator PUT /feeds/{feed_id} 401',
+        'coordinator PUT /feeds/{feed_id} 413',
+        'coordinator PUT /feeds/{feed_id} 415',
+        'coordinator DELETE /feeds/{feed_id} 204',
+        'coordinator DELETE /feeds/{feed_id} 401',
+        'coordinator GET /feeds/{feed_id}/events 200',
+        'coordinator GET /feeds/{feed_id}/latest 404',
+        'coordinator GET /rounds/{request_id} 404',
         'worker POST /task 401',
         'worker POST /task 413',
         'worker POST /task 415',
@@ -242,7 +292,8 @@ describe('documented responses', () => {
   it('documents 413 and 415 on every operation that takes a body, and the rate-limit headers on the limited ones', () => {
     for (const service of ['coordinator', 'worker'] as const) {
       const spec = specs.get(service);
-      for (const { method, path } of spec?.operations().filter((operation) => operation.method === 'POST') ?? []) {
+      for (const { method, path } of spec?.operations().filter((operation) => operation.method === 'POST' || operation.method === 'PUT') ??
+        []) {
         for (const status of [413, 415])
           expect(spec?.response(path, method, status), `${service} ${method} ${path} ${status}`).toBeDefined();
       }

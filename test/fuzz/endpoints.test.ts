@@ -60,6 +60,8 @@ const RUNS = Number(process.env.FC_RUNS ?? 80);
 fc.configureGlobal({ seed: SEED });
 
 const REAL_WORKER_ID = 'fuzz-worker';
+/** The one feed the fuzzer defines (and deletes, and defines again). */
+const FUZZ_FEED_ID = 'fuzz-feed';
 
 const cleanup = new Cleanup();
 let coordinator: CoordinatorServer;
@@ -97,6 +99,9 @@ type Op =
   | { kind: 'registration'; body: Shaped }
   | { kind: 'submission'; body: Shaped }
   | { kind: 'task'; body: Shaped }
+  | { kind: 'feed-definition'; body: Shaped }
+  | { kind: 'feed-path'; method: string; segment: string; tail: '' | '/latest' | '/rounds' | '/events'; query: string }
+  | { kind: 'round-path'; segment: string }
   | {
       kind: 'worker-path';
       method: string;
@@ -393,12 +398,76 @@ function operations(ctx: { closedUrl: string; workerUrl: string; coordinatorUrl:
     },
     as_of: { valid: validAsOf, invalid: invalidAsOf, required: false },
     request_id: { valid: validRequestId, invalid: invalidRequestId, required: false },
-  }).map((body) => ({ kind: 'submission' as const, body }));
+    max_age_ms: {
+      valid: fc.integer({ min: 0, max: 3_600_000 }),
+      invalid: fc.oneof(fc.constantFrom(-1, 3_600_001, 1.5, '100', null), fc.integer({ min: 3_600_001 })),
+      required: false,
+    },
+  })
+    // A valid max_age_ms with a valid request_id is still refused: a shared round has its own id.
+    .map((body) =>
+      body.validity === 'valid' && /"request_id":/.test(body.json) && /"max_age_ms":/.test(body.json)
+        ? { ...body, validity: 'invalid' as const }
+        : body,
+    )
+    .map((body) => ({ kind: 'submission' as const, body }));
   const task: fc.Arbitrary<Op> = shaped({
     id: { valid: validRequestId, invalid: invalidRequestId, required: true },
     query: { valid: validQuery, invalid: invalidQuery, required: true },
     as_of: { valid: validAsOf, invalid: invalidAsOf, required: false },
   }).map((body) => ({ kind: 'task' as const, body }));
+  // Valid feeds poll slowly (a minute at the least), so that fuzzing does not turn into load.
+  const feedDefinition: fc.Arbitrary<Op> = shaped({
+    query: { valid: validQuery, invalid: invalidQuery, required: true },
+    deviation_bps: {
+      valid: fc.double({ min: 0, max: 100_000, noNaN: true }),
+      invalid: fc.oneof(fc.constantFrom(-1, 100_001, '50', null, true), fc.double({ min: -1e300, max: -1e-9, noNaN: true })),
+      required: true,
+    },
+    poll_interval_ms: {
+      valid: fc.integer({ min: 60_000, max: 3_600_000 }),
+      invalid: fc.oneof(fc.constantFrom(0, -1, 9, 1.5, '1000', null), fc.integer({ min: 86_400_001 })),
+      required: true,
+    },
+    heartbeat_ms: {
+      valid: fc.integer({ min: 3_600_000, max: 604_800_000 }),
+      invalid: fc.oneof(fc.constantFrom(0, -5, 9, 2.5, '60000', null), fc.integer({ min: 604_800_001 })),
+      required: true,
+    },
+    min_answer: {
+      valid: fc.double({ noNaN: true, noDefaultInfinity: true, max: 0 }),
+      invalid: fc.constantFrom('1', null, true, {}),
+      required: false,
+    },
+    max_answer: {
+      valid: fc.double({ noNaN: true, noDefaultInfinity: true, min: 1 }),
+      invalid: fc.constantFrom('1', null, false, []),
+      required: false,
+    },
+    strategy: { valid: fc.constantFrom(...STRATEGIES), invalid: fc.constantFrom('mode', '', 3), required: false },
+  }).map((body) => ({ kind: 'feed-definition' as const, body }));
+  const feedSegment = fc.oneof(
+    { weight: 3, arbitrary: fc.constant(FUZZ_FEED_ID) },
+    { weight: 1, arbitrary: fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,62}$/) },
+    { weight: 2, arbitrary: pathSegment },
+  );
+  const feedPath: fc.Arbitrary<Op> = fc
+    .record({
+      kind: fc.constant('feed-path' as const),
+      method: fc.oneof(
+        { weight: 6, arbitrary: fc.constantFrom('GET', 'DELETE') },
+        { weight: 1, arbitrary: fc.constantFrom('POST', 'PATCH', 'HEAD') },
+      ),
+      segment: feedSegment,
+      tail: fc.constantFrom('' as const, '/latest' as const, '/rounds' as const, '/events' as const),
+      query: fc.oneof({ weight: 3, arbitrary: fc.constant('') }, { weight: 1, arbitrary: queryString }),
+    })
+    // A feed that exists streams its events until it is deleted: only unknown feeds' streams are fuzzed.
+    .filter((op) => !(op.tail === '/events' && (op.segment === FUZZ_FEED_ID || /^[a-z0-9][a-z0-9-]*$/.test(op.segment))));
+  const roundPath: fc.Arbitrary<Op> = fc.record({
+    kind: fc.constant('round-path' as const),
+    segment: fc.oneof(validRequestId, pathSegment),
+  });
   const workerPath: fc.Arbitrary<Op> = fc.record({
     kind: fc.constant('worker-path' as const),
     method: fc.oneof(
@@ -434,7 +503,7 @@ function operations(ctx: { closedUrl: string; workerUrl: string; coordinatorUrl:
     ...apis.flatMap((api) => [`/docs/${api}`, `/openapi/${api}.yaml`]),
     ...DOCS_ASSETS.map((asset) => `/docs/assets/${asset.fileName}`),
   ];
-  const coordinatorPaths = ['/healthz', '/readyz', '/metrics', '/workers', ...docsPaths(['coordinator', 'worker'])];
+  const coordinatorPaths = ['/healthz', '/readyz', '/metrics', '/workers', '/rounds', '/feeds', ...docsPaths(['coordinator', 'worker'])];
   const workerPaths = ['/healthz', '/readyz', ...docsPaths(['worker'])];
   const probe: fc.Arbitrary<Op> = fc.oneof(fc.constant<Service>('coordinator'), fc.constant<Service>('worker')).chain((service) =>
     fc.record({
@@ -450,7 +519,7 @@ function operations(ctx: { closedUrl: string; workerUrl: string; coordinatorUrl:
     kind: fc.constant('probe' as const),
     service: fc.constant<Service>('coordinator'),
     method: fc.constant('GET' as const),
-    path: fc.constantFrom('/workers', '/workers/', '/WORKERS'),
+    path: fc.constantFrom('/workers', '/workers/', '/WORKERS', '/rounds', '/rounds/', '/feeds'),
     query: fc.oneof({ weight: 4, arbitrary: fc.constant('') }, { weight: 1, arbitrary: queryString }),
     ifNoneMatch: fc.constant(undefined),
   });
@@ -514,9 +583,12 @@ function operations(ctx: { closedUrl: string; workerUrl: string; coordinatorUrl:
     { weight: 5, arbitrary: workerPath },
     { weight: 4, arbitrary: body },
     { weight: 2, arbitrary: workerBody },
-    { weight: 2, arbitrary: probe },
-    { weight: 2, arbitrary: listing },
+    { weight: 3, arbitrary: probe },
+    { weight: 3, arbitrary: listing },
     { weight: 4, arbitrary: random },
+    { weight: 2, arbitrary: feedDefinition },
+    { weight: 2, arbitrary: feedPath },
+    { weight: 1, arbitrary: roundPath },
   );
 }
 
@@ -547,6 +619,12 @@ function render(op: Op, model: Model): Sent {
       return sent('coordinator', json('/request', op.body.json));
     case 'task':
       return sent('worker', json('/task', op.body.json));
+    case 'feed-definition':
+      return sent('coordinator', { ...json(`/feeds/${FUZZ_FEED_ID}`, op.body.json), method: 'PUT' });
+    case 'feed-path':
+      return sent('coordinator', { method: op.method, path: `/feeds/${op.segment}${op.tail}${op.query}` });
+    case 'round-path':
+      return sent('coordinator', { method: 'GET', path: `/rounds/${op.segment}` });
     case 'worker-path': {
       const ids = [...model.keys()];
       const segment =
@@ -589,7 +667,8 @@ function sent(service: Service, request: RawRequest): Sent {
 
 /** Which operation of which spec a request reaches, the way Express routes it (case-insensitive, optional trailing slash). */
 type Route =
-  | { name: 'register' | 'workers' | 'request' | 'healthz' | 'readyz' | 'metrics' | 'task' | 'docs' | 'other' }
+  | { name: 'register' | 'workers' | 'request' | 'healthz' | 'readyz' | 'metrics' | 'task' | 'docs' | 'rounds' | 'feeds' | 'other' }
+  | { name: 'round' | 'feed' | 'feed-latest' | 'feed-rounds' | 'feed-events'; segment: string }
   | { name: 'worker' | 'heartbeat'; segment: string };
 
 function routeOf(service: Service, path: string): Route {
@@ -603,6 +682,14 @@ function routeOf(service: Service, path: string): Route {
   if (match(/^\/request\/?$/i)) return { name: 'request' };
   if (match(/^\/metrics\/?$/i)) return { name: 'metrics' };
   if (match(/^\/workers\/?$/i)) return { name: 'workers' };
+  if (match(/^\/rounds\/?$/i)) return { name: 'rounds' };
+  if (match(/^\/feeds\/?$/i)) return { name: 'feeds' };
+  const round = match(/^\/rounds\/([^/]+)\/?$/i);
+  if (round) return { name: 'round', segment: round[1] as string };
+  const feedPart = match(/^\/feeds\/([^/]+)\/(latest|rounds|events)\/?$/i);
+  if (feedPart) return { name: `feed-${(feedPart[2] as string).toLowerCase()}` as 'feed-latest', segment: feedPart[1] as string };
+  const feed = match(/^\/feeds\/([^/]+)\/?$/i);
+  if (feed) return { name: 'feed', segment: feed[1] as string };
   const heartbeat = match(/^\/workers\/([^/]+)\/heartbeat\/?$/i);
   if (heartbeat) return { name: 'heartbeat', segment: heartbeat[1] as string };
   const one = match(/^\/workers\/([^/]+)\/?$/i);
@@ -620,6 +707,15 @@ const OPERATION_OF: Record<string, string> = {
   'coordinator GET healthz': 'GET /healthz',
   'coordinator GET readyz': 'GET /readyz',
   'coordinator GET metrics': 'GET /metrics',
+  'coordinator GET rounds': 'GET /rounds',
+  'coordinator GET round': 'GET /rounds/{request_id}',
+  'coordinator GET feeds': 'GET /feeds',
+  'coordinator GET feed': 'GET /feeds/{feed_id}',
+  'coordinator PUT feed': 'PUT /feeds/{feed_id}',
+  'coordinator DELETE feed': 'DELETE /feeds/{feed_id}',
+  'coordinator GET feed-latest': 'GET /feeds/{feed_id}/latest',
+  'coordinator GET feed-rounds': 'GET /feeds/{feed_id}/rounds',
+  'coordinator GET feed-events': 'GET /feeds/{feed_id}/events',
   'worker POST task': 'POST /task',
   'worker GET healthz': 'GET /healthz',
   'worker GET readyz': 'GET /readyz',
@@ -696,7 +792,7 @@ function judge(op: Op, { service, request, text }: Sent, reply: RawReply, model:
 
   // Validity known by construction.
   if (op.kind === 'register') expect(reply.status, `${context}: a valid registration refused: ${reply.text}`).toBe(200);
-  if (op.kind === 'registration' || op.kind === 'submission' || op.kind === 'task') {
+  if (op.kind === 'registration' || op.kind === 'submission' || op.kind === 'task' || op.kind === 'feed-definition') {
     if (op.body.validity === 'invalid')
       expect(reply.status, `${context}: invalid ${op.kind} accepted: ${op.body.json.slice(0, 300)}`).toBe(400);
     if (op.body.validity === 'valid')
@@ -705,6 +801,7 @@ function judge(op: Op, { service, request, text }: Sent, reply: RawReply, model:
         `${context}: valid ${op.kind} refused: ${reply.text.slice(0, 300)}`,
       ).toBe(false);
     if (op.kind === 'task' && op.body.validity === 'valid') expect(reply.status, context).toBe(200);
+    if (op.kind === 'feed-definition' && op.body.validity === 'valid') expect([200, 201], context).toContain(reply.status);
   }
 
   const accepted = reply.status >= 200 && reply.status < 300;
@@ -776,6 +873,19 @@ function judge(op: Op, { service, request, text }: Sent, reply: RawReply, model:
         expect(conditional ? [200, 304, 404] : [200, 404], context).toContain(reply.status);
       }
       if (!['GET', 'HEAD'].includes(request.method) && request.body === undefined) expect([404, 405], context).toContain(reply.status);
+      break;
+    case 'rounds':
+    case 'feeds':
+      if (request.method === 'GET' && !request.path.includes('?') && request.body === undefined)
+        expect(conditional ? [200, 304] : [200], context).toContain(reply.status);
+      break;
+    case 'round':
+    case 'feed':
+    case 'feed-latest':
+    case 'feed-rounds':
+    case 'feed-events':
+      // Known or not, found or not: never anything but a success, a 404 or a refusal of the input.
+      if (request.method === 'GET' && reply.status >= 400) expect([400, 404, 405, 406], context).toContain(reply.status);
       break;
     case 'other':
       break;

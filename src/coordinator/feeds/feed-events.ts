@@ -4,7 +4,6 @@
  * `heartbeatMs` so that proxies keep idle streams open, and is disconnected, not buffered for,
  * once more than `maxBufferedBytes` wait to be written to it.
  */
-import type { ServerResponse } from 'node:http';
 import type { FeedValue } from '../../contract/models.ts';
 import type { Logger } from '../../logging/logger.ts';
 
@@ -14,11 +13,23 @@ export interface FeedEventsOptions {
   logger: Logger;
 }
 
+/** What a stream is written to: an HTTP response (ServerResponse is one). */
+export interface EventSink {
+  writeHead(status: number, headers: Record<string, string>): unknown;
+  write(chunk: string): boolean;
+  /** Bytes written but not yet handed to the network. */
+  readonly writableLength: number;
+  readonly destroyed: boolean;
+  destroy(): void;
+  end(): void;
+  on(event: 'close', listener: () => void): unknown;
+}
+
 /** How long a reconnecting client waits, told to it at the start of every stream. */
 const RETRY_MS = 2_000;
 
 interface Subscriber {
-  readonly res: ServerResponse;
+  readonly res: EventSink;
   /** Publications up to this sequence were sent (from the backlog or live). */
   lastSequence: number;
   /** Live publications that arrived while the backlog was being read. */
@@ -45,7 +56,7 @@ export class FeedEvents {
    * client missed), then every live publication. Live ones arriving while the backlog is read
    * are held and sent after it, each exactly once.
    */
-  async subscribe(feedId: string, res: ServerResponse, readBacklog: () => Promise<readonly FeedValue[]>): Promise<void> {
+  async subscribe(feedId: string, res: EventSink, readBacklog: () => Promise<readonly FeedValue[]>): Promise<void> {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',

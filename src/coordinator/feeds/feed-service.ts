@@ -37,7 +37,7 @@ export class FeedService {
 
   /** Starts polling every feed the store holds. */
   async start(): Promise<void> {
-    for (const record of await this.options.store.list()) this.#startPolling(record);
+    for (const record of await this.options.store.list()) if (!this.#pollers.has(record.feedId)) this.#startPolling(record);
   }
 
   /** Creates or replaces a feed; 400 for a definition whose fields contradict each other. */
