@@ -3,9 +3,11 @@
  * carries the coordinator's problem+json body.
  */
 import type { paths } from '../../generated/coordinator.ts';
-import type { OracleRequestSubmission, OracleResult, Round, RoundList, WorkerInfo } from '../contract/models.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Feed, FeedValue, OracleRequestSubmission, OracleResult, Round, RoundList, WorkerInfo } from '../contract/models.ts';
 import { problemOf, ProblemResponseError } from '../http/problems.ts';
 import { createCoordinatorApi } from './api.ts';
+import { readEventStream } from './event-stream.ts';
 
 /**
  * Every optional field of the spec's `OracleRequestSubmission`, under its wire name
@@ -31,38 +33,93 @@ export interface OracleClient {
   listRounds(filter?: RoundFilter, signal?: AbortSignal): Promise<RoundList>;
   /** Every registered worker, in registration order (all pages of GET /workers). */
   listWorkers(signal?: AbortSignal): Promise<WorkerInfo[]>;
+  listFeeds(signal?: AbortSignal): Promise<Feed[]>;
+  getFeed(feedId: string, signal?: AbortSignal): Promise<Feed>;
+  /** The feed's latest published value. */
+  readFeed(feedId: string, signal?: AbortSignal): Promise<FeedValue>;
+  /**
+   * Follows the feed's event stream, calling `onUpdate` for each publication in order, until the
+   * feed is deleted (the stream ends) or `signal` aborts. A dropped connection is resumed after
+   * the server's retry delay with Last-Event-ID, so no publication is missed or repeated.
+   */
+  watchFeed(feedId: string, onUpdate: (value: FeedValue) => void, options?: WatchOptions): Promise<void>;
 }
+
+export interface WatchOptions {
+  signal?: AbortSignal;
+  /** Start after this round id: the publications since then come first. */
+  lastEventId?: string;
+  /** Told of each reconnection, with the error that ended the previous connection. */
+  onReconnect?: (error: unknown) => void;
+}
+
+/** What a dropped stream waits before reconnecting (the server says 2 s; the client keeps to it). */
+const RECONNECT_MS = 2_000;
 
 export function createOracleClient(options: OracleClientOptions): OracleClient {
   const api = createCoordinatorApi({ baseUrl: options.baseUrl, token: options.apiKey, fetch: options.fetch });
   return {
     async submitOracleRequest(query, { signal, ...fields } = {}) {
       const body: OracleRequestSubmission = { ...fields, query };
-      const { data, error, response } = await api.POST('/request', { body, signal });
-      if (data) return data;
-      throw new ProblemResponseError(problemOf(error, response));
+      return dataOf(await api.POST('/request', { body, signal }));
     },
     async getRound(requestId, signal) {
-      const { data, error, response } = await api.GET('/rounds/{request_id}', { params: { path: { request_id: requestId } }, signal });
-      if (data) return data;
-      throw new ProblemResponseError(problemOf(error, response));
+      return dataOf(await api.GET('/rounds/{request_id}', { params: { path: { request_id: requestId } }, signal }));
     },
     async listRounds(filter = {}, signal) {
-      const { data, error, response } = await api.GET('/rounds', { params: { query: filter }, signal });
-      if (data) return data;
-      throw new ProblemResponseError(problemOf(error, response));
+      return dataOf(await api.GET('/rounds', { params: { query: filter }, signal }));
     },
     async listWorkers(signal) {
       const workers: WorkerInfo[] = [];
       let cursor: string | undefined;
       do {
         const query = { limit: 1000, ...(cursor === undefined ? {} : { cursor }) };
-        const { data, error, response } = await api.GET('/workers', { params: { query }, signal });
-        if (!data) throw new ProblemResponseError(problemOf(error, response));
-        workers.push(...data.workers);
-        cursor = data.next;
+        const page = dataOf(await api.GET('/workers', { params: { query }, signal }));
+        workers.push(...page.workers);
+        cursor = page.next;
       } while (cursor !== undefined);
       return workers;
     },
+    async listFeeds(signal) {
+      return dataOf(await api.GET('/feeds', { signal })).feeds;
+    },
+    async getFeed(feedId, signal) {
+      return dataOf(await api.GET('/feeds/{feed_id}', { params: { path: { feed_id: feedId } }, signal }));
+    },
+    async readFeed(feedId, signal) {
+      return dataOf(await api.GET('/feeds/{feed_id}/latest', { params: { path: { feed_id: feedId } }, signal }));
+    },
+    async watchFeed(feedId, onUpdate, { signal, lastEventId, onReconnect } = {}) {
+      let last = lastEventId;
+      for (;;) {
+        try {
+          const stream = dataOf(
+            await api.GET('/feeds/{feed_id}/events', {
+              params: { path: { feed_id: feedId }, ...(last === undefined ? {} : { header: { 'Last-Event-ID': last } }) },
+              parseAs: 'stream',
+              signal,
+            }),
+          );
+          await readEventStream(stream as AsyncIterable<Uint8Array>, {
+            onEvent(event) {
+              if (event.event !== 'update') return;
+              last = event.id ?? last;
+              onUpdate(JSON.parse(event.data) as FeedValue);
+            },
+          });
+          return;
+        } catch (error) {
+          if (signal?.aborted === true || error instanceof ProblemResponseError) throw error;
+          onReconnect?.(error);
+          await sleep(RECONNECT_MS, undefined, signal === undefined ? {} : { signal });
+        }
+      }
+    },
   };
+}
+
+/** The body of a success, or the problem of a failure thrown as a ProblemResponseError. */
+function dataOf<T>(reply: { data?: T; error?: unknown; response: Response }): T {
+  if (reply.data !== undefined) return reply.data;
+  throw new ProblemResponseError(problemOf(reply.error, reply.response));
 }

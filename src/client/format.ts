@@ -1,5 +1,5 @@
 /** Renders results and rounds for people: values, notes, and per-worker tables. */
-import type { OracleResult, Problem, Round, WorkerResult } from '../contract/models.ts';
+import type { Feed, FeedValue, OracleResult, Problem, Round, WorkerResult } from '../contract/models.ts';
 
 export function formatResult(result: OracleResult): string {
   const lines = [
@@ -55,6 +55,39 @@ export function formatHistory(rounds: readonly Round[]): string {
   });
   const table = alignColumns([['finished', 'round', 'query', 'strategy', 'outcome', 'value', 'answered'], ...rows], new Set([5, 6]));
   return `${table.join('\n')}\n`;
+}
+
+/** The feeds, one line each: what they watch, when they publish, and their latest value. */
+export function formatFeeds(feeds: readonly Feed[]): string {
+  if (feeds.length === 0) return 'No feeds are defined.\n';
+  const rows = feeds.map(({ feed_id, definition, latest, polls }) => [
+    feed_id,
+    definition.query,
+    `${definition.deviation_bps} bps`,
+    formatMs(definition.heartbeat_ms),
+    formatMs(definition.poll_interval_ms),
+    latest === undefined ? '—' : formatNumber(latest.value),
+    latest === undefined ? '—' : `${formatMs(latest.age_ms)}${latest.stale ? ' (stale)' : ''}`,
+    `${polls.published}/${polls.total}`,
+  ]);
+  const header = ['feed', 'query', 'deviation', 'heartbeat', 'poll', 'latest', 'age', 'published'];
+  return `${alignColumns([header, ...rows], new Set([5])).join('\n')}\n`;
+}
+
+/** One publication as it arrives: `17:40:00.210 btc-usd 42,135.50 deviation +61.2 bps (#7, 3 workers)`. */
+export function formatUpdate(value: FeedValue): string {
+  const moved = value.deviation_bps === undefined ? '' : ` ${formatBps(value.deviation_bps)}`;
+  return `${value.published_at.slice(11, 23)} ${value.feed_id} ${formatNumber(value.value)} ${value.reason}${moved} (#${value.sequence}, ${value.workers_answered} workers, round ${value.round_id})\n`;
+}
+
+function formatBps(bps: number): string {
+  return bps >= 1e6 ? 'from 0' : `${bps.toFixed(1)} bps`;
+}
+
+function formatMs(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms >= 1_000) return `${Number((ms / 1_000).toFixed(1))} s`;
+  return `${ms} ms`;
 }
 
 function formatProvenance(result: OracleResult): string {

@@ -1,8 +1,8 @@
 import { booleanOption, choiceOption, integerOption, runMain, secretOption, stringOption, type OptionValues } from '../cli/options.ts';
-import { STRATEGIES } from '../contract/models.ts';
+import { STRATEGIES, type FeedValue } from '../contract/models.ts';
 import { ProblemResponseError } from '../http/problems.ts';
 import { createOracleClient, type OracleClient } from './client.ts';
-import { formatHistory, formatResult, formatRound } from './format.ts';
+import { formatFeeds, formatHistory, formatResult, formatRound, formatUpdate } from './format.ts';
 
 const clientOptions = {
   coordinator: stringOption('Coordinator base URL', 'COORDINATOR_URL', 'http://127.0.0.1:8080', /^https?:\/\/\S+$/),
@@ -34,6 +34,18 @@ async function runCommand(client: OracleClient, positionals: readonly string[], 
       const page = await client.listRounds({ limit: values.limit, ...(rest[0] === undefined ? {} : { query: rest[0] }) });
       return show(page, formatHistory(page.rounds));
     }
+    case 'feeds': {
+      if (rest.length > 0) throw new UsageProblem('feeds takes no arguments.');
+      const feeds = await client.listFeeds();
+      return show({ feeds }, formatFeeds(feeds));
+    }
+    case 'watch': {
+      const [feedId, ...more] = rest;
+      if (feedId === undefined || more.length > 0)
+        throw new UsageProblem('watch takes one feed id, e.g. `npm run client -- watch btc-usd`.');
+      await watchUntilInterrupted(client, feedId, values.json);
+      return '';
+    }
     case 'round': {
       if (rest.length !== 1 || rest[0] === undefined)
         throw new UsageProblem('round takes one round id, e.g. `npm run client -- round <id>`.');
@@ -41,7 +53,7 @@ async function runCommand(client: OracleClient, positionals: readonly string[], 
       return show(round, formatRound(round));
     }
     case undefined:
-      throw new UsageProblem('Give a query, e.g. `npm run client -- BTC/USD`, or a command: history, round.');
+      throw new UsageProblem('Give a query, e.g. `npm run client -- BTC/USD`, or a command: history, round, feeds, watch.');
     default: {
       if (rest.length > 0) throw new UsageProblem('Give exactly one query, e.g. `npm run client -- BTC/USD`.');
       const result = await client.submitOracleRequest(first, {
@@ -54,14 +66,46 @@ async function runCommand(client: OracleClient, positionals: readonly string[], 
   }
 }
 
+/** Prints every update of the feed as it arrives, until Ctrl-C or the feed is deleted. */
+async function watchUntilInterrupted(client: OracleClient, feedId: string, json: boolean): Promise<void> {
+  const stop = new AbortController();
+  const interrupt = () => stop.abort();
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  process.stderr.write(`Watching ${feedId}; Ctrl-C to stop.\n`);
+  const print = (value: FeedValue) => process.stdout.write(json ? `${JSON.stringify(value)}\n` : formatUpdate(value));
+  try {
+    // The value a reader sees now, then every publication after it: none is missed in between.
+    const latest = await client.readFeed(feedId, stop.signal).catch((error: unknown) => {
+      if (error instanceof ProblemResponseError && error.problem.code === 'NO_PUBLICATION') return undefined;
+      throw error;
+    });
+    if (latest !== undefined) print(latest);
+    await client.watchFeed(feedId, print, {
+      signal: stop.signal,
+      ...(latest === undefined ? {} : { lastEventId: latest.round_id }),
+      onReconnect: (error) => process.stderr.write(`Connection lost (${(error as Error).message}); reconnecting...\n`),
+    });
+    process.stderr.write(`The feed ${feedId} was deleted.\n`);
+  } catch (error) {
+    if (!stop.signal.aborted) throw error;
+  } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  }
+}
+
 await runMain(
   {
     usage: [
       'npm run client -- <BASE/QUOTE> [options]   ask for a value now (or, with --max-age-ms, one at most that old)',
       '       npm run client -- history [BASE/QUOTE] [--limit N]   recent rounds, newest first',
       '       npm run client -- round <id>                         one round with its worker breakdown',
+      '       npm run client -- feeds                              the feeds and their latest values',
+      '       npm run client -- watch <feed-id>                    each publication of a feed as it happens, until Ctrl-C',
     ].join('\n'),
-    summary: 'Talks to the coordinator: oracle requests with their aggregated answer and per-worker breakdown, and the history of rounds.',
+    summary:
+      'Talks to the coordinator: oracle requests with their aggregated answer and per-worker breakdown, the history of rounds, and feeds.',
     options: clientOptions,
     allowPositionals: true,
   },

@@ -2,6 +2,7 @@
  * A local oracle network: one coordinator and N workers, each its own OS process started through
  * tsx, the workers registering themselves over HTTP exactly as they would anywhere else.
  */
+import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -10,6 +11,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createOracleClient } from '../client/client.ts';
 import { entryPoint, spawnTsx, type Program } from '../process/tsx.ts';
 import { formatLogLine } from './log-format.ts';
+
+/** The feeds `npm start` defines unless told otherwise: BTC/USD and ETH/USD. */
+export const LOCAL_FEEDS_FILE = fileURLToPath(new URL('local-feeds.yaml', import.meta.url));
 
 export interface ClusterOptions {
   host: string;
@@ -25,6 +29,8 @@ export interface ClusterOptions {
   output: (line: string) => void;
   /** Extra environment for every child (simulation knobs, say). */
   env?: NodeJS.ProcessEnv;
+  /** A feeds file for the coordinator (--feeds); none when undefined. */
+  feedsFile?: string | undefined;
   /** Aborting it while the cluster starts stops the children already launched. */
   signal?: AbortSignal;
 }
@@ -81,7 +87,8 @@ export async function startCluster(options: ClusterOptions, readyTimeoutMs = 30_
     if (coordinator) await terminate(coordinator);
   };
 
-  launch('coordinator', 'coordinator', ['--host', options.host, '--port', String(options.coordinatorPort)]);
+  const feeds = options.feedsFile === undefined ? [] : ['--feeds', options.feedsFile];
+  launch('coordinator', 'coordinator', ['--host', options.host, '--port', String(options.coordinatorPort), ...feeds]);
   const workerIds = Array.from({ length: options.workers }, (_, i) => `worker-${i + 1}`);
   workerIds.forEach((id, i) => {
     // Port 0 lets each worker take a free port of its own; it registers whichever it got.

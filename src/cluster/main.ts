@@ -1,7 +1,8 @@
-import { choiceOption, integerOption, runMain, stringOption } from '../cli/options.ts';
+import { choiceOption, integerOption, runMain, stringOption, type Option } from '../cli/options.ts';
+import { loadFeedsFile, type DefinedFeed } from '../coordinator/feeds/feed-definition.ts';
 import { handleShutdown } from '../cli/shutdown.ts';
 import { createLogger, LOG_LEVELS } from '../logging/logger.ts';
-import { startCluster, type Cluster } from './cluster.ts';
+import { LOCAL_FEEDS_FILE, startCluster, type Cluster } from './cluster.ts';
 import { formatLogLine } from './log-format.ts';
 
 const clusterOptions = {
@@ -23,8 +24,28 @@ const clusterOptions = {
     4_294_967_295,
   ),
   logLevel: choiceOption('Log level of every process', 'LOG_LEVEL', LOG_LEVELS, 'info'),
+  feeds: {
+    description: 'Feeds file the coordinator defines at start-up; "none" for no feeds',
+    env: 'CLUSTER_FEEDS',
+    default: LOCAL_FEEDS_FILE,
+    parse: (path: string) => path,
+  } satisfies Option<string>,
   logFormat: choiceOption("How to print the processes' logs", 'CLUSTER_LOG_FORMAT', ['pretty', 'json'] as const, 'pretty'),
 };
+
+/** How to read and follow the feeds, for the lines printed once the cluster is up. */
+function feedHints(feeds: readonly DefinedFeed[] | undefined, url: string, clientFlag: string): string[] {
+  const [first] = feeds ?? [];
+  if (feeds === undefined || first === undefined) return [];
+  const described = feeds.map((f) => `${f.feed_id} (${f.query}, ${f.deviation_bps} bps or every ${f.heartbeat_ms / 1000} s)`);
+  return [
+    `Feeds: ${described.join(', ')}:`,
+    `  npm run client -- feeds${clientFlag}`,
+    `  npm run client -- watch ${first.feed_id}${clientFlag}`,
+    `  curl -s ${url}/feeds/${first.feed_id}/latest`,
+    `  curl -sN ${url}/feeds/${first.feed_id}/events`,
+  ];
+}
 
 await runMain(
   {
@@ -40,6 +61,14 @@ await runMain(
     const logger = createLogger('cluster', values.logLevel, {
       write: (line: string) => print(values.logFormat === 'pretty' ? formatLogLine(line.trimEnd(), 'cluster') : line.trimEnd()),
     });
+    let feeds: DefinedFeed[] | undefined;
+    try {
+      feeds = values.feeds === 'none' ? undefined : loadFeedsFile(values.feeds);
+    } catch (error) {
+      process.stderr.write(`${(error as Error).message}\n`);
+      process.exitCode = 2;
+      return;
+    }
     const starting = new AbortController();
     let cluster: Cluster | undefined;
     const shutdown = handleShutdown({
@@ -62,6 +91,7 @@ await runMain(
         logLevel: values.logLevel,
         logFormat: values.logFormat,
         output: print,
+        feedsFile: feeds === undefined ? undefined : values.feeds,
         signal: starting.signal,
       });
     } catch (error) {
@@ -79,6 +109,7 @@ await runMain(
         `  npm run client -- BTC/USD${clientFlag}`,
         `  curl -s -XPOST ${url}/request -H 'content-type: application/json' -d '{"query":"BTC/USD"}'`,
         `  curl -s ${url}/workers`,
+        ...feedHints(feeds, url, clientFlag),
         'Press Ctrl-C to stop.',
         '',
       ].join('\n'),

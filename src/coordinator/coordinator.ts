@@ -197,7 +197,7 @@ export class Coordinator {
    */
   async pollRound(submission: OracleRequestSubmission): Promise<RoundEnding> {
     try {
-      return await this.#runRound(this.#admit(submission), undefined);
+      return await this.#runRound(this.#admit(submission, true), undefined);
     } catch (error) {
       if (error instanceof ProblemError) return { problem: error };
       throw error;
@@ -247,7 +247,9 @@ export class Coordinator {
   async #answer(request: AdmittedRequest, cancel: AbortSignal | undefined): Promise<OracleResult> {
     const choice = this.#chooseTargets(request.parameters.ask_count ?? this.options.maxFanOut);
     const log = this.options.logger.child({ request_id: request.task.id });
-    log.info(
+    // A feed polls every second or so: its rounds are logged at debug, a client's at info.
+    const note = (request.polled ? log.debug : log.info).bind(log);
+    note(
       {
         query: request.task.query,
         strategy: request.params.strategy,
@@ -270,11 +272,16 @@ export class Coordinator {
     const judgements = this.#judge(dispatched, answers, aggregation);
     // Clients that left have seen nothing; what their workers did is not held for or against them.
     if (cancel?.aborted !== true) this.#learn(dispatched, judgements, request.timeoutMs, log);
-    return this.#assemble(request, choice, dispatched, judgements, aggregation, log);
+    const result = this.#assemble(request, choice, dispatched, judgements, aggregation, log);
+    note(
+      { final_value: result.final_value, answered: result.workers_answered, asked: result.workers_asked, partial: result.partial },
+      'request answered',
+    );
+    return result;
   }
 
   /** Refuses work while draining and a client-chosen id already in flight; reserves the id. */
-  #admit(submission: OracleRequestSubmission): AdmittedRequest {
+  #admit(submission: OracleRequestSubmission, polled = false): AdmittedRequest {
     if (this.#draining) throw shuttingDownProblem();
     const id = submission.request_id ?? uuidv4();
     if (this.#inFlight.has(id)) throw new ProblemError('REQUEST_ID_IN_USE', `Request ${id} is still in flight; choose another id`);
@@ -283,6 +290,7 @@ export class Coordinator {
     return {
       task: { id, query: submission.query, ...(submission.as_of === undefined ? {} : { as_of: submission.as_of }) },
       startedAtMs: this.#now(),
+      polled,
       timeoutMs: parameters.timeout_ms,
       minResponses: submission.min_responses,
       parameters,
@@ -443,7 +451,6 @@ export class Coordinator {
       served_from: 'fan_out',
       age_ms: 0,
     };
-    log.info({ final_value: result.final_value, answered, asked: results.length, partial }, 'request answered');
     return result;
   }
 
@@ -476,6 +483,8 @@ type Dispatched = DispatchedTask<RegistryEntry>;
 interface AdmittedRequest {
   readonly task: OracleRequest;
   readonly startedAtMs: number;
+  /** A feed's poll, not a client's request. */
+  readonly polled: boolean;
   readonly timeoutMs: number;
   /** As the history records them. */
   readonly parameters: RoundParameters;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createOracleClient } from '../../src/client/client.ts';
-import { startCluster } from '../../src/cluster/cluster.ts';
+import { LOCAL_FEEDS_FILE, startCluster } from '../../src/cluster/cluster.ts';
 import { freePort } from '../../src/process/free-port.ts';
 import { coordinatorApi } from '../helpers/clients.ts';
 
@@ -18,10 +18,15 @@ describe('npm start: the local cluster', () => {
       logFormat: 'pretty',
       output: (line) => lines.push(line),
       env: { WORKER_FAILURE_RATE: '0', WORKER_MAX_DELAY_MS: '20' },
+      feedsFile: LOCAL_FEEDS_FILE,
     });
     try {
       const client = createOracleClient({ baseUrl: cluster.coordinatorUrl });
       expect((await client.listWorkers()).map((w) => w.id).sort()).toEqual(['worker-1', 'worker-2', 'worker-3']);
+      expect((await client.listFeeds()).map((f) => [f.feed_id, f.definition.query, f.definition.deviation_bps])).toEqual([
+        ['btc-usd', 'BTC/USD', 50],
+        ['eth-usd', 'ETH/USD', 50],
+      ]);
       const result = await client.submitOracleRequest('BTC/USD');
       const values = result.worker_responses.filter((r) => r.err === undefined).map((r) => r.value);
       expect(values).toHaveLength(3);

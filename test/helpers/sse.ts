@@ -1,12 +1,10 @@
 /**
- * A small server-sent events reader for the tests: it connects with fetch, parses the stream as
- * the EventSource spec does (id, event, data lines; comments), and hands events over in order.
+ * A server-sent events reader for the tests: it connects with fetch, parses the stream with the
+ * client library's reader, and hands events over in order.
  */
-export interface ServerSentEvent {
-  id: string | undefined;
-  event: string;
-  data: string;
-}
+import { readEventStream, type ServerSentEvent } from '../../src/client/event-stream.ts';
+
+export type { ServerSentEvent };
 
 export interface EventStream {
   readonly status: number;
@@ -34,31 +32,14 @@ export async function openEventStream(url: string, headers: Record<string, strin
   };
   const ended = (async () => {
     if (response.body === null) return;
-    const decoder = new TextDecoder();
-    let buffer = '';
-    let current: { id?: string; event?: string; data: string[] } = { data: [] };
     try {
-      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        for (let newline = buffer.indexOf('\n'); newline !== -1; newline = buffer.indexOf('\n')) {
-          const line = buffer.slice(0, newline).replace(/\r$/, '');
-          buffer = buffer.slice(newline + 1);
-          if (line === '') {
-            if (current.data.length > 0) events.push({ id: current.id, event: current.event ?? 'message', data: current.data.join('\n') });
-            current = { data: [] };
-            notify();
-          } else if (line.startsWith(':')) {
-            comments.push(line.slice(1).trim());
-          } else {
-            const colon = line.indexOf(':');
-            const field = colon === -1 ? line : line.slice(0, colon);
-            const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
-            if (field === 'id') current.id = value;
-            else if (field === 'event') current.event = value;
-            else if (field === 'data') current.data.push(value);
-          }
-        }
-      }
+      await readEventStream(response.body as AsyncIterable<Uint8Array>, {
+        onEvent(event) {
+          events.push(event);
+          notify();
+        },
+        onComment: (text) => comments.push(text),
+      });
     } catch {
       // Closed by us, or cut by the server.
     } finally {

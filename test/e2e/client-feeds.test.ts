@@ -1,0 +1,81 @@
+/** The client library and CLI on feeds: `feeds` and `watch`, as a user runs them. */
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOracleClient } from '../../src/client/client.ts';
+import type { FeedValue } from '../../src/contract/models.ts';
+import type { CoordinatorServer } from '../../src/coordinator/server.ts';
+import { entryPoint, spawnTsx } from '../../src/process/tsx.ts';
+import { startAnsweringWorker } from '../helpers/fake-workers.ts';
+import { Cleanup, register, startTestCoordinator } from '../helpers/network.ts';
+import { runClient } from '../helpers/run-program.ts';
+
+const cleanup = new Cleanup();
+let coordinator: CoordinatorServer;
+const market = { value: 100 };
+
+beforeAll(async () => {
+  const feed = { feed_id: 'btc-usd', query: 'BTC/USD', deviation_bps: 50, heartbeat_ms: 60_000, poll_interval_ms: 30 };
+  coordinator = cleanup.add(await startTestCoordinator({ feeds: [feed] }));
+  for (const id of ['w1', 'w2']) await register(coordinator.url, id, cleanup.add(await startAnsweringWorker(id, () => market.value)).url);
+});
+afterAll(() => cleanup.run());
+
+describe('the client library on feeds', () => {
+  it('lists feeds, reads the latest value, and follows the publications in order', async () => {
+    const client = createOracleClient({ baseUrl: coordinator.url });
+    expect((await client.listFeeds()).map((f) => f.feed_id)).toEqual(['btc-usd']);
+    await expect.poll(async () => (await client.getFeed('btc-usd')).latest?.value).toBe(market.value);
+    const stop = new AbortController();
+    const seen: FeedValue[] = [];
+    const watching = client
+      .watchFeed(
+        'btc-usd',
+        (value) => {
+          seen.push(value);
+          if (seen.length === 2) stop.abort();
+        },
+        { signal: stop.signal, lastEventId: (await client.readFeed('btc-usd')).round_id },
+      )
+      .catch((error: unknown) => {
+        if (!stop.signal.aborted) throw error;
+      });
+    market.value = 102;
+    await expect.poll(() => seen.length).toBe(1);
+    market.value = 105;
+    await watching;
+    expect(seen.map((v) => [v.value, v.reason])).toEqual([
+      [102, 'deviation'],
+      [105, 'deviation'],
+    ]);
+  });
+});
+
+describe('npm run client on feeds', () => {
+  it('prints the feeds as a table', async () => {
+    const run = await runClient('feeds', '--coordinator', coordinator.url);
+    expect(run.code).toBe(0);
+    const [header, row] = run.stdout.split('\n');
+    expect(header).toMatch(/^feed\s+query\s+deviation\s+heartbeat\s+poll\s+latest\s+age\s+published$/);
+    expect(row).toMatch(/^btc-usd\s+BTC\/USD\s+50 bps\s+1 min\s+30 ms\s+[\d,.]+\s+\S+ m?s\s+\d+\/\d+$/);
+  });
+
+  it('watches a feed: the latest value, then each update as it arrives, until Ctrl-C', { timeout: 20_000 }, async () => {
+    const child = spawnTsx(entryPoint('client'), ['watch', 'btc-usd', '--coordinator', coordinator.url]);
+    const lines: string[] = [];
+    createInterface({ input: child.stdout }).on('line', (line) => lines.push(line));
+    await expect.poll(() => lines.length, { timeout: 10_000 }).toBe(1);
+    market.value = 110;
+    await expect.poll(() => lines.length, { timeout: 5_000 }).toBe(2);
+    expect(lines[1]).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3} btc-usd 110\.00 deviation \d+\.\d bps \(#\d+, 2 workers, round \S+\)$/);
+    child.kill('SIGINT');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+  });
+
+  it('exits 1 naming the problem for an unknown feed', async () => {
+    const run = await runClient('watch', 'nothing', '--coordinator', coordinator.url);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('Feed not found (HTTP 404)');
+  });
+});
