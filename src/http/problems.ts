@@ -40,6 +40,7 @@ export const PROBLEM_KINDS = {
   NO_MAJORITY: { status: 503, title: 'No majority' },
   SIMULATED_OUTAGE: { status: 503, title: 'Simulated outage' },
   SHUTTING_DOWN: { status: 503, title: 'Shutting down' },
+  STORE_UNAVAILABLE: { status: 503, title: 'Store unavailable' },
   RESPONSE_VALIDATION_FAILED: { status: 500, title: 'Response violates the API contract' },
   INTERNAL: { status: 500, title: 'Internal Server Error', generic: true },
 } as const satisfies Record<string, ProblemKind>;
