@@ -61,38 +61,38 @@ export interface CoordinatorAppOptions {
 export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
   const { coordinator, metrics, endpointPolicy } = options;
 
-  function handleRegister(
+  async function handleRegister(
     req: Request<object, JsonReply<'/register', 'post'>, JsonBody<'/register'>>,
     res: Response<JsonReply<'/register', 'post'>>,
-  ): void {
+  ): Promise<void> {
     const refusal = endpointPolicy.refuseEndpoint(req.body.endpoint);
     if (refusal !== undefined) {
       throw new ProblemError('VALIDATION_FAILED', `/body/endpoint ${refusal}`, { errors: [{ path: '/body/endpoint', message: refusal }] });
     }
-    res.json(coordinator.registerWorker(req.body, sourceOf(req)));
+    res.json(await coordinator.registerWorker(req.body, sourceOf(req)));
   }
 
-  function handleListWorkers(req: Request, res: Response<JsonReply<'/workers', 'get'>>): void {
+  async function handleListWorkers(req: Request, res: Response<JsonReply<'/workers', 'get'>>): Promise<void> {
     const { limit, cursor } = req.query as WorkerListQuery;
-    res.json(coordinator.listWorkers(limit === undefined ? DEFAULT_PAGE_SIZE : Number(limit), cursor));
+    res.json(await coordinator.listWorkers(limit === undefined ? DEFAULT_PAGE_SIZE : Number(limit), cursor));
   }
 
-  function handleGetWorker(req: Request<WorkerParams>, res: Response<JsonReply<'/workers/{id}', 'get'>>): void {
-    res.json(coordinator.getWorker(req.params.id));
+  async function handleGetWorker(req: Request<WorkerParams>, res: Response<JsonReply<'/workers/{id}', 'get'>>): Promise<void> {
+    res.json(await coordinator.getWorker(req.params.id));
   }
 
-  function handleDeregister(req: Request<WorkerParams>, res: Response): void {
-    coordinator.deregisterWorker(req.params.id, sourceOf(req));
+  async function handleDeregister(req: Request<WorkerParams>, res: Response): Promise<void> {
+    await coordinator.deregisterWorker(req.params.id, sourceOf(req));
     res.status(204).end();
   }
 
-  function handleHeartbeat(
+  async function handleHeartbeat(
     req: Request<WorkerParams, JsonReply<'/workers/{id}/heartbeat', 'post'>, HeartbeatBody | undefined>,
     res: Response<JsonReply<'/workers/{id}/heartbeat', 'post'>>,
-  ): void {
+  ): Promise<void> {
     // A heartbeat without a body is the design document's form; an empty body parses to {}.
     const report: HeartbeatBody = typeof req.body === 'object' ? req.body : {};
-    res.json(coordinator.recordHeartbeat(req.params.id, sourceOf(req), report.endpoint));
+    res.json(await coordinator.recordHeartbeat(req.params.id, sourceOf(req), report.endpoint));
   }
 
   async function handleRequest(

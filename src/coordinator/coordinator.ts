@@ -31,21 +31,17 @@ import { roundKey } from './rounds/round-key.ts';
 import type { Round, RoundOutcome, RoundStore } from './rounds/round-store.ts';
 import { buildReliabilityNote, describeFailures } from './reliability-note.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import {
-  AddressLimitError,
-  EndpointMismatchError,
-  RegistryFullError,
-  WorkerIdTakenError,
-  type Registry,
-  type RegistryEntry,
-} from './registry.ts';
+import { AddressLimitError, EndpointMismatchError, RegistryFullError, WorkerIdTakenError, type RegistryEntry } from './registry.ts';
 import type { SendTask } from './task-client.ts';
+import type { TaskOutcome } from './worker-health.ts';
+import type { TaskUpdate, WorkerStore } from './worker-store.ts';
 
 type HeartbeatAck = components['schemas']['HeartbeatAck'];
 type RoundParameters = Round['parameters'];
 
 export interface CoordinatorOptions {
-  registry: Registry;
+  /** The registry and what is learnt about each worker; requests read its local view. */
+  workers: WorkerStore;
   sendTask: SendTask;
   logger: Logger;
   metrics: CoordinatorMetrics;
@@ -85,9 +81,9 @@ export class Coordinator {
   }
 
   /** `source` is the address the registration came from; the id belongs to it from now on. */
-  registerWorker(registration: WorkerRegistration, source: string): RegistrationAck {
+  async registerWorker(registration: WorkerRegistration, source: string): Promise<RegistrationAck> {
     const { id, endpoint } = registration;
-    const outcome = withRegistryProblems(() => this.options.registry.register(id, endpoint, source));
+    const outcome = await withRegistryProblems(this.options.workers.register(id, endpoint, source));
     const { logger } = this.options;
     if (outcome.kind === 'registered') logger.info({ worker_id: id, endpoint }, 'worker registered');
     else if (outcome.previousEndpoint === endpoint) logger.info({ worker_id: id, endpoint }, 'worker registered again');
@@ -99,10 +95,10 @@ export class Coordinator {
    * Refreshes `last_seen`. A worker that says which endpoint it believes it has is told to
    * register again (409 ENDPOINT_MISMATCH) when the registry has another one for it.
    */
-  recordHeartbeat(id: string, source: string, reportedEndpoint?: string): HeartbeatAck {
-    let entry;
+  async recordHeartbeat(id: string, source: string, reportedEndpoint?: string): Promise<HeartbeatAck> {
+    let lastSeenMs;
     try {
-      entry = withRegistryProblems(() => this.options.registry.heartbeat(id, source, reportedEndpoint));
+      lastSeenMs = await withRegistryProblems(this.options.workers.heartbeat(id, source, reportedEndpoint));
     } catch (error) {
       if (!(error instanceof EndpointMismatchError)) throw error;
       // Someone moved this id, or the worker itself moved: either way the worker should know.
@@ -112,20 +108,20 @@ export class Coordinator {
       );
       throw new ProblemError('ENDPOINT_MISMATCH', `Worker ${id} is ${error.message}; register again`);
     }
-    if (!entry) throw notRegistered(id);
-    return { status: 'alive', last_seen: new Date(entry.lastSeenMs).toISOString() };
+    if (lastSeenMs === undefined) throw notRegistered(id);
+    return { status: 'alive', last_seen: new Date(lastSeenMs).toISOString() };
   }
 
-  deregisterWorker(id: string, source: string): void {
-    if (!withRegistryProblems(() => this.options.registry.deregister(id, source))) throw notRegistered(id);
+  async deregisterWorker(id: string, source: string): Promise<void> {
+    if (!(await withRegistryProblems(this.options.workers.deregister(id, source)))) throw notRegistered(id);
     this.options.metrics.forgetWorker(id);
     this.options.logger.info({ worker_id: id }, 'worker deregistered');
   }
 
-  getWorker(id: string): WorkerInfo {
-    const entry = this.options.registry.get(id);
-    if (!entry) throw notRegistered(id);
-    return this.options.registry.info(entry);
+  async getWorker(id: string): Promise<WorkerInfo> {
+    const info = await this.options.workers.info(id);
+    if (!info) throw notRegistered(id);
+    return info;
   }
 
   async getRound(requestId: string): Promise<Round> {
@@ -145,22 +141,18 @@ export class Coordinator {
   }
 
   /** One page of the registry, in registration order; `cursor` is the previous page's `next`. */
-  listWorkers(limit: number, cursor?: string): WorkerList {
-    const { registry } = this.options;
-    const page = registry.page(decodeCursor(cursor), limit);
-    return {
-      workers: page.entries.map((entry) => registry.info(entry)),
-      ...(page.next === undefined ? {} : { next: encodeCursor(page.next) }),
-    };
+  async listWorkers(limit: number, cursor?: string): Promise<WorkerList> {
+    const page = await this.options.workers.page(decodeCursor(cursor), limit);
+    return { workers: [...page.workers], ...(page.next === undefined ? {} : { next: encodeCursor(page.next) }) };
   }
 
-  /** Evicts the workers whose heartbeats stopped; returns how many went. */
-  evictStale(): number {
-    const evicted = this.options.registry.evictStale(this.options.workerTtlMs);
-    for (const entry of evicted) {
-      this.options.metrics.recordEviction(entry.id);
+  /** Evicts the workers whose heartbeats stopped; returns how many went (with a shared store, those this sweep removed). */
+  async evictStale(): Promise<number> {
+    const evicted = await this.options.workers.evictStale(this.options.workerTtlMs);
+    for (const worker of evicted) {
+      this.options.metrics.recordEviction(worker.id);
       this.options.logger.warn(
-        { worker_id: entry.id, endpoint: entry.endpoint, last_seen: new Date(entry.lastSeenMs).toISOString() },
+        { worker_id: worker.id, endpoint: worker.endpoint, last_seen: new Date(worker.lastSeenMs).toISOString() },
         'stale worker evicted',
       );
     }
@@ -298,7 +290,7 @@ export class Coordinator {
         strategy: parameters.strategy,
         madK: parameters.mad_k,
         trim: parameters.trim,
-        tolerance: this.options.registry.policy.agreementTolerance,
+        tolerance: this.options.workers.view.policy.agreementTolerance,
       },
     };
   }
@@ -337,7 +329,7 @@ export class Coordinator {
    * when everyone is asked anyway are the ejected ones counted out and named.
    */
   #chooseTargets(committeeSize: number): TargetChoice {
-    const registered = this.options.registry.entries();
+    const registered = this.options.workers.view.entries();
     const now = this.#now();
     const isActive = (entry: RegistryEntry) => !entry.health.isEjected(now);
     const sampled = committeeSize < registered.length;
@@ -360,34 +352,38 @@ export class Coordinator {
   #judge(dispatched: readonly Dispatched[], answers: readonly Dispatched[], aggregation: Aggregation): Judgement[] {
     const rejected = new Set(answers.filter((_, i) => aggregation.rejected[i] === true));
     const consensus = aggregation.ok ? aggregation.consensus : undefined;
-    const { agreementTolerance } = this.options.registry.policy;
+    const { agreementTolerance } = this.options.workers.view.policy;
     return dispatched.map((d) =>
       judgeAnswer(d.kind === 'success' ? d.result.value : undefined, consensus, rejected.has(d), agreementTolerance),
     );
   }
 
-  /** What the workers' health, the metrics and ejection learn from one request. */
+  /**
+   * What the workers' health, the metrics and ejection learn from one request. The request does
+   * not wait for it: with a shared store the lesson is one round trip, whose answer the view
+   * takes when it comes.
+   */
   #learn(dispatched: readonly Dispatched[], judgements: readonly Judgement[], timeoutMs: number, log: Logger): void {
-    const { registry, metrics } = this.options;
-    const { policy } = registry;
+    const { workers, metrics } = this.options;
+    const updates: TaskUpdate[] = [];
     dispatched.forEach((d, i) => {
       // A worker that left while its task was in flight is forgotten, series and all; recording
       // its task now would bring its series back for good.
-      if (registry.get(d.target.id) !== d.target) return;
-      const { health } = d.target;
+      if (workers.view.get(d.target.id) !== d.target) return;
       metrics.recordTask(d.target.id, d.kind, d.latencyMs / 1000);
-      if (d.kind === 'success') {
-        const deviation = judgements[i]?.deviation;
-        health.recordSuccess(d.latencyMs, timeoutMs, deviation === undefined ? undefined : Math.abs(deviation), policy);
-      } else if (d.kind !== 'cancelled' && health.recordFailure(d.kind, policy) && registry.canEjectAnother()) {
-        const until = health.eject(this.#now(), policy);
-        metrics.recordEjection();
-        log.warn(
-          { worker_id: d.target.id, until: new Date(until).toISOString(), streak: health.ejectionStreak },
-          'worker ejected after consecutive failures',
-        );
-      }
+      const outcome = taskOutcomeOf(d, judgements[i], timeoutMs);
+      if (outcome !== undefined) updates.push({ entry: d.target, outcome });
     });
+    if (updates.length === 0) return;
+    workers.recordTasks(updates, this.#now()).then(
+      (ejections) => {
+        for (const { id, until, streak } of ejections) {
+          metrics.recordEjection();
+          log.warn({ worker_id: id, until: new Date(until).toISOString(), streak }, 'worker ejected after consecutive failures');
+        }
+      },
+      (error: unknown) => log.warn({ err: (error as Error).message }, 'could not record what the workers did'),
+    );
   }
 
   /** The OracleResult, or the 503 problem (with the breakdown) when there is no value to give. */
@@ -528,10 +524,23 @@ function outcomeOf(ending: RoundEnding): OracleResult {
   return ending.result;
 }
 
+/** What a task teaches the worker's health; nothing for a cancelled one (nobody's fault). */
+function taskOutcomeOf(d: Dispatched, judgement: Judgement | undefined, timeoutMs: number): TaskOutcome | undefined {
+  if (d.kind === 'cancelled') return undefined;
+  if (d.kind !== 'success') return { kind: d.kind };
+  const deviation = judgement?.deviation;
+  return {
+    kind: 'success',
+    latencyMs: d.latencyMs,
+    deadlineMs: timeoutMs,
+    deviation: deviation === undefined ? undefined : Math.abs(deviation),
+  };
+}
+
 /** The registry's refusals as the problems the API documents for them. */
-function withRegistryProblems<T>(act: () => T): T {
+async function withRegistryProblems<T>(pending: Promise<T>): Promise<T> {
   try {
-    return act();
+    return await pending;
   } catch (error) {
     if (error instanceof RegistryFullError) throw new ProblemError('REGISTRY_FULL', `${error.message}; deregister one first`);
     if (error instanceof AddressLimitError) throw new ProblemError('ADDRESS_LIMIT_REACHED', `${error.message}; deregister one first`);

@@ -188,9 +188,14 @@ export class Registry {
     return count;
   }
 
+  /** How many more workers may be ejected now, within the policy's cap on the ejected share. */
+  ejectionBudget(): number {
+    return Math.max(0, Math.floor(this.policy.maxEjectedShare * this.#entries.size) - this.ejectedCount());
+  }
+
   /** Whether one more ejection keeps the ejected share within the policy's cap. */
   canEjectAnother(): boolean {
-    return this.ejectedCount() + 1 <= Math.floor(this.policy.maxEjectedShare * this.#entries.size);
+    return this.ejectionBudget() > 0;
   }
 
   info(entry: RegistryEntry): WorkerInfo {

@@ -9,7 +9,9 @@ import { healthPolicyOf, type CoordinatorConfig } from './config.ts';
 import { Coordinator } from './coordinator.ts';
 import { createEndpointPolicy, createGuardedLookup, type Lookup } from './endpoint-policy.ts';
 import { CoordinatorMetrics } from './metrics.ts';
+import { MemoryWorkerStore } from './memory-worker-store.ts';
 import { Registry } from './registry.ts';
+import type { WorkerStore } from './worker-store.ts';
 import { MemoryRoundStore } from './rounds/memory-round-store.ts';
 import { createTaskClient } from './task-client.ts';
 import { FeedEvents } from './feeds/feed-events.ts';
@@ -25,7 +27,8 @@ export interface CoordinatorServer {
   readonly url: string;
   readonly server: Server;
   readonly coordinator: Coordinator;
-  readonly registry: Registry;
+  /** The registry and what is learnt about each worker. */
+  readonly workers: WorkerStore;
   readonly feeds: FeedService;
   /** Drains requests in flight (up to the configured grace), then closes every connection. */
   close(): Promise<void>;
@@ -44,6 +47,7 @@ export async function startCoordinatorServer(
   const refusal = refusalToListen(config);
   if (refusal !== undefined) throw new InsecureConfigurationError(refusal);
   const registry = new Registry(healthPolicyOf(config), Date.now, { capacity: config.maxWorkers, perAddress: config.maxWorkersPerAddress });
+  const workers = new MemoryWorkerStore(registry);
   const rounds = new MemoryRoundStore({
     limit: config.historyLimit,
     maxAgeMs: config.historyMaxAgeMs,
@@ -57,7 +61,7 @@ export async function startCoordinatorServer(
     taskToken: config.taskToken,
   });
   const coordinator = new Coordinator({
-    registry,
+    workers,
     metrics,
     rounds,
     sendTask: taskClient.sendTask,
@@ -102,14 +106,16 @@ export async function startCoordinatorServer(
   const url = await listen(server, config.port, config.host);
   for (const { feed_id, ...definition } of config.feeds) await feeds.put(feed_id, definition);
   await feeds.start();
-  const sweeper = setInterval(() => coordinator.evictStale(), config.sweepIntervalMs);
+  const sweeper = setInterval(() => {
+    coordinator.evictStale().catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'could not sweep stale workers'));
+  }, config.sweepIntervalMs);
   sweeper.unref();
   logger.info({ url }, 'coordinator listening');
   return {
     url,
     server,
     coordinator,
-    registry,
+    workers,
     feeds,
     async close() {
       clearInterval(sweeper);

@@ -9,6 +9,7 @@ import type { OracleRequest, OracleResult } from '../../src/contract/models.ts';
 import type { RawAnswer } from '../../src/coordinator/answer-check.ts';
 import { Coordinator, type CoordinatorOptions } from '../../src/coordinator/coordinator.ts';
 import { CoordinatorMetrics } from '../../src/coordinator/metrics.ts';
+import { MemoryWorkerStore } from '../../src/coordinator/memory-worker-store.ts';
 import { Registry } from '../../src/coordinator/registry.ts';
 import { MemoryRoundStore } from '../../src/coordinator/rounds/memory-round-store.ts';
 import type { SendTask } from '../../src/coordinator/task-client.ts';
@@ -66,7 +67,7 @@ function setUp(policy: Partial<HealthPolicy> = {}, options: Partial<CoordinatorO
   const metrics = new CoordinatorMetrics(registry, () => rounds.size());
   const workers = new FakeWorkers();
   const coordinator = new Coordinator({
-    registry,
+    workers: new MemoryWorkerStore(registry),
     metrics,
     rounds,
     sendTask: workers.sendTask,
@@ -87,7 +88,7 @@ function setUp(policy: Partial<HealthPolicy> = {}, options: Partial<CoordinatorO
     clock,
     add(id, behaviour) {
       workers.behaviours.set(id, behaviour);
-      coordinator.registerWorker({ id, endpoint: `http://${id}` }, '127.0.0.1');
+      void coordinator.registerWorker({ id, endpoint: `http://${id}` }, '127.0.0.1');
     },
     async requests(outcome) {
       return valueOf(parsePrometheusText((await metrics.render()).body), 'oracle_requests_total', { outcome });
@@ -250,7 +251,7 @@ describe('Coordinator ejection', () => {
     s.add('bad', { status: 500 });
     await s.coordinator.submitRequest({ query: 'BTC/USD' });
     await s.coordinator.submitRequest({ query: 'BTC/USD' });
-    expect(s.coordinator.getWorker('bad').state).toBe('ejected');
+    expect((await s.coordinator.getWorker('bad')).state).toBe('ejected');
     const skipped = await s.coordinator.submitRequest({ query: 'BTC/USD' });
     expect(skipped.worker_responses.map((r) => r.worker_id)).toEqual(['a', 'b']);
     expect(skipped.reliability_note).toContain('Not asked (ejected after repeated failures): bad.');
@@ -266,7 +267,7 @@ describe('Coordinator ejection', () => {
     for (const id of ['w1', 'w2', 'w3', 'w4']) s.add(id, { status: 500 });
     await problemOf(s.coordinator.submitRequest({ query: 'BTC/USD' }));
     expect(s.registry.ejectedCount()).toBe(2);
-    expect(s.coordinator.listWorkers(100).workers.filter((w) => w.state === 'active')).toHaveLength(2);
+    expect((await s.coordinator.listWorkers(100)).workers.filter((w) => w.state === 'active')).toHaveLength(2);
   });
 
   it('answers NO_WORKERS naming the ejections when every registered worker is ejected', async () => {
@@ -314,8 +315,8 @@ describe('Coordinator with a split consensus', () => {
     expect(result?.reliability_note).toBe(
       'All workers responded successfully. The answers disagree: no strict majority of them agrees within 0.5%, so none is judged an outlier.',
     );
-    expect(s.coordinator.getWorker('honest').score).toBe(1);
-    expect(s.coordinator.getWorker('liar').score).toBe(1);
+    expect((await s.coordinator.getWorker('honest')).score).toBe(1);
+    expect((await s.coordinator.getWorker('liar')).score).toBe(1);
   });
 
   it('judges nobody in a two-against-two split either', async () => {
@@ -330,7 +331,7 @@ describe('Coordinator with a split consensus', () => {
     const result = await s.coordinator.submitRequest({ query: 'BTC/USD', strategy: 'median' });
     expect(result.worker_responses.every((r) => r.reliable)).toBe(true);
     expect(result.reliability_note).toContain('The answers disagree');
-    expect(s.coordinator.listWorkers(100).workers.map((w) => w.score)).toEqual([1, 1, 1, 1]);
+    expect((await s.coordinator.listWorkers(100)).workers.map((w) => w.score)).toEqual([1, 1, 1, 1]);
   });
 
   it('still judges the minority when a strict majority agrees (two against one)', async () => {
@@ -341,6 +342,6 @@ describe('Coordinator with a split consensus', () => {
     const result = await s.coordinator.submitRequest({ query: 'BTC/USD' });
     expect(result.worker_responses.map((r) => r.reliable)).toEqual([true, true, false]);
     expect(result.reliability_note).not.toContain('disagree');
-    expect(s.coordinator.getWorker('liar').score).toBeLessThan(1);
+    expect((await s.coordinator.getWorker('liar')).score).toBeLessThan(1);
   });
 });

@@ -18,9 +18,12 @@ describe('Registry', () => {
     const registry = new Registry({ ...policy, maxEjectedShare: 0.5 }, () => now);
     for (const id of ['a', 'b', 'c', 'd', 'e']) registry.register(id, 'http://127.0.0.1:1', HERE);
     expect(registry.canEjectAnother()).toBe(true);
-    registry.get('a')?.health.eject(now, policy);
+    const eject = (id: string) => {
+      for (let i = 0; i < policy.ejectAfterFailures; i++) registry.get(id)?.health.record({ kind: 'failure' }, policy, now, true);
+    };
+    eject('a');
     expect(registry.canEjectAnother()).toBe(true);
-    registry.get('b')?.health.eject(now, policy);
+    eject('b');
     expect(registry.canEjectAnother()).toBe(false);
     now = 1000;
     expect(registry.ejectedCount()).toBe(0);
@@ -43,11 +46,11 @@ describe('Registry', () => {
   it("keeps a worker's history when it registers again at a new endpoint, and says where it was", () => {
     const registry = new Registry(policy);
     registry.register('w', 'http://127.0.0.1:1', HERE);
-    registry.get('w')?.health.recordFailure('failure', policy);
+    registry.get('w')?.health.record({ kind: 'failure' }, policy, 0, true);
     expect(registry.register('w', 'http://127.0.0.1:2', HERE)).toEqual({ kind: 'updated', previousEndpoint: 'http://127.0.0.1:1' });
     expect(registry.size).toBe(1);
     expect(registry.get('w')).toMatchObject({ endpoint: 'http://127.0.0.1:2' });
-    expect(registry.get('w')?.health.failures).toBe(1);
+    expect(registry.get('w')?.health.counters.failures).toBe(1);
   });
 
   it('lets only the address that registered an id move, refresh or remove it, until it is gone', () => {
