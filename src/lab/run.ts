@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createCoordinatorApi, createWorkerApi } from '../client/api.ts';
 import { createOracleClient } from '../client/client.ts';
 import { DEFAULT_COORDINATOR_CONFIG } from '../coordinator/config.ts';
+import { deviationInBps } from '../coordinator/feeds/update-rule.ts';
 import { startCoordinatorServer } from '../coordinator/server.ts';
 import { createLogger } from '../logging/logger.ts';
 import { truePrice } from '../market/market.ts';
@@ -25,9 +26,13 @@ export interface LabWorker {
 
 export interface RequestRecord {
   readonly index: number;
+  /** The simulated moment priced (the request's `as_of`), epoch ms. */
+  readonly asOfMs: number;
   readonly truth: number;
   /** Undefined when the coordinator gave no answer (a 503 problem). */
   readonly finalValue: number | undefined;
+  /** True when the answer came from fewer usable values than the quorum asks for. */
+  readonly partial: boolean;
   /** |final − truth| / truth in basis points; undefined without an answer. */
   readonly errorBps: number | undefined;
   readonly latencyMs: number;
@@ -139,9 +144,11 @@ async function runVariant(
       const scores = Object.fromEntries((await client.listWorkers()).map((w) => [w.id, w.score ?? 1]));
       records.push({
         index,
+        asOfMs,
         truth,
         finalValue: result?.final_value,
-        errorBps: result === undefined ? undefined : (Math.abs(result.final_value - truth) / truth) * 10_000,
+        partial: result?.partial === true,
+        errorBps: result === undefined ? undefined : deviationInBps(result.final_value, truth),
         latencyMs,
         ...(problem === undefined ? {} : { problem }),
         valuesUsed: result?.values_used ?? 0,

@@ -1,12 +1,15 @@
 /**
  * Lab scenarios: which workers (how many of which profile, with which knobs), which requests
- * (how many, how fast, at which simulated moments), which strategies, and the seed. They are
- * YAML or JSON files; command-line flags override them.
+ * (how many, how fast, at which simulated moments), which strategies, and the seed; or, with a
+ * `feed` block, a feed study, whose polls are the requests. They are YAML or JSON files;
+ * command-line flags override them.
  */
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { STRATEGIES, type Strategy } from '../contract/models.ts';
+import { crossFieldProblems } from '../coordinator/feeds/feed-definition.ts';
 import { DEFAULT_WINDOW_MS, nextJumpWindow, windowOf } from '../market/market.ts';
+import { formatSpan } from './format.ts';
 import { BYZANTINE_MODES, FAILURE_MODES, PROFILES, simulationFor, type Profile, type SimulationSettings } from '../worker/simulation.ts';
 
 /** A strategy, optionally with MAD outlier rejection in front of it (`average+mad`). */
@@ -21,6 +24,25 @@ export interface WorkerGroup {
   readonly profile: Profile;
   /** The group's full simulation settings: the profile's preset plus the file's knobs. */
   readonly simulation: SimulationSettings;
+}
+
+/** The two knobs an operator tunes on a feed. */
+export interface FeedSetting {
+  readonly deviationBps: number;
+  readonly heartbeatMs: number;
+}
+
+/**
+ * A feed study: the feed is polled every `pollIntervalMs` of simulated time for `durationMs`
+ * (the scenario's requests are these polls), and the update rule is applied to the recorded polls
+ * under `setting`, or under each setting of a sweep.
+ */
+export interface FeedPlan {
+  readonly setting: FeedSetting;
+  readonly pollIntervalMs: number;
+  readonly durationMs: number;
+  readonly minAnswer: number | undefined;
+  readonly maxAnswer: number | undefined;
 }
 
 export interface Scenario {
@@ -39,6 +61,8 @@ export interface Scenario {
   readonly madK: number;
   readonly variants: readonly StrategyVariant[];
   readonly groups: readonly WorkerGroup[];
+  /** Present for a feed study; then `requests` counts its polls and `stepMs` is its poll interval. */
+  readonly feed: FeedPlan | undefined;
 }
 
 export class ScenarioError extends Error {
@@ -52,6 +76,8 @@ export interface ScenarioOverrides {
   rate?: number;
   timeoutMs?: number;
   strategies?: string[];
+  /** The simulated time a feed study covers. */
+  durationMs?: number;
 }
 
 const DEFAULT_VARIANTS = [...STRATEGIES, 'average+mad'];
@@ -84,13 +110,24 @@ export function parseScenario(raw: unknown, fallbackName: string, overrides: Sce
     'mad_k',
     'strategies',
     'workers',
+    'feed',
   ]);
   const query = file.string('query', 'BTC/USD');
   if (!/^[A-Z0-9]{1,16}\/[A-Z0-9]{1,16}$/.test(query)) throw new ScenarioError(`query must be BASE/QUOTE in upper case, got "${query}"`);
   const madK = file.number('mad_k', 3, 0.1, 100);
   let startMs = Date.parse(file.string('start', '2026-01-01T00:00:00Z'));
   if (Number.isNaN(startMs)) throw new ScenarioError('start must be an ISO date-time');
-  const stepMs = file.integer('step_ms', DEFAULT_WINDOW_MS, 1, 86_400_000);
+  const feed = file.has('feed') ? parseFeed(new Fields(file.get('feed'), 'feed'), query, overrides.durationMs) : undefined;
+  if (feed !== undefined) {
+    const conflicts = ['requests', 'step_ms'].filter((key) => file.has(key));
+    if (overrides.requests !== undefined) conflicts.push('--requests');
+    if (conflicts.length > 0) {
+      throw new ScenarioError(`${conflicts.join(', ')}: not for a feed study, whose polls feed.duration_ms and feed.poll_interval_ms set`);
+    }
+  } else if (overrides.durationMs !== undefined) {
+    throw new ScenarioError('--duration-ms applies to a feed study only; this scenario has no feed block');
+  }
+  const stepMs = feed?.pollIntervalMs ?? file.integer('step_ms', DEFAULT_WINDOW_MS, 1, 86_400_000);
   const beforeJump = file.optionalInteger('start_before_jump_windows', 0, 10_000);
   if (beforeJump !== undefined) startMs = (nextJumpWindow(query, windowOf(startMs)) - beforeJump) * DEFAULT_WINDOW_MS;
   const groups = file.list('workers').map((entry, i) => parseGroup(entry, i));
@@ -101,7 +138,7 @@ export function parseScenario(raw: unknown, fallbackName: string, overrides: Sce
     description: file.string('description', ''),
     seed: overrides.seed ?? file.integer('seed', 1, 0, 4_294_967_295),
     query,
-    requests: overrides.requests ?? file.integer('requests', 100, 1, 100_000),
+    requests: feed === undefined ? (overrides.requests ?? file.integer('requests', 100, 1, 100_000)) : pollCount(feed),
     rate: overrides.rate ?? file.number('rate', 100, 0.01, 10_000),
     timeoutMs: overrides.timeoutMs ?? file.integer('timeout_ms', 1000, 10, 60_000),
     startMs,
@@ -109,7 +146,107 @@ export function parseScenario(raw: unknown, fallbackName: string, overrides: Sce
     madK,
     variants,
     groups: overrides.workers === undefined ? groups : scaleGroups(groups, overrides.workers),
+    feed,
   };
+}
+
+/** "100 requests per strategy", or for a feed study how often it polls and for how long. */
+export function describeRequests(scenario: Scenario): string {
+  const { feed, requests } = scenario;
+  if (feed === undefined) return `${requests} requests per strategy`;
+  return `a feed polled every ${formatSpan(feed.pollIntervalMs)} for ${formatSpan(feed.durationMs)} of simulated time (${requests} polls per strategy)`;
+}
+
+const MAX_POLLS = 100_000;
+
+/** Polls at start, start + interval, … while inside the duration. */
+export function pollCount(feed: Pick<FeedPlan, 'durationMs' | 'pollIntervalMs'>): number {
+  return Math.ceil(feed.durationMs / feed.pollIntervalMs);
+}
+
+/** The knobs a sweep may vary, each read as in the feed block (same ranges, same messages). */
+const SWEEPABLE = {
+  deviation_bps: {
+    setting: 'deviationBps',
+    read: (fields: Fields, fallback: number) => fields.number('deviation_bps', fallback, 0, 100_000),
+  },
+  heartbeat_ms: {
+    setting: 'heartbeatMs',
+    read: (fields: Fields, fallback: number) => fields.integer('heartbeat_ms', fallback, 10, 604_800_000),
+  },
+} as const satisfies Record<string, { setting: keyof FeedSetting; read: (fields: Fields, fallback: number) => number }>;
+type SweepKey = keyof typeof SWEEPABLE;
+
+function parseFeed(feed: Fields, query: string, durationOverride: number | undefined): FeedPlan {
+  feed.allowOnly(['deviation_bps', 'heartbeat_ms', 'poll_interval_ms', 'duration_ms', 'min_answer', 'max_answer']);
+  const pollIntervalMs = feed.integer('poll_interval_ms', DEFAULT_WINDOW_MS, 10, 86_400_000);
+  const durationMs = feed.integer('duration_ms', 3_600_000, pollIntervalMs, 31 * 86_400_000);
+  const plan: FeedPlan = {
+    setting: { deviationBps: SWEEPABLE.deviation_bps.read(feed, 50), heartbeatMs: SWEEPABLE.heartbeat_ms.read(feed, 600_000) },
+    pollIntervalMs,
+    durationMs: durationOverride ?? durationMs,
+    minAnswer: feed.optionalNumber('min_answer', -Number.MAX_VALUE, Number.MAX_VALUE),
+    maxAnswer: feed.optionalNumber('max_answer', -Number.MAX_VALUE, Number.MAX_VALUE),
+  };
+  if (pollCount(plan) > MAX_POLLS) {
+    throw new ScenarioError(`feed: ${pollCount(plan)} polls (duration_ms / poll_interval_ms) are more than ${MAX_POLLS}`);
+  }
+  checkFeedRules(plan, plan.setting, query, 'feed.');
+  return plan;
+}
+
+/** The coordinator's own rules between a feed's fields: a heartbeat no shorter than the poll interval, bounds in order. */
+function checkFeedRules(plan: FeedPlan, setting: FeedSetting, query: string, prefix: string): void {
+  const problem = crossFieldProblems({
+    query,
+    deviation_bps: setting.deviationBps,
+    heartbeat_ms: setting.heartbeatMs,
+    poll_interval_ms: plan.pollIntervalMs,
+    min_answer: plan.minAnswer,
+    max_answer: plan.maxAnswer,
+  })[0];
+  if (problem !== undefined) throw new ScenarioError(`${prefix}${problem.path.slice(1)} ${problem.message}`);
+}
+
+/**
+ * The settings of `--sweep`: entries separated by spaces or semicolons, each a sweepable field and
+ * its comma-separated values (`deviation_bps=10,25,50 heartbeat_ms=60000,600000`). Two fields make
+ * a grid, deviation first; a field not swept keeps the feed block's value.
+ */
+export function parseSweep(text: string, scenario: Scenario): FeedSetting[] {
+  const plan = scenario.feed;
+  if (plan === undefined) throw new ScenarioError(`--sweep needs a feed study; ${scenario.name} has no feed block`);
+  const swept = new Map<SweepKey, number[]>();
+  for (const entry of text.split(/[\s;]+/).filter(Boolean)) {
+    const [key = '', values = '', ...rest] = entry.split('=');
+    if (key === 'poll_interval_ms') {
+      throw new ScenarioError('--sweep cannot vary poll_interval_ms: the polls are recorded once; run the scenario once per interval');
+    }
+    if (!isSweepKey(key) || rest.length > 0 || values === '') {
+      throw new ScenarioError(`--sweep: "${entry}" is not FIELD=V1,V2,… with FIELD one of ${Object.keys(SWEEPABLE).join(', ')}`);
+    }
+    if (swept.has(key)) throw new ScenarioError(`--sweep: ${key} is given twice`);
+    const parsed = values.split(',').map((value) => {
+      try {
+        const { setting, read } = SWEEPABLE[key];
+        const number = read(new Fields({ [key]: value.trim() === '' ? Number.NaN : Number(value) }, 'feed'), 0);
+        checkFeedRules(plan, { ...plan.setting, [setting]: number }, scenario.query, 'feed.');
+        return number;
+      } catch (error) {
+        if (!(error instanceof ScenarioError)) throw error;
+        throw new ScenarioError(`--sweep ${key}=${value}: ${error.message}`);
+      }
+    });
+    swept.set(key, [...new Set(parsed)]);
+  }
+  if (swept.size === 0) throw new ScenarioError('--sweep: give at least one FIELD=V1,V2,…');
+  const deviations = swept.get('deviation_bps') ?? [plan.setting.deviationBps];
+  const heartbeats = swept.get('heartbeat_ms') ?? [plan.setting.heartbeatMs];
+  return deviations.flatMap((deviationBps) => heartbeats.map((heartbeatMs) => ({ deviationBps, heartbeatMs })));
+}
+
+function isSweepKey(key: string): key is SweepKey {
+  return Object.hasOwn(SWEEPABLE, key);
 }
 
 function parseGroup(raw: unknown, index: number): WorkerGroup {
@@ -178,6 +315,14 @@ class Fields {
   ) {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ScenarioError(`${where} must be a mapping`);
     this.#record = raw as Record<string, unknown>;
+  }
+
+  has(key: string): boolean {
+    return this.#record[key] !== undefined;
+  }
+
+  get(key: string): unknown {
+    return this.#record[key];
   }
 
   allowOnly(keys: readonly string[]): void {

@@ -1,6 +1,7 @@
 /** Per-strategy figures of a lab run, and their table. */
 import { percentile } from '../stats/quantiles.ts';
 import type { LabRun, VariantRun } from './run.ts';
+import { formatBps, formatTable } from './format.ts';
 
 export interface Score {
   readonly label: string;
@@ -47,14 +48,7 @@ export function scorecardRows(scores: readonly Score[]): string[][] {
 }
 
 export function formatScorecard(scores: readonly Score[]): string {
-  const rows = [COLUMNS, ...scorecardRows(scores)];
-  const widths = COLUMNS.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
-  const line = (row: string[]) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ');
-  return [line(COLUMNS), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+  return formatTable(COLUMNS, scorecardRows(scores));
 }
 
 export { COLUMNS as SCORECARD_COLUMNS };
-
-function formatBps(value: number | undefined): string {
-  return value === undefined ? '—' : value.toFixed(2);
-}

@@ -1,6 +1,7 @@
 /**
  * Two small chart kinds as standalone SVG strings, so the lab's report needs no script and no
- * network: a strip chart (one row of points and a box per series) and a line chart.
+ * network: a strip chart (one row of points and a box per series) and a line chart (straight or
+ * stepped lines, optionally with labelled dots).
  */
 import { escapeMarkup } from '../markup/escape.ts';
 import { percentileOfSorted, sortAscending } from '../stats/quantiles.ts';
@@ -75,21 +76,30 @@ export function stripChart(rows: readonly StripRow[], options: { title: string; 
 export interface LineSeries {
   label: string;
   points: readonly (readonly [number, number])[];
+  /** Hold each value until the next point (a step line), as a feed holds a value until the next publication. */
+  step?: boolean;
+  /** A dot at every point; with strings, each dot labelled with its own. */
+  marks?: boolean | readonly string[];
+  dashed?: boolean;
+  /** The palette's colour for the series' position unless given. */
+  color?: string;
+  /** Not in the legend, e.g. a second statistic drawn in the colour of a series that is. */
+  unlisted?: boolean;
 }
 
 export function lineChart(
   series: readonly LineSeries[],
-  options: { title: string; xLabel: string; yLabel: string; yMin: number; yMax: number },
+  options: { title: string; xLabel: string; yLabel: string; yMin: number; yMax: number; xMax?: number },
 ): string {
   const width = 760;
   const left = 60;
   const right = 170;
   const top = 36;
-  const bottom = 44;
+  const bottom = 50;
   const height = 300;
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
   const xMin = Math.min(0, ...xs);
-  const xMax = Math.max(1, ...xs);
+  const xMax = options.xMax ?? Math.max(1, ...xs);
   const x = (v: number) => left + ((v - xMin) / (xMax - xMin)) * (width - left - right);
   const y = (v: number) => top + (1 - (v - options.yMin) / (options.yMax - options.yMin)) * (height - top - bottom);
   const parts: string[] = [];
@@ -100,12 +110,42 @@ export function lineChart(
       `<text x="${left - 6}" y="${fmt(y(v) + 4)}" font-size="11" text-anchor="end" fill="#555">${escapeMarkup(formatTick(v))}</text>`,
     );
   }
+  // Ticks along x at round values: 1, 2, 2.5 or 5 times a power of ten apart, about four of them.
+  const xStep = niceStep((xMax - xMin) / 4, [1, 2, 2.5, 5]);
+  for (let u = Math.ceil(xMin / xStep) * xStep; xStep > 0 && u <= xMax + xStep * 1e-9; u += xStep) {
+    parts.push(
+      `<text x="${fmt(x(u))}" y="${height - bottom + 16}" font-size="11" text-anchor="middle" fill="#555">${escapeMarkup(formatTick(u))}</text>`,
+    );
+  }
+  // Point labels that would overlap one already drawn are left out.
+  const labelled: { x: number; y: number; width: number }[] = [];
+  const free = (lx: number, ly: number, width: number) =>
+    labelled.every((l) => Math.abs(l.y - ly) >= 11 || lx + width <= l.x || l.x + l.width <= lx);
+  let listed = 0;
   series.forEach((s, i) => {
-    const color = PALETTE[i % PALETTE.length] ?? '#333';
-    const d = s.points.map(([px, py], k) => `${k === 0 ? 'M' : 'L'}${fmt(x(px))},${fmt(y(py))}`).join(' ');
-    parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.6"/>`);
-    parts.push(`<rect x="${width - right + 12}" y="${top + i * 16}" width="10" height="10" fill="${color}"/>`);
-    parts.push(`<text x="${width - right + 26}" y="${top + i * 16 + 9}" font-size="11" fill="#222">${escapeMarkup(s.label)}</text>`);
+    const color = s.color ?? PALETTE[i % PALETTE.length] ?? '#333';
+    const d = s.points
+      .map(([px, py], k) =>
+        k === 0 ? `M${fmt(x(px))},${fmt(y(py))}` : s.step ? `H${fmt(x(px))} V${fmt(y(py))}` : `L${fmt(x(px))},${fmt(y(py))}`,
+      )
+      .join(' ');
+    parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="1.6"${s.dashed ? ' stroke-dasharray="5 3"' : ''}/>`);
+    const { marks } = s;
+    if (marks !== undefined && marks !== false) {
+      s.points.forEach(([px, py], k) => {
+        parts.push(`<circle cx="${fmt(x(px))}" cy="${fmt(y(py))}" r="3" fill="${s.dashed ? '#fff' : color}" stroke="${color}"/>`);
+        const label = marks === true ? undefined : marks[k];
+        const [lx, ly, labelWidth] = [x(px) + 5, y(py) - 5, (label?.length ?? 0) * 5.5];
+        if (label !== undefined && free(lx, ly, labelWidth)) {
+          labelled.push({ x: lx, y: ly, width: labelWidth });
+          parts.push(`<text x="${fmt(lx)}" y="${fmt(ly)}" font-size="10" fill="#444">${escapeMarkup(label)}</text>`);
+        }
+      });
+    }
+    if (s.unlisted) return;
+    parts.push(`<rect x="${width - right + 12}" y="${top + listed * 16}" width="10" height="10" fill="${color}"/>`);
+    parts.push(`<text x="${width - right + 26}" y="${top + listed * 16 + 9}" font-size="11" fill="#222">${escapeMarkup(s.label)}</text>`);
+    listed++;
   });
   parts.push(
     `<text x="${fmt((left + width - right) / 2)}" y="${height - 8}" font-size="12" text-anchor="middle" fill="#333">${escapeMarkup(options.xLabel)}</text>`,
@@ -114,6 +154,21 @@ export function lineChart(
     `<text x="14" y="${fmt((top + height - bottom) / 2)}" font-size="12" text-anchor="middle" fill="#333" transform="rotate(-90 14 ${fmt((top + height - bottom) / 2)})">${escapeMarkup(options.yLabel)}</text>`,
   );
   return svg(width, height, options.title, parts);
+}
+
+/** Bounds around [min, max] in four round steps (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a power of ten). */
+export function niceRange(min: number, max: number): readonly [number, number] {
+  if (!(max > min)) return [min - Math.abs(min) * 0.01 - 1e-9, max + Math.abs(max) * 0.01 + 1e-9];
+  for (let step = niceStep((max - min) / 4); ; step = niceStep(step * 1.0001)) {
+    const low = Math.floor(min / step) * step;
+    if (low + 4 * step >= max) return [low, low + 4 * step];
+  }
+}
+
+/** The smallest of the factors times a power of ten that is at least `raw`. */
+function niceStep(raw: number, factors: readonly number[] = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8]): number {
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  return (factors.find((f) => f * magnitude >= raw) ?? 10) * magnitude;
 }
 
 function svg(width: number, height: number, title: string, parts: string[]): string {
