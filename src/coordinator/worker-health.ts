@@ -98,7 +98,7 @@ export function nextHealth(
     const timeliness = outcome.latencyMs <= outcome.deadlineMs / 2 ? 1 : 0.5;
     const judged = outcome.deviation !== undefined && !Number.isNaN(outcome.deviation);
     const t = policy.agreementTolerance;
-    const deviation = judged ? (outcome.deviation) : 0;
+    const deviation = judged ? outcome.deviation : 0;
     const accuracy = !judged || deviation <= t ? 1 : Math.exp(-(deviation - t) / Math.max(t, 1e-9));
     const deviationCount = health.deviationCount + (judged ? 1 : 0);
     return {
