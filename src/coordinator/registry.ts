@@ -10,7 +10,7 @@
  * further. Each address may hold a bounded number of ids.
  */
 import type { WorkerInfo } from '../contract/models.ts';
-import { WorkerHealth, type HealthPolicy } from './worker-health.ts';
+import { statsOf, WorkerHealth, type HealthCounters, type HealthPolicy } from './worker-health.ts';
 
 export interface RegistryEntry {
   readonly id: string;
@@ -199,19 +199,33 @@ export class Registry {
   }
 
   info(entry: RegistryEntry): WorkerInfo {
-    const now = this.now();
-    const ejected = entry.health.isEjected(now);
-    return {
-      id: entry.id,
-      endpoint: entry.endpoint,
-      last_seen: new Date(entry.lastSeenMs).toISOString(),
-      reliable: entry.health.isReliable(this.policy),
-      score: Math.round(entry.health.score * 1e4) / 1e4,
-      state: ejected ? 'ejected' : 'active',
-      ...(ejected ? { ejected_until: new Date(entry.health.ejectedUntil).toISOString() } : {}),
-      registered_at: new Date(entry.registeredAtMs).toISOString(),
-      stats: entry.health.stats(),
-    };
+    return workerInfoOf(entry, entry.health.counters, entry.health.recentLatencies(), this.policy, this.now());
+  }
+
+  /**
+   * Takes a worker as another store holds it (a shared store's view of its registry): adds it,
+   * or updates the entry in place, so that requests holding the entry see the change.
+   */
+  mirror(record: WorkerRecord): void {
+    const existing = this.#entries.get(record.id);
+    if (existing !== undefined && existing.seq === record.seq) {
+      existing.endpoint = record.endpoint;
+      existing.lastSeenMs = record.lastSeenMs;
+      existing.health.replace(record.health);
+      return;
+    }
+    if (existing !== undefined) this.#remove([existing]);
+    this.#entries.set(record.id, { ...record, health: new WorkerHealth(record.health) });
+    this.#idsPerSource.set(record.source, (this.#idsPerSource.get(record.source) ?? 0) + 1);
+    this.#nextSeq = Math.max(this.#nextSeq, record.seq + 1);
+    this.#reorder();
+  }
+
+  /** Drops a worker that another store no longer holds. */
+  forget(id: string): RegistryEntry | undefined {
+    const entry = this.#entries.get(id);
+    if (entry !== undefined) this.#remove([entry]);
+    return entry;
   }
 
   /** The entry of `id` if `source` may act for it; WorkerIdTakenError when another address holds it. */
@@ -233,8 +247,42 @@ export class Registry {
   }
 
   #reorder(): void {
-    this.#ordered = [...this.#entries.values()];
+    // Mirrored entries may arrive out of registration order; pages and committees want it.
+    this.#ordered = [...this.#entries.values()].sort((a, b) => a.seq - b.seq);
   }
+}
+
+/** A registry entry as plain data, the way a store keeps it. */
+export interface WorkerRecord {
+  readonly id: string;
+  readonly endpoint: string;
+  readonly source: string;
+  readonly seq: number;
+  readonly registeredAtMs: number;
+  readonly lastSeenMs: number;
+  readonly health: HealthCounters;
+}
+
+/** The wire form of a registry entry. */
+export function workerInfoOf(
+  worker: Pick<RegistryEntry, 'id' | 'endpoint' | 'lastSeenMs' | 'registeredAtMs'>,
+  health: HealthCounters,
+  recentLatencies: readonly number[],
+  policy: HealthPolicy,
+  nowMs: number,
+): WorkerInfo {
+  const ejected = health.ejectedUntil > nowMs;
+  return {
+    id: worker.id,
+    endpoint: worker.endpoint,
+    last_seen: new Date(worker.lastSeenMs).toISOString(),
+    reliable: health.score >= policy.reliableThreshold,
+    score: Math.round(health.score * 1e4) / 1e4,
+    state: ejected ? 'ejected' : 'active',
+    ...(ejected ? { ejected_until: new Date(health.ejectedUntil).toISOString() } : {}),
+    registered_at: new Date(worker.registeredAtMs).toISOString(),
+    stats: statsOf(health, recentLatencies),
+  };
 }
 
 /**
