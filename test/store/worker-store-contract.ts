@@ -144,10 +144,11 @@ export function describeWorkerStore(name: string, factory: WorkerStoreFactory): 
           reference.record(outcome, policy, clock.now, !reference.isEjected(clock.now));
         }
         const learnt = store.view.get('w1')?.health.counters;
-        for (const [field, value] of Object.entries(reference.counters)) {
-          const got = learnt?.[field as keyof typeof learnt];
-          if (value === undefined) expect(got, field).toBeUndefined();
-          else expect(got, field).toBeCloseTo(value, 12);
+        const expected: Record<string, number | undefined> = { ...reference.counters };
+        const actual: Record<string, number | undefined> = { ...learnt };
+        for (const [field, value] of Object.entries(expected)) {
+          if (value === undefined) expect(actual[field], field).toBeUndefined();
+          else expect(actual[field], field).toBeCloseTo(value, 12);
         }
         expect((await store.info('w1'))?.stats).toEqual(reference.stats());
       } finally {
