@@ -306,7 +306,7 @@ export interface paths {
         };
         /**
          * Readiness probe
-         * @description 200 while the coordinator accepts requests; 503 once it drains for shutdown.
+         * @description 200 while the coordinator accepts requests; 503 once it drains for shutdown (`SHUTTING_DOWN`), or while its shared store cannot be reached (`STORE_UNAVAILABLE`).
          */
         get: operations["checkReadiness"];
         put?: never;
@@ -867,6 +867,15 @@ export interface components {
         };
     };
     responses: {
+        /** @description The shared store (Redis, with `--store redis://…`) cannot be reached; the coordinator reconnects by itself. Never answered with the in-memory store. */
+        StoreUnavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description No feed with this id (`FEED_NOT_FOUND`), or, for `/latest`, none published yet (`NO_PUBLICATION`). */
         FeedNotFound: {
             headers: {
@@ -981,7 +990,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The service is draining for shutdown and takes no new work. */
+        /** @description The service is draining for shutdown and takes no new work, or (a coordinator) cannot reach its shared store. */
         NotReady: {
             headers: {
                 [name: string]: unknown;
@@ -999,7 +1008,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description No answer could be produced: no worker is registered or every one is ejected (`NO_WORKERS`), no worker gave a usable answer (`NO_USABLE_ANSWER`), `majority` found no majority (`NO_MAJORITY`), or the coordinator is shutting down (`SHUTTING_DOWN`). The second and third carry the per-worker breakdown. */
+        /** @description No answer could be produced: no worker is registered or every one is ejected (`NO_WORKERS`), no worker gave a usable answer (`NO_USABLE_ANSWER`), `majority` found no majority (`NO_MAJORITY`), the coordinator is shutting down (`SHUTTING_DOWN`), or its shared store cannot be reached (`STORE_UNAVAILABLE`). The second and third carry the per-worker breakdown. */
         NoAnswer: {
             headers: {
                 [name: string]: unknown;
@@ -1063,6 +1072,7 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     listWorkers: {
@@ -1090,6 +1100,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     getWorker: {
@@ -1116,6 +1127,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["WorkerNotFound"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     deregisterWorker: {
@@ -1142,6 +1154,7 @@ export interface operations {
             404: components["responses"]["WorkerNotFound"];
             409: components["responses"]["WorkerIdTaken"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     sendHeartbeat: {
@@ -1176,6 +1189,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     submitRequest: {
@@ -1239,6 +1253,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     getRound: {
@@ -1265,6 +1280,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["RoundNotFound"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     listFeeds: {
@@ -1287,6 +1303,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     getFeed: {
@@ -1313,6 +1330,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["FeedNotFound"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     putFeed: {
@@ -1354,6 +1372,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     deleteFeed: {
@@ -1379,6 +1398,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["FeedNotFound"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     getFeedLatest: {
@@ -1405,6 +1425,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["FeedNotFound"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     listFeedRounds: {
@@ -1434,6 +1455,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["FeedNotFound"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     streamFeedEvents: {
@@ -1463,6 +1485,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             404: components["responses"]["FeedNotFound"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
         };
     };
     checkLiveness: {

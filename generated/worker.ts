@@ -207,7 +207,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The service is draining for shutdown and takes no new work. */
+        /** @description The service is draining for shutdown and takes no new work, or (a coordinator) cannot reach its shared store. */
         NotReady: {
             headers: {
                 [name: string]: unknown;

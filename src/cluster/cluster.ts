@@ -29,6 +29,8 @@ export interface ClusterOptions {
   output: (line: string) => void;
   /** Extra environment for every child (simulation knobs, say). */
   env?: NodeJS.ProcessEnv;
+  /** The coordinator's shared store (--store) and how many processes serve its port (--processes). */
+  store?: { url: string; processes: number } | undefined;
   /** A feeds file for the coordinator (--feeds); none when undefined. */
   feedsFile?: string | undefined;
   /** Aborting it while the cluster starts stops the children already launched. */
@@ -88,7 +90,8 @@ export async function startCluster(options: ClusterOptions, readyTimeoutMs = 30_
   };
 
   const feeds = options.feedsFile === undefined ? [] : ['--feeds', options.feedsFile];
-  launch('coordinator', 'coordinator', ['--host', options.host, '--port', String(options.coordinatorPort), ...feeds]);
+  const store = options.store === undefined ? [] : ['--store', options.store.url, '--processes', String(options.store.processes)];
+  launch('coordinator', 'coordinator', ['--host', options.host, '--port', String(options.coordinatorPort), ...feeds, ...store]);
   const workerIds = Array.from({ length: options.workers }, (_, i) => `worker-${i + 1}`);
   workerIds.forEach((id, i) => {
     // Port 0 lets each worker take a free port of its own; it registers whichever it got.

@@ -1,4 +1,5 @@
-import { choiceOption, integerOption, runMain, stringOption, type Option } from '../cli/options.ts';
+import { booleanOption, choiceOption, integerOption, runMain, stringOption, type Option } from '../cli/options.ts';
+import { startRedis, type RedisServer } from '../store/redis/local-server.ts';
 import { loadFeedsFile, type DefinedFeed } from '../coordinator/feeds/feed-definition.ts';
 import { handleShutdown } from '../cli/shutdown.ts';
 import { createLogger, LOG_LEVELS } from '../logging/logger.ts';
@@ -30,8 +31,24 @@ const clusterOptions = {
     default: LOCAL_FEEDS_FILE,
     parse: (path: string) => path,
   } satisfies Option<string>,
+  ha: booleanOption(
+    'High availability on this machine: a local redis-server as the shared store, and two coordinator processes on the port',
+    'CLUSTER_HA',
+  ),
   logFormat: choiceOption("How to print the processes' logs", 'CLUSTER_LOG_FORMAT', ['pretty', 'json'] as const, 'pretty'),
 };
+
+/** Coordinator processes `--ha` runs on the one port. */
+const HA_PROCESSES = 2;
+
+/** What `--ha` runs and how to watch the processes share the work. */
+function haHints(redis: RedisServer, url: string): string[] {
+  return [
+    `High availability: ${HA_PROCESSES} coordinator processes serve ${url}, sharing their state in ${redis.url}.`,
+    `  curl -s ${url}/metrics | grep process_start   # ask a few times: different processes answer`,
+    `  redis-cli -p ${redis.port} --scan --pattern 'oracle:*' | head`,
+  ];
+}
 
 /** How to read and follow the feeds, for the lines printed once the cluster is up. */
 function feedHints(feeds: readonly DefinedFeed[] | undefined, url: string, clientFlag: string): string[] {
@@ -71,6 +88,17 @@ await runMain(
     }
     const starting = new AbortController();
     let cluster: Cluster | undefined;
+    let redis: RedisServer | undefined;
+    if (values.ha) {
+      try {
+        redis = await startRedis();
+      } catch (error) {
+        process.stderr.write(`npm start -- --ha: ${(error as Error).message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      logger.info({ url: redis.url, dir: redis.dir }, 'redis-server started for the shared store');
+    }
     const shutdown = handleShutdown({
       logger,
       // Children get SIGTERM and, after 5 s, SIGKILL; workers first, then the coordinator.
@@ -79,6 +107,7 @@ await runMain(
         starting.abort(new Error('stopped while starting'));
         logger.info('stopping the cluster');
         await cluster?.stop();
+        await redis?.close();
       },
     });
     try {
@@ -92,6 +121,7 @@ await runMain(
         logFormat: values.logFormat,
         output: print,
         feedsFile: feeds === undefined ? undefined : values.feeds,
+        store: redis === undefined ? undefined : { url: redis.url, processes: HA_PROCESSES },
         signal: starting.signal,
       });
     } catch (error) {
@@ -105,6 +135,7 @@ await runMain(
       [
         '',
         `Coordinator ready at ${url} with ${cluster.workerIds.length} workers (${cluster.workerIds.join(', ')}).`,
+        ...(redis === undefined ? [] : haHints(redis, url)),
         'Try:',
         `  npm run client -- BTC/USD${clientFlag}`,
         `  curl -s -XPOST ${url}/request -H 'content-type: application/json' -d '{"query":"BTC/USD"}'`,

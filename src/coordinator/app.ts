@@ -8,7 +8,7 @@ import { createApiApp } from '../http/api-app.ts';
 import { limitPerClient } from '../http/rate-limit.ts';
 import type { Logger } from '../logging/logger.ts';
 import { normaliseInstant } from '../contract/instant.ts';
-import { ProblemError, shuttingDownProblem } from '../http/problems.ts';
+import { ProblemError, shuttingDownProblem, storeUnavailableProblem } from '../http/problems.ts';
 import type { Coordinator } from './coordinator.ts';
 import type { FeedEvents } from './feeds/feed-events.ts';
 import { mountFeedRoutes } from './feeds/feed-routes.ts';
@@ -44,6 +44,8 @@ export interface CoordinatorAppOptions {
   events: FeedEvents;
   /** Required to create, replace and delete feeds when set. */
   adminToken?: string | undefined;
+  /** Whether the store answers; /readyz fails while it does not. */
+  storeReady: () => boolean;
   metrics: CoordinatorMetrics;
   endpointPolicy: EndpointPolicy;
   /** Required of workers on register, heartbeat and deregister when set. */
@@ -139,6 +141,7 @@ export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
 
   function handleReadiness(_req: Request, res: Response<JsonReply<'/readyz', 'get'>>): void {
     if (coordinator.draining) throw shuttingDownProblem();
+    if (!options.storeReady()) throw storeUnavailableProblem('not connected');
     res.json({ status: 'ready' });
   }
 

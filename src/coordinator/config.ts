@@ -167,6 +167,27 @@ export const coordinatorOptions = {
     256,
     10_485_760,
   ),
+  processes: integerOption(
+    'Coordinator processes serving the port together (node:cluster); more than one needs --store redis://…',
+    'COORDINATOR_PROCESSES',
+    1,
+    1,
+    64,
+  ),
+  store: stringOption(
+    'Where the coordinator keeps its state: memory, or a Redis URL (redis://host:port/db) shared by several coordinators',
+    'COORDINATOR_STORE',
+    'memory',
+    /^(memory|rediss?:\/\/\S+)$/,
+  ),
+  storePrefix: stringOption('What every Redis key starts with, so that one Redis can hold several networks', 'COORDINATOR_STORE_PREFIX', 'oracle:', /^[A-Za-z0-9:._-]{1,64}$/),
+  feedLeaseMs: integerOption(
+    "How long a feed's lease lasts unless renewed: with a shared store, a dead coordinator's feeds move to another within it",
+    'COORDINATOR_FEED_LEASE_MS',
+    5000,
+    30,
+    600_000,
+  ),
   feeds: {
     description:
       'A YAML or JSON file of feeds to define at start-up (feeds: [{feed_id, query, deviation_bps, heartbeat_ms, poll_interval_ms, ...}])',

@@ -19,7 +19,7 @@ import type {
   WorkerRegistration,
 } from '../contract/models.ts';
 import type { components } from '../../generated/coordinator.ts';
-import { ProblemError, shuttingDownProblem, type ProblemCode } from '../http/problems.ts';
+import { ProblemError, shuttingDownProblem, storeUnavailableProblem, type ProblemCode } from '../http/problems.ts';
 import { aggregateObservations, type Aggregation, type AggregationParams } from './aggregation.ts';
 import { sampleCommittee } from './committee.ts';
 import { Cancellation, dispatchToWorkers, type DispatchedTask } from './dispatch.ts';
@@ -47,6 +47,8 @@ export interface CoordinatorOptions {
   metrics: CoordinatorMetrics;
   /** Where finished rounds are kept. */
   rounds: RoundStore;
+  /** Whether the store answers now; while it does not, requests are refused at once (503 STORE_UNAVAILABLE). */
+  storeReady?: () => boolean;
   /** Deadline of a request that does not set `timeout_ms`. */
   defaultTimeoutMs: number;
   /** Workers not heard from for this long are evicted by `evictStale`. */
@@ -275,6 +277,7 @@ export class Coordinator {
   /** Refuses work while draining and a client-chosen id already in flight; reserves the id. */
   #admit(submission: OracleRequestSubmission, polled = false): AdmittedRequest {
     if (this.#draining) throw shuttingDownProblem();
+    if (this.options.storeReady?.() === false) throw storeUnavailableProblem('not connected');
     const id = submission.request_id ?? uuidv4();
     if (this.#inFlight.has(id)) throw new ProblemError('REQUEST_ID_IN_USE', `Request ${id} is still in flight; choose another id`);
     this.#inFlight.add(id);
@@ -499,6 +502,7 @@ interface TargetChoice {
 
 const OUTCOME_OF_PROBLEM: Partial<Record<ProblemCode, RequestOutcome>> = {
   SHUTTING_DOWN: 'shutting_down',
+  STORE_UNAVAILABLE: 'store_unavailable',
   REQUEST_ID_IN_USE: 'request_id_in_use',
   NO_WORKERS: 'no_workers',
   NO_USABLE_ANSWER: 'no_usable_answer',

@@ -2,6 +2,8 @@ import { runMain } from '../cli/options.ts';
 import { handleShutdown } from '../cli/shutdown.ts';
 import { createLogger } from '../logging/logger.ts';
 import { coordinatorOptions } from './config.ts';
+import { isMemoryStore } from '../store/stores.ts';
+import { isCoordinatorProcess, runCoordinatorProcesses } from './processes.ts';
 import { refusalToListen, startCoordinatorServer } from './server.ts';
 
 await runMain(
@@ -17,6 +19,17 @@ await runMain(
       process.stderr.write(`${refusal}\n`);
       process.exitCode = 2;
       return;
+    }
+    if (config.processes > 1) {
+      if (isMemoryStore(config.store)) {
+        process.stderr.write('--processes needs a shared store (--store redis://…): processes share no memory.\n');
+        process.exitCode = 2;
+        return;
+      }
+      if (!isCoordinatorProcess()) {
+        runCoordinatorProcesses(config.processes, config.shutdownGraceMs + 5_000, logger);
+        return;
+      }
     }
     const coordinator = await startCoordinatorServer(config, logger);
     handleShutdown({

@@ -14,6 +14,7 @@ export type RequestOutcome =
   | 'no_usable_answer'
   | 'no_majority'
   | 'shutting_down'
+  | 'store_unavailable'
   | 'request_id_in_use'
   | 'abandoned'
   /** A bug: an exception that is not one of the documented problems. */

@@ -9,15 +9,12 @@ import { healthPolicyOf, type CoordinatorConfig } from './config.ts';
 import { Coordinator } from './coordinator.ts';
 import { createEndpointPolicy, createGuardedLookup, type Lookup } from './endpoint-policy.ts';
 import { CoordinatorMetrics } from './metrics.ts';
-import { MemoryWorkerStore } from './memory-worker-store.ts';
-import { Registry } from './registry.ts';
 import type { WorkerStore } from './worker-store.ts';
-import { MemoryRoundStore } from './rounds/memory-round-store.ts';
+import { openStores } from '../store/stores.ts';
 import { createTaskClient } from './task-client.ts';
 import { FeedEvents } from './feeds/feed-events.ts';
 import { FeedMetrics } from './feeds/feed-metrics.ts';
 import { FeedService } from './feeds/feed-service.ts';
-import { MemoryFeedStore } from './feeds/memory-feed-store.ts';
 
 /** Most bytes waiting to be written to one event stream before its reader is dropped as too slow. */
 const SSE_MAX_BUFFERED_BYTES = 1 << 20;
@@ -46,14 +43,20 @@ export async function startCoordinatorServer(
 ): Promise<CoordinatorServer> {
   const refusal = refusalToListen(config);
   if (refusal !== undefined) throw new InsecureConfigurationError(refusal);
-  const registry = new Registry(healthPolicyOf(config), Date.now, { capacity: config.maxWorkers, perAddress: config.maxWorkersPerAddress });
-  const workers = new MemoryWorkerStore(registry);
-  const rounds = new MemoryRoundStore({
-    limit: config.historyLimit,
-    maxAgeMs: config.historyMaxAgeMs,
-    onEvict: (reason) => metrics.recordRoundEviction(reason),
-  });
-  const metrics = new CoordinatorMetrics(registry, () => rounds.size());
+  const stores = await openStores(
+    {
+      store: config.store,
+      prefix: config.storePrefix,
+      policy: healthPolicyOf(config),
+      registryLimits: { capacity: config.maxWorkers, perAddress: config.maxWorkersPerAddress },
+      history: { limit: config.historyLimit, maxAgeMs: config.historyMaxAgeMs },
+      feedLeaseMs: config.feedLeaseMs,
+      onRoundEvicted: (reason) => metrics.recordRoundEviction(reason),
+    },
+    logger,
+  );
+  const { workers, rounds } = stores;
+  const metrics = new CoordinatorMetrics(workers.view, () => rounds.size().catch(() => 0));
   const endpointPolicy = createEndpointPolicy(config.allowedWorkerNetworks);
   const taskClient = createTaskClient({
     maxAnswerBytes: config.maxAnswerBytes,
@@ -64,6 +67,7 @@ export async function startCoordinatorServer(
     workers,
     metrics,
     rounds,
+    storeReady: stores.isReady,
     sendTask: taskClient.sendTask,
     logger,
     defaultTimeoutMs: config.timeoutMs,
@@ -73,9 +77,10 @@ export async function startCoordinatorServer(
     defaultMadK: config.madK,
   });
   const events = new FeedEvents({ heartbeatMs: config.sseHeartbeatMs, maxBufferedBytes: SSE_MAX_BUFFERED_BYTES, logger });
-  const feedStore = new MemoryFeedStore();
   const feeds: FeedService = new FeedService({
-    store: feedStore,
+    store: stores.feeds,
+    leases: stores.leases,
+    bus: stores.bus,
     runRound: (submission) => coordinator.pollRound(submission),
     events,
     metrics: new FeedMetrics(
@@ -92,6 +97,7 @@ export async function startCoordinatorServer(
     feeds,
     events,
     adminToken: config.adminToken,
+    storeReady: stores.isReady,
     metrics,
     endpointPolicy,
     registrationToken: config.registrationToken,
@@ -119,10 +125,12 @@ export async function startCoordinatorServer(
     feeds,
     async close() {
       clearInterval(sweeper);
-      // Feeds stop polling and their streams end before the rounds in flight drain.
-      feeds.stop();
+      // Feeds stop polling (and give their leases to another coordinator) and their streams end
+      // before the rounds in flight drain.
+      await feeds.stop();
       await coordinator.drain(config.shutdownGraceMs);
       await closeServer(server, 1000);
+      await stores.close();
       await taskClient.close();
     },
   };

@@ -90,6 +90,12 @@ export function shuttingDownProblem(): ProblemError {
   return new ProblemError('SHUTTING_DOWN', 'The service is shutting down and accepts no new work');
 }
 
+/** What a service answers while its shared store cannot be reached. */
+export function storeUnavailableProblem(cause: unknown): ProblemError {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return new ProblemError('STORE_UNAVAILABLE', `The shared store cannot be reached (${detail.slice(0, 200)}); try again shortly`);
+}
+
 /**
  * The problem a failed call answered with, as openapi-fetch hands it over: the body when the
  * server sent a problem, else one made from the status line (a proxy in between may send none).

@@ -10,6 +10,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  * coordinator's lines from a worker's.
  */
 export function createLogger(service: string, level: LogLevel = 'info', destination?: DestinationStream): Logger {
-  const options = { level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime };
+  // The pid tells apart the processes of a coordinator run with --processes.
+  const options = { level, base: { service, pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime };
   return destination === undefined ? pino(options) : pino(options, destination);
 }

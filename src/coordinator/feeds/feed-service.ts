@@ -2,13 +2,16 @@
  * Feeds: values watched continuously. Each feed is polled on its interval (every poll a round,
  * kept in the history), the update rule decides whether the poll is published, and every
  * publication goes to the feed's event streams. Definitions, publications and poll counts live
- * in a FeedStore.
+ * in a FeedStore. With several coordinators on one store, a feed is polled only by the one
+ * holding its lease, and publications and definition changes travel on the bus, so that every
+ * coordinator's streams send every publication, in order, without gaps.
  */
 import type { Feed, FeedDefinition, FeedRounds, FeedValue, OracleRequestSubmission } from '../../contract/models.ts';
 import { ProblemError } from '../../http/problems.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { RoundEnding } from '../coordinator.ts';
 import { crossFieldProblems, staleAfterMs, updatePolicyOf } from './feed-definition.ts';
+import type { FeedBus, FeedBusListener, FeedChange, FeedLeases } from './feed-coordination.ts';
 import type { FeedEvents } from './feed-events.ts';
 import type { FeedMetrics } from './feed-metrics.ts';
 import type { FeedRecord, FeedStore, Publication } from './feed-store.ts';
@@ -16,6 +19,8 @@ import { decideUpdate, type PollResult } from './update-rule.ts';
 
 export interface FeedServiceOptions {
   store: FeedStore;
+  leases: FeedLeases;
+  bus: FeedBus;
   /** Runs one round for a poll; the Coordinator's `pollRound`. */
   runRound: (submission: OracleRequestSubmission) => Promise<RoundEnding>;
   events: FeedEvents;
@@ -26,18 +31,23 @@ export interface FeedServiceOptions {
   now?: () => number;
 }
 
-export class FeedService {
-  readonly #pollers = new Map<string, FeedPoller>();
+export class FeedService implements FeedBusListener {
+  readonly #runners = new Map<string, FeedRunner>();
+  /** The last sequence each feed's streams were sent here, to fill gaps and drop repeats. */
+  readonly #broadcast = new Map<string, number>();
+  /** Publications are handled one at a time per feed, in order (gaps are filled from the store). */
+  readonly #delivering = new Map<string, Promise<void>>();
   readonly #now: () => number;
   #stopped = false;
 
   constructor(private readonly options: FeedServiceOptions) {
     this.#now = options.now ?? Date.now;
+    options.bus.listen(this);
   }
 
-  /** Starts polling every feed the store holds. */
+  /** Runs every feed the store holds (polling those whose lease this coordinator gets). */
   async start(): Promise<void> {
-    for (const record of await this.options.store.list()) if (!this.#pollers.has(record.feedId)) this.#startPolling(record);
+    for (const record of await this.options.store.list()) if (!this.#runners.has(record.feedId)) this.#run(record);
   }
 
   /** Creates or replaces a feed; 400 for a definition whose fields contradict each other. */
@@ -48,17 +58,16 @@ export class FeedService {
     const problems = crossFieldProblems(definition);
     if (problems.length > 0) throw invalid(problems.map((p) => ({ path: `/body${p.path}`, message: p.message })));
     const { record, created } = await this.options.store.put(feedId, withoutFeedId(definition), this.#now());
-    this.#startPolling(record);
+    this.#run(record);
+    await this.options.bus.announce({ kind: 'defined', feedId });
     this.options.logger.info({ feed_id: feedId, query: definition.query, created }, created ? 'feed created' : 'feed replaced');
     return { feed: await this.#view(record), created };
   }
 
   async delete(feedId: string): Promise<void> {
     if (!(await this.options.store.delete(feedId))) throw notFound(feedId);
-    this.#pollers.get(feedId)?.stop();
-    this.#pollers.delete(feedId);
-    this.options.events.closeFeed(feedId);
-    this.options.metrics.forgetFeed(feedId);
+    this.#forget(feedId);
+    await this.options.bus.announce({ kind: 'deleted', feedId });
     this.options.logger.info({ feed_id: feedId }, 'feed deleted');
   }
 
@@ -111,19 +120,74 @@ export class FeedService {
     return ages;
   }
 
-  stop(): void {
+  /** Stops polling and gives the leases up, so that another coordinator takes the feeds at once. */
+  async stop(): Promise<void> {
     this.#stopped = true;
-    for (const poller of this.#pollers.values()) poller.stop();
-    this.#pollers.clear();
+    const runners = [...this.#runners.values()];
+    this.#runners.clear();
+    await Promise.all(runners.map((runner) => runner.stop()));
     this.options.events.close();
   }
 
-  #startPolling(record: FeedRecord): void {
+  /** A definition changed on some coordinator (this one included): run what the store now holds. */
+  onChange(change: FeedChange): void {
+    if (change.kind === 'deleted') {
+      this.#forget(change.feedId);
+      return;
+    }
+    this.options.store.get(change.feedId).then(
+      (record) => {
+        const running = this.#runners.get(change.feedId);
+        if (record !== undefined && (running === undefined || running.updatedAtMs < record.updatedAtMs)) this.#run(record);
+      },
+      (error: unknown) => this.options.logger.warn({ feed_id: change.feedId, err: (error as Error).message }, 'could not read a changed feed'),
+    );
+  }
+
+  /** A publication, from whichever coordinator polled: to this coordinator's streams, in order. */
+  onPublication(publication: Publication): void {
+    const { feedId } = publication;
+    const previous = this.#delivering.get(feedId) ?? Promise.resolve();
+    const next = previous.then(() => this.#deliver(publication));
+    this.#delivering.set(feedId, next);
+    void next.finally(() => {
+      if (this.#delivering.get(feedId) === next) this.#delivering.delete(feedId);
+    });
+  }
+
+  async #deliver(publication: Publication): Promise<void> {
+    const { feedId } = publication;
+    const last = this.#broadcast.get(feedId);
+    if (last !== undefined && publication.sequence <= last) return;
+    const definition = this.#runners.get(feedId)?.definition ?? (await this.options.store.get(feedId).catch(() => undefined))?.definition;
+    if (definition === undefined) return;
+    // A message lost on the way (a reconnection) leaves a gap: what it carried is in the store.
+    const missed =
+      last === undefined || publication.sequence === last + 1
+        ? []
+        : (await this.options.store.publications(feedId, publication.sequence - last - 1).catch(() => []))
+            .filter((p) => p.sequence > last && p.sequence < publication.sequence)
+            .reverse();
+    for (const value of [...missed, publication]) {
+      this.#broadcast.set(feedId, value.sequence);
+      this.options.events.broadcast(this.#valueOf(value, definition));
+    }
+  }
+
+  #run(record: FeedRecord): void {
     if (this.#stopped) return;
-    this.#pollers.get(record.feedId)?.stop();
-    const poller = new FeedPoller(record.feedId, record.definition, (definition) => this.#poll(record.feedId, definition));
-    this.#pollers.set(record.feedId, poller);
-    poller.start();
+    void this.#runners.get(record.feedId)?.stop();
+    const runner = new FeedRunner(record, this.options.leases, this.options.logger, (definition) => this.#poll(record.feedId, definition));
+    this.#runners.set(record.feedId, runner);
+    runner.start();
+  }
+
+  #forget(feedId: string): void {
+    void this.#runners.get(feedId)?.stop();
+    this.#runners.delete(feedId);
+    this.#broadcast.delete(feedId);
+    this.options.events.closeFeed(feedId);
+    this.options.metrics.forgetFeed(feedId);
   }
 
   /** One poll: a round, the update rule, then a publication or a skip, each recorded. */
@@ -143,8 +207,9 @@ export class FeedService {
       updatePolicyOf(definition),
       nowMs,
     );
-    // The feed may have been deleted or replaced while the round ran: then this poll is moot.
-    if (this.#pollers.get(feedId)?.definition !== definition) return;
+    // The feed may have been deleted or replaced while the round ran, or this coordinator may
+    // have lost its lease meanwhile (another one polls now): then this poll is moot.
+    if (this.#runners.get(feedId)?.definition !== definition || !(await this.options.leases.hold(feedId))) return;
     await store.recordPoll(feedId, { atMs: nowMs, roundId, published: decision.publish, reason: decision.reason });
     if (!decision.publish || !('result' in ending)) {
       metrics.recordSkippedPoll(
@@ -170,7 +235,7 @@ export class FeedService {
       { feed_id: feedId, value: publication.value, reason: publication.reason, sequence: publication.sequence },
       'feed published',
     );
-    this.options.events.broadcast(this.#valueOf(publication, definition));
+    await this.options.bus.publish(publication);
   }
 
   async #record(feedId: string): Promise<FeedRecord> {
@@ -225,42 +290,83 @@ export class FeedService {
 }
 
 /**
- * Polls one feed every `poll_interval_ms`, measured from the start of each poll; a poll that
- * overruns its interval delays the next one rather than overlapping it.
+ * One feed on this coordinator: it holds the feed's lease (renewing it at a third of its TTL,
+ * or taking it when it falls free) and polls while it does, every `poll_interval_ms` measured
+ * from the start of each poll; a poll that overruns its interval delays the next one rather
+ * than overlapping it.
  */
-class FeedPoller {
-  #timer: NodeJS.Timeout | undefined;
+class FeedRunner {
+  readonly definition: FeedDefinition;
+  readonly updatedAtMs: number;
+  #leaseTimer: NodeJS.Timeout | undefined;
+  #pollTimer: NodeJS.Timeout | undefined;
+  #holding = false;
   #stopped = false;
 
   constructor(
-    readonly feedId: string,
-    readonly definition: FeedDefinition,
+    record: FeedRecord,
+    private readonly leases: FeedLeases,
+    private readonly logger: Logger,
     private readonly poll: (definition: FeedDefinition) => Promise<void>,
-  ) {}
+  ) {
+    this.definition = record.definition;
+    this.updatedAtMs = record.updatedAtMs;
+    this.feedId = record.feedId;
+  }
+
+  readonly feedId: string;
 
   start(): void {
-    this.#schedule(0);
+    void this.#checkLease();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     this.#stopped = true;
-    clearTimeout(this.#timer);
+    clearTimeout(this.#leaseTimer);
+    clearTimeout(this.#pollTimer);
+    if (this.#holding) await this.leases.release(this.feedId).catch(() => undefined);
+    this.#holding = false;
   }
 
-  #schedule(delayMs: number): void {
+  async #checkLease(): Promise<void> {
     if (this.#stopped) return;
-    this.#timer = setTimeout(() => void this.#run(), delayMs);
-    this.#timer.unref();
+    let holding: boolean;
+    try {
+      holding = await this.leases.hold(this.feedId);
+    } catch {
+      holding = false;
+    }
+    if (this.#stopped) return;
+    if (holding && !this.#holding) {
+      this.logger.info({ feed_id: this.feedId }, 'polling the feed (this coordinator holds its lease)');
+      this.#schedulePoll(0);
+    }
+    if (!holding && this.#holding) {
+      this.logger.info({ feed_id: this.feedId }, 'no longer polling the feed (its lease is elsewhere)');
+      clearTimeout(this.#pollTimer);
+    }
+    this.#holding = holding;
+    if (Number.isFinite(this.leases.ttlMs)) {
+      this.#leaseTimer = setTimeout(() => void this.#checkLease(), Math.max(10, this.leases.ttlMs / 3));
+      this.#leaseTimer.unref();
+    }
+  }
+
+  #schedulePoll(delayMs: number): void {
+    if (this.#stopped) return;
+    this.#pollTimer = setTimeout(() => void this.#run(), delayMs);
+    this.#pollTimer.unref();
   }
 
   async #run(): Promise<void> {
+    if (!this.#holding) return;
     const started = performance.now();
     try {
       await this.poll(this.definition);
     } catch {
       // The round and the store report their own failures; the feed keeps polling.
     }
-    this.#schedule(Math.max(0, this.definition.poll_interval_ms - (performance.now() - started)));
+    if (this.#holding) this.#schedulePoll(Math.max(0, this.definition.poll_interval_ms - (performance.now() - started)));
   }
 }
 

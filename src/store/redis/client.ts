@@ -4,7 +4,7 @@
  * instead of hanging; ioredis reconnects by itself, with a capped back-off.
  */
 import { Redis } from 'ioredis';
-import { ProblemError } from '../../http/problems.ts';
+import { ProblemError, storeUnavailableProblem } from '../../http/problems.ts';
 import type { Logger } from '../../logging/logger.ts';
 
 export interface RedisStoreContext {
@@ -53,17 +53,12 @@ export async function connectRedis(redis: Redis, timeoutMs = 10_000): Promise<vo
   }
 }
 
-export function storeUnavailable(cause: unknown): ProblemError {
-  const detail = cause instanceof Error ? cause.message : String(cause);
-  return new ProblemError('STORE_UNAVAILABLE', `The shared store cannot be reached (${detail.slice(0, 200)}); try again shortly`);
-}
-
 /** Runs a store operation, turning a lost connection into a 503 STORE_UNAVAILABLE problem. */
 export async function inStore<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (error) {
     if (error instanceof ProblemError) throw error;
-    throw storeUnavailable(error);
+    throw storeUnavailableProblem(error);
   }
 }

@@ -1,0 +1,103 @@
+/**
+ * Everything the coordinator keeps, in the store its configuration names: this process's
+ * memory (the default: nothing else to run, nothing shared, all gone on restart) or Redis
+ * (shared by every coordinator on the same Redis and prefix, kept as long as Redis keeps it).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { LocalFeedBus, LocalFeedLeases, type FeedBus, type FeedLeases } from '../coordinator/feeds/feed-coordination.ts';
+import type { FeedStore } from '../coordinator/feeds/feed-store.ts';
+import { MemoryFeedStore } from '../coordinator/feeds/memory-feed-store.ts';
+import { MemoryWorkerStore } from '../coordinator/memory-worker-store.ts';
+import { Registry, type RegistryLimits } from '../coordinator/registry.ts';
+import { MemoryRoundStore } from '../coordinator/rounds/memory-round-store.ts';
+import type { EvictionReason, RoundStore } from '../coordinator/rounds/round-store.ts';
+import type { HealthPolicy } from '../coordinator/worker-health.ts';
+import type { WorkerStore } from '../coordinator/worker-store.ts';
+import type { Logger } from '../logging/logger.ts';
+import { connectRedis, createRedisClient } from './redis/client.ts';
+import { RedisFeedBus, RedisFeedLeases } from './redis/redis-feed-coordination.ts';
+import { RedisFeedStore } from './redis/redis-feed-store.ts';
+import { RedisRoundStore } from './redis/redis-round-store.ts';
+import { RedisWorkerStore } from './redis/redis-worker-store.ts';
+
+export interface StoreSettings {
+  /** "memory", or a Redis URL (redis://host:port/db). */
+  readonly store: string;
+  /** What every Redis key starts with. */
+  readonly prefix: string;
+  readonly policy: HealthPolicy;
+  readonly registryLimits: RegistryLimits;
+  readonly history: { readonly limit: number; readonly maxAgeMs: number };
+  /** How long a feed's lease lasts unless its holder renews it. */
+  readonly feedLeaseMs: number;
+  readonly onRoundEvicted: (reason: EvictionReason) => void;
+}
+
+export interface Stores {
+  readonly workers: WorkerStore;
+  readonly rounds: RoundStore;
+  readonly feeds: FeedStore;
+  readonly leases: FeedLeases;
+  readonly bus: FeedBus;
+  /** Whether the store answers now (always, in memory): readiness and requests ask this. */
+  isReady(): boolean;
+  close(): Promise<void>;
+}
+
+export function isMemoryStore(store: string): boolean {
+  return store === 'memory';
+}
+
+export async function openStores(settings: StoreSettings, logger: Logger): Promise<Stores> {
+  if (isMemoryStore(settings.store)) {
+    return {
+      workers: new MemoryWorkerStore(new Registry(settings.policy, Date.now, settings.registryLimits)),
+      rounds: new MemoryRoundStore({ ...settings.history, onEvict: settings.onRoundEvicted }),
+      feeds: new MemoryFeedStore(),
+      leases: new LocalFeedLeases(),
+      bus: new LocalFeedBus(),
+      isReady: () => true,
+      close: () => Promise.resolve(),
+    };
+  }
+  return openRedisStores(settings, logger);
+}
+
+async function openRedisStores(settings: StoreSettings, logger: Logger): Promise<Stores> {
+  const clients: Redis[] = [];
+  const connect = async (role: string) => {
+    const client = createRedisClient(settings.store, logger, role);
+    clients.push(client);
+    await connectRedis(client);
+    return client;
+  };
+  try {
+    const [redis, workerChanges, feedEvents] = await Promise.all([connect('commands'), connect('worker-changes'), connect('feed-events')]);
+    const context = { redis, prefix: settings.prefix };
+    const workers = new RedisWorkerStore({
+      ...context,
+      subscriber: workerChanges,
+      policy: settings.policy,
+      limits: settings.registryLimits,
+      logger,
+    });
+    const bus = new RedisFeedBus(context, feedEvents, logger);
+    await Promise.all([workers.start(), bus.start()]);
+    return {
+      workers,
+      rounds: new RedisRoundStore(context, { ...settings.history, onEvict: settings.onRoundEvicted }),
+      feeds: new RedisFeedStore(context),
+      leases: new RedisFeedLeases(context, `${process.pid}-${randomUUID()}`, settings.feedLeaseMs),
+      bus,
+      isReady: () => redis.status === 'ready',
+      async close() {
+        await workers.close();
+        for (const client of clients) client.disconnect();
+      },
+    };
+  } catch (error) {
+    for (const client of clients) client.disconnect();
+    throw error;
+  }
+}
