@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { ProblemError } from '../../src/http/problems.ts';
 import { createLogger } from '../../src/logging/logger.ts';
-import { connectRedis, createRedisClient, type RedisStoreContext } from '../../src/store/redis/client.ts';
+import { connectRedis, createRedisClient, type RedisClientOptions, type RedisStoreContext } from '../../src/store/redis/client.ts';
 import { startRedis, type RedisOptions, type RedisServer } from './redis.ts';
 
 const silent = createLogger('test', 'silent');
@@ -39,10 +39,10 @@ export function useRedisStores(): RedisStoreFixture {
 
 /** A redis-server of a test's own (for outages and restarts), with a client connected to it. */
 export async function startOwnRedis(
-  options: RedisOptions = {},
+  options: RedisOptions & RedisClientOptions = {},
 ): Promise<{ server: RedisServer; redis: Redis; close: () => Promise<void> }> {
   const server = await startRedis(options);
-  const redis = await connectClient(server);
+  const redis = await connectClient(server, options);
   return {
     server,
     redis,
@@ -53,8 +53,8 @@ export async function startOwnRedis(
   };
 }
 
-export function connectClient(server: RedisServer): Promise<Redis> {
-  const redis = createRedisClient(server.url, silent, 'test');
+export function connectClient(server: RedisServer, options: RedisClientOptions = {}): Promise<Redis> {
+  const redis = createRedisClient(server.url, silent, 'test', options);
   return connectRedis(redis).then(() => redis);
 }
 

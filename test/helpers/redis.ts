@@ -21,6 +21,10 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Starts it again on the same port and directory. */
   restart(): Promise<void>;
+  /** Freezes the process (SIGSTOP): connections stay open and nothing answers, as in a silent network. */
+  pause(): void;
+  /** Lets a paused process go on (SIGCONT). */
+  resume(): void;
   close(): Promise<void>;
 }
 
@@ -62,6 +66,8 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
     child = undefined;
     if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
     const exited = once(running, 'exit');
+    // A paused process would hold SIGTERM until it is resumed.
+    running.kill('SIGCONT');
     running.kill('SIGTERM');
     await exited;
   };
@@ -72,6 +78,8 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
     dir,
     stop,
     restart: launch,
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
     async close() {
       await stop();
       if (options.dir === undefined) await rm(dir, { recursive: true, force: true });

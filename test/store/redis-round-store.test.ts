@@ -140,6 +140,25 @@ describe('redis round store when Redis goes away', () => {
     }
   });
 
+  it('answers STORE_UNAVAILABLE within the command timeout when Redis stops answering, and recovers', async () => {
+    const own = await startOwnRedis({ commandTimeoutMs: 150 });
+    try {
+      const store = new RedisRoundStore({ redis: own.redis, prefix: freshPrefix() }, { limit: 10, maxAgeMs: 60_000, now: () => T0 });
+      await store.add(round('before'), 'k', T0);
+      own.server.pause();
+      try {
+        const elapsed = await expectStoreUnavailable(() => store.get('before'));
+        expect(elapsed).toBeGreaterThanOrEqual(100);
+        expect(elapsed).toBeLessThan(1_000);
+      } finally {
+        own.server.resume();
+      }
+      expect(await store.get('before')).toEqual(round('before'));
+    } finally {
+      await own.close();
+    }
+  });
+
   it('keeps its rounds through a restart of an AOF-backed Redis', async () => {
     const own = await startOwnRedis({ aof: true });
     try {
