@@ -37,19 +37,29 @@ export function useRedisStores(): RedisStoreFixture {
   return { server: () => started(server), context: () => ({ redis: started(redis), prefix: freshPrefix() }) };
 }
 
-/** A redis-server of a test's own (for outages and restarts), with a client connected to it. */
-export async function startOwnRedis(
-  options: RedisOptions & RedisClientOptions = {},
-): Promise<{ server: RedisServer; redis: Redis; close: () => Promise<void> }> {
-  const server = await startRedis(options);
-  const redis = await connectClient(server, options);
-  return {
-    server,
-    redis,
-    close: async () => {
+/** A redis-server of a test's own, for outages and restarts, with a client connected to it. */
+export interface OwnRedis {
+  readonly server: RedisServer;
+  readonly redis: Redis;
+  /** Starts the stopped server again and waits until the client has reconnected. */
+  readonly restart: () => Promise<void>;
+}
+
+/** A test (for `it`) run against a redis-server of its own, closed however the test ends. */
+export function withOwnRedis(options: RedisOptions & RedisClientOptions, test: (own: OwnRedis) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const server = await startRedis(options);
+    const redis = await connectClient(server, options);
+    const restart = async () => {
+      await server.restart();
+      await connectRedis(redis, 5_000);
+    };
+    try {
+      await test({ server, redis, restart });
+    } finally {
       redis.disconnect();
       await server.close();
-    },
+    }
   };
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EvictionReason, RoundStore } from '../../src/coordinator/rounds/round-store.ts';
 import type { RedisStoreContext } from '../../src/store/redis/client.ts';
 import { RedisRoundStore } from '../../src/store/redis/redis-round-store.ts';
-import { connectClient, expectStoreUnavailable, freshPrefix, startOwnRedis, useRedisStores } from '../helpers/redis-stores.ts';
+import { connectClient, expectStoreUnavailable, freshPrefix, useRedisStores, withOwnRedis } from '../helpers/redis-stores.ts';
 import { describeRoundStore, round } from './round-store-contract.ts';
 
 const redis = useRedisStores();
@@ -14,6 +14,8 @@ describeRoundStore('redis', (limits, now) => {
 });
 
 const T0 = Date.parse('2026-12-01T00:00:00Z');
+/** Limits no test here reaches, and a clock that stands still. */
+const OPTIONS = { limit: 10, maxAgeMs: 60_000, now: () => T0 };
 
 /** Every round a store keeps, newest first, read page by page with the cursor. */
 async function allPages(store: RoundStore, query?: string): Promise<string[]> {
@@ -105,8 +107,8 @@ describe('redis round store beyond the contract', () => {
 
   it('keeps its keys under its prefix, and two prefixes apart', async () => {
     const context = redis.context();
-    const store = new RedisRoundStore(context, { limit: 10, maxAgeMs: 60_000, now: () => T0 });
-    const other = new RedisRoundStore({ ...context, prefix: freshPrefix() }, { limit: 10, maxAgeMs: 60_000, now: () => T0 });
+    const store = new RedisRoundStore(context, OPTIONS);
+    const other = new RedisRoundStore({ ...context, prefix: freshPrefix() }, OPTIONS);
     await store.add(round('a'), 'k', T0);
     expect(await other.size()).toBe(0);
     const keys = await context.redis.keys(`${context.prefix}*`);
@@ -116,12 +118,12 @@ describe('redis round store beyond the contract', () => {
 });
 
 describe('redis round store when Redis goes away', () => {
-  it('answers STORE_UNAVAILABLE at once while Redis is down, and works again once it is back', async () => {
-    const own = await startOwnRedis();
-    try {
-      const store = new RedisRoundStore({ redis: own.redis, prefix: freshPrefix() }, { limit: 10, maxAgeMs: 60_000, now: () => T0 });
+  it(
+    'answers STORE_UNAVAILABLE at once while Redis is down, and works again once it is back',
+    withOwnRedis({}, async ({ server, redis, restart }) => {
+      const store = new RedisRoundStore({ redis, prefix: freshPrefix() }, OPTIONS);
       await store.add(round('before'), 'k', T0);
-      await own.server.stop();
+      await server.stop();
       const operations = [
         () => store.add(round('during'), 'k', T0),
         () => store.get('before'),
@@ -131,52 +133,47 @@ describe('redis round store when Redis goes away', () => {
       ];
       for (const operation of operations) expect(await expectStoreUnavailable(operation)).toBeLessThan(250);
 
-      await own.server.restart();
-      await expect.poll(() => store.size().catch(() => -1), { timeout: 5_000, interval: 50 }).toBe(0);
+      // The same store, on the same client: the restarted server has no scripts cached (nor, without AOF, any round).
+      await restart();
+      expect(await store.size()).toBe(0);
       await store.add(round('after'), 'k', T0);
       expect((await store.list({ limit: 10 })).rounds.map((r) => r.request_id)).toEqual(['after']);
-    } finally {
-      await own.close();
-    }
-  });
+    }),
+  );
 
-  it('answers STORE_UNAVAILABLE within the command timeout when Redis stops answering, and recovers', async () => {
-    const own = await startOwnRedis({ commandTimeoutMs: 150 });
-    try {
-      const store = new RedisRoundStore({ redis: own.redis, prefix: freshPrefix() }, { limit: 10, maxAgeMs: 60_000, now: () => T0 });
+  it(
+    'answers STORE_UNAVAILABLE within the command timeout when Redis stops answering, and recovers',
+    withOwnRedis({ commandTimeoutMs: 150 }, async ({ server, redis }) => {
+      const store = new RedisRoundStore({ redis, prefix: freshPrefix() }, OPTIONS);
       await store.add(round('before'), 'k', T0);
-      own.server.pause();
+      server.pause();
       try {
         const elapsed = await expectStoreUnavailable(() => store.get('before'));
         expect(elapsed).toBeGreaterThanOrEqual(100);
         expect(elapsed).toBeLessThan(1_000);
       } finally {
-        own.server.resume();
+        server.resume();
       }
       expect(await store.get('before')).toEqual(round('before'));
-    } finally {
-      await own.close();
-    }
-  });
+    }),
+  );
 
-  it('keeps its rounds through a restart of an AOF-backed Redis', async () => {
-    const own = await startOwnRedis({ aof: true });
-    try {
-      const context = { redis: own.redis, prefix: freshPrefix() };
-      const store = new RedisRoundStore(context, { limit: 10, maxAgeMs: 60_000, now: () => T0 });
+  it(
+    'keeps its rounds through a restart of an AOF-backed Redis',
+    withOwnRedis({ aof: true }, async ({ server, redis, restart }) => {
+      const context = { redis, prefix: freshPrefix() };
+      const store = new RedisRoundStore(context, OPTIONS);
       for (const id of ['r1', 'r2', 'r3']) await store.add(round(id, 'BTC/USD', 'complete', T0), `key-${id}`, T0);
-      await own.server.stop();
-      await own.server.restart();
-      await expect.poll(() => store.size().catch(() => -1), { timeout: 5_000, interval: 50 }).toBe(3);
+      await server.stop();
+      await restart();
+      expect(await store.size()).toBe(3);
 
       // A coordinator started after the restart sees the same history, and numbering goes on.
-      const later = new RedisRoundStore(context, { limit: 10, maxAgeMs: 60_000, now: () => T0 });
+      const later = new RedisRoundStore(context, OPTIONS);
       expect((await later.list({ limit: 10 })).rounds.map((r) => r.request_id)).toEqual(['r3', 'r2', 'r1']);
       expect(await later.get('r2')).toEqual(round('r2', 'BTC/USD', 'complete', T0));
       await later.add(round('r4'), 'key-r4', T0);
       expect((await store.latestAnswered('key-r4', 0))?.seq).toBe(4);
-    } finally {
-      await own.close();
-    }
-  });
+    }),
+  );
 });
