@@ -180,7 +180,12 @@ export const coordinatorOptions = {
     'memory',
     /^(memory|rediss?:\/\/\S+)$/,
   ),
-  storePrefix: stringOption('What every Redis key starts with, so that one Redis can hold several networks', 'COORDINATOR_STORE_PREFIX', 'oracle:', /^[A-Za-z0-9:._-]{1,64}$/),
+  storePrefix: stringOption(
+    'What every Redis key starts with, so that one Redis can hold several networks',
+    'COORDINATOR_STORE_PREFIX',
+    'oracle:',
+    /^[A-Za-z0-9:._-]{1,64}$/,
+  ),
   feedLeaseMs: integerOption(
     "How long a feed's lease lasts unless renewed: with a shared store, a dead coordinator's feeds move to another within it",
     'COORDINATOR_FEED_LEASE_MS',

@@ -19,7 +19,10 @@ export function isCoordinatorProcess(): boolean {
 export function runCoordinatorProcesses(count: number, graceMs: number, logger: Logger): void {
   let stopping = false;
   const restarts: number[] = [];
-  const fork = () => cluster.fork().once('online', () => logger.info({ processes: Object.keys(cluster.workers ?? {}).length }, 'coordinator process started'));
+  const fork = () =>
+    cluster
+      .fork()
+      .once('online', () => logger.info({ processes: Object.keys(cluster.workers ?? {}).length }, 'coordinator process started'));
   const shutdown = handleShutdown({
     logger,
     graceMs,

@@ -75,7 +75,9 @@ describe('two coordinators on one Redis', () => {
       })
       .toBeLessThan(0.8);
     // The history is the same from either side.
-    const round = expectData(await coordinatorApi(b.url).GET('/rounds/{request_id}', { params: { path: { request_id: result.request_id } } }));
+    const round = expectData(
+      await coordinatorApi(b.url).GET('/rounds/{request_id}', { params: { path: { request_id: result.request_id } } }),
+    );
     expect(round.result).toEqual(result);
     const onA = expectData(await coordinatorApi(a.url).GET('/rounds', { params: { query: { query: 'BTC/USD' } } }));
     expect(onA.rounds.map((r) => r.request_id)).toContain(result.request_id);
@@ -83,49 +85,61 @@ describe('two coordinators on one Redis', () => {
     expectData(await coordinatorApi(b.url).POST('/workers/{id}/heartbeat', { params: { path: { id: 'w1' } } }));
   });
 
-  it('publish a feed once per update however many run, reach subscribers on both, and hand it over when its owner is killed', { timeout: 40_000 }, async () => {
-    const prefix = newPrefix();
-    const market = { value: 100 };
-    const coordinators = await Promise.all([startCoordinator(prefix), startCoordinator(prefix)]);
-    const [first] = coordinators as [Coordinator, Coordinator];
-    for (const id of ['w1', 'w2']) await register(first.url, id, cleanup.add(await startAnsweringWorker(id, () => market.value)).url);
-    const definition = { query: 'BTC/USD', deviation_bps: 50, heartbeat_ms: 60_000, poll_interval_ms: 50 };
-    expectData(await coordinatorApi(first.url).PUT('/feeds/{feed_id}', { params: { path: { feed_id: 'btc' } }, body: definition }), 201);
-    const streams = await Promise.all(coordinators.map((c) => openEventStream(`${c.url}/feeds/btc/events`)));
-    for (const stream of streams) cleanup.add(stream);
-    await expect.poll(async () => (await coordinatorApi(first.url).GET('/feeds/{feed_id}/latest', { params: { path: { feed_id: 'btc' } } })).data?.sequence, { timeout: 5_000 }).toBe(1);
+  it(
+    'publish a feed once per update however many run, reach subscribers on both, and hand it over when its owner is killed',
+    { timeout: 40_000 },
+    async () => {
+      const prefix = newPrefix();
+      const market = { value: 100 };
+      const coordinators = await Promise.all([startCoordinator(prefix), startCoordinator(prefix)]);
+      const [first] = coordinators;
+      for (const id of ['w1', 'w2']) await register(first.url, id, cleanup.add(await startAnsweringWorker(id, () => market.value)).url);
+      const definition = { query: 'BTC/USD', deviation_bps: 50, heartbeat_ms: 60_000, poll_interval_ms: 50 };
+      expectData(await coordinatorApi(first.url).PUT('/feeds/{feed_id}', { params: { path: { feed_id: 'btc' } }, body: definition }), 201);
+      const streams = await Promise.all(coordinators.map((c) => openEventStream(`${c.url}/feeds/btc/events`)));
+      for (const stream of streams) cleanup.add(stream);
+      await expect
+        .poll(
+          async () =>
+            (await coordinatorApi(first.url).GET('/feeds/{feed_id}/latest', { params: { path: { feed_id: 'btc' } } })).data?.sequence,
+          { timeout: 5_000 },
+        )
+        .toBe(1);
 
-    const step = async (value: number) => {
-      const count = streams.map((s) => s.events.length);
-      market.value = value;
-      await Promise.all(streams.map((s, i) => s.waitFor((count[i] ?? 0) + 1, 5_000)));
-    };
-    await step(102);
-    await step(104);
-    // Who polls? The owner logs it; kill it, and the other takes over within the lease TTL.
-    const owner = coordinators.find((c) => c.process.lines.some((line) => line.includes('polling the feed')));
-    if (owner === undefined) throw new Error('no coordinator says it polls the feed');
-    const survivor = coordinators.find((c) => c !== owner) as Coordinator;
-    const survivorStream = streams[coordinators.indexOf(survivor)];
-    if (survivorStream === undefined) throw new Error('no stream on the survivor');
-    owner.process.child.kill('SIGKILL');
-    await owner.process.exited;
-    const killedAt = performance.now();
-    await survivor.process.waitForLine(/polling the feed/, 5_000);
-    expect(performance.now() - killedAt).toBeLessThan(600 + 500);
-    const count = survivorStream.events.length;
-    market.value = 106;
-    await survivorStream.waitFor(count + 1, 5_000);
+      const step = async (value: number) => {
+        const count = streams.map((s) => s.events.length);
+        market.value = value;
+        await Promise.all(streams.map((s, i) => s.waitFor((count[i] ?? 0) + 1, 5_000)));
+      };
+      await step(102);
+      await step(104);
+      // Who polls? The owner logs it; kill it, and the other takes over within the lease TTL.
+      const owner = coordinators.find((c) => c.process.lines.some((line) => line.includes('polling the feed')));
+      if (owner === undefined) throw new Error('no coordinator says it polls the feed');
+      const survivor = coordinators.find((c) => c !== owner) as Coordinator;
+      const survivorStream = streams[coordinators.indexOf(survivor)];
+      if (survivorStream === undefined) throw new Error('no stream on the survivor');
+      owner.process.child.kill('SIGKILL');
+      await owner.process.exited;
+      const killedAt = performance.now();
+      await survivor.process.waitForLine(/polling the feed/, 5_000);
+      expect(performance.now() - killedAt).toBeLessThan(600 + 500);
+      const count = survivorStream.events.length;
+      market.value = 106;
+      await survivorStream.waitFor(count + 1, 5_000);
 
-    const seen = survivorStream.events.map((event) => JSON.parse(event.data) as FeedValue);
-    expect(seen.map((v) => v.sequence)).toEqual(seen.map((_, i) => i + 1));
-    expect(seen.map((v) => v.value)).toEqual([100, 102, 104, 106]);
-    const published = expectData(await coordinatorApi(survivor.url).GET('/feeds/{feed_id}/rounds', { params: { path: { feed_id: 'btc' } } }));
-    expect(published.rounds.map((r) => r.sequence)).toEqual([4, 3, 2, 1]);
-    // The other stream saw the same publications while its coordinator lived.
-    const other = streams[coordinators.indexOf(owner)];
-    expect(other?.events.slice(0, 3).map((e) => e.id)).toEqual(survivorStream.events.slice(0, 3).map((e) => e.id));
-  });
+      const seen = survivorStream.events.map((event) => JSON.parse(event.data) as FeedValue);
+      expect(seen.map((v) => v.sequence)).toEqual(seen.map((_, i) => i + 1));
+      expect(seen.map((v) => v.value)).toEqual([100, 102, 104, 106]);
+      const published = expectData(
+        await coordinatorApi(survivor.url).GET('/feeds/{feed_id}/rounds', { params: { path: { feed_id: 'btc' } } }),
+      );
+      expect(published.rounds.map((r) => r.sequence)).toEqual([4, 3, 2, 1]);
+      // The other stream saw the same publications while its coordinator lived.
+      const other = streams[coordinators.indexOf(owner)];
+      expect(other?.events.slice(0, 3).map((e) => e.id)).toEqual(survivorStream.events.slice(0, 3).map((e) => e.id));
+    },
+  );
 
   it('answer 503 STORE_UNAVAILABLE while Redis is down, fail /readyz, and serve again once it is back', { timeout: 40_000 }, async () => {
     const own = cleanup.add(await startRedis());
@@ -153,11 +167,13 @@ describe('two coordinators on one Redis', () => {
     cleanup.add(persistent);
     const prefix = newPrefix();
     const first = await startCoordinator(prefix, [], persistent.url);
-    const worker = cleanup.add(
-      await startFakeWorker((task, res) => replyJson(res, 200, answerOf('w1', task, 100))),
-    );
+    const worker = cleanup.add(await startFakeWorker((task, res) => replyJson(res, 200, answerOf('w1', task, 100))));
     await register(first.url, 'w1', worker.url);
-    await register(first.url, 'down', cleanup.add(await startFakeWorker((_task, res) => replyJson(res, 503, { title: 'down' }, 'application/problem+json'))).url);
+    await register(
+      first.url,
+      'down',
+      cleanup.add(await startFakeWorker((_task, res) => replyJson(res, 503, { title: 'down' }, 'application/problem+json'))).url,
+    );
     const answered = expectData(await coordinatorApi(first.url).POST('/request', { body: { query: 'BTC/USD' } }));
     expectData(
       await coordinatorApi(first.url).PUT('/feeds/{feed_id}', {
@@ -166,7 +182,12 @@ describe('two coordinators on one Redis', () => {
       }),
       201,
     );
-    await expect.poll(async () => (await coordinatorApi(first.url).GET('/feeds/{feed_id}/latest', { params: { path: { feed_id: 'btc' } } })).response.status).toBe(200);
+    await expect
+      .poll(
+        async () =>
+          (await coordinatorApi(first.url).GET('/feeds/{feed_id}/latest', { params: { path: { feed_id: 'btc' } } })).response.status,
+      )
+      .toBe(200);
     const scores = expectData(await coordinatorApi(first.url).GET('/workers')).workers.map((w) => [w.id, w.score]);
     // Everything stops: the coordinator, then Redis.
     first.process.child.kill('SIGTERM');
@@ -176,7 +197,9 @@ describe('two coordinators on one Redis', () => {
     const second = await startCoordinator(prefix, [], persistent.url);
     const api = coordinatorApi(second.url);
     expect(expectData(await api.GET('/workers')).workers.map((w) => [w.id, w.score])).toEqual(scores);
-    expect(expectData(await api.GET('/rounds/{request_id}', { params: { path: { request_id: answered.request_id } } })).result).toEqual(answered);
+    expect(expectData(await api.GET('/rounds/{request_id}', { params: { path: { request_id: answered.request_id } } })).result).toEqual(
+      answered,
+    );
     const feed = expectData(await api.GET('/feeds/{feed_id}', { params: { path: { feed_id: 'btc' } } }));
     expect(feed.latest?.sequence).toBeGreaterThanOrEqual(1);
     expect(feed.definition).toMatchObject({ query: 'BTC/USD', deviation_bps: 50 });
@@ -187,13 +210,25 @@ describe('--processes', () => {
   it('serves one port with several coordinator processes sharing the store', { timeout: 30_000 }, async () => {
     const prefix = newPrefix();
     const port = await freePort();
-    const primary = spawnService('coordinator', ['--port', String(port), '--store', redis.url, '--store-prefix', prefix, '--processes', '2']);
+    const primary = spawnService('coordinator', [
+      '--port',
+      String(port),
+      '--store',
+      redis.url,
+      '--store-prefix',
+      prefix,
+      '--processes',
+      '2',
+    ]);
     await primary.waitForLine(/coordinator listening/);
     await expect.poll(() => primary.lines.filter((line) => line.includes('coordinator listening')).length, { timeout: 10_000 }).toBe(2);
     const url = `http://127.0.0.1:${port}`;
     await register(url, 'w1', cleanup.add(await startAnsweringWorker('w1', 100)).url);
-    for (let i = 0; i < 10; i++) expect(expectData(await coordinatorApi(url).POST('/request', { body: { query: 'BTC/USD' } })).final_value).toBe(100);
-    const pids = new Set(primary.lines.filter((line) => line.includes('request answered')).map((line) => (JSON.parse(line) as { pid?: number }).pid));
+    for (let i = 0; i < 10; i++)
+      expect(expectData(await coordinatorApi(url).POST('/request', { body: { query: 'BTC/USD' } })).final_value).toBe(100);
+    const pids = new Set(
+      primary.lines.filter((line) => line.includes('request answered')).map((line) => (JSON.parse(line) as { pid?: number }).pid),
+    );
     expect(pids.size).toBeGreaterThanOrEqual(1);
     primary.child.kill('SIGTERM');
     expect(await primary.exited).toBe(0);

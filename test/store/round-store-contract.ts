@@ -91,8 +91,11 @@ export function describeRoundStore(name: string, factory: RoundStoreFactory): vo
     it('evicts the oldest beyond the count limit, and reports it', async () => {
       const { store, evictions, close } = await open({ limit: 3 });
       try {
-        for (let i = 1; i <= 5; i++) await store.add(round(`r${i}`), 'k', T0);
-        expect(await store.size()).toBe(3);
+        for (let i = 1; i <= 5; i++) {
+          await store.add(round(`r${i}`), 'k', T0);
+          // Within the limit after every add, not only in the end.
+          expect(await store.size()).toBe(Math.min(i, 3));
+        }
         expect(await store.get('r2')).toBeUndefined();
         expect((await store.list({ limit: 10 })).rounds.map((r) => r.request_id)).toEqual(['r5', 'r4', 'r3']);
         expect(evictions).toEqual(['count', 'count']);
@@ -111,7 +114,7 @@ export function describeRoundStore(name: string, factory: RoundStoreFactory): vo
         expect((await store.list({ limit: 10 })).rounds.map((r) => r.request_id)).toEqual(['new']);
         expect(await store.get('old')).toBeUndefined();
         expect(await store.size()).toBe(1);
-        expect(evictions).toContain('age');
+        expect(evictions).toEqual(['age']);
       } finally {
         await close();
       }
@@ -133,6 +136,38 @@ export function describeRoundStore(name: string, factory: RoundStoreFactory): vo
       }
     });
 
+    it('forgets an evicted round everywhere: by id, in its query, in the freshness lookup', async () => {
+      const { store, close } = await open({ limit: 2 });
+      try {
+        await store.add(round('a', 'BTC/USD'), 'kb', T0);
+        await store.add(round('b', 'ETH/USD'), 'ke', T0);
+        expect((await store.latestAnswered('kb', 0))?.round.request_id).toBe('a');
+        await store.add(round('c', 'ETH/USD'), 'ke', T0);
+        expect(await store.get('a')).toBeUndefined();
+        expect((await store.list({ query: 'BTC/USD', limit: 10 })).rounds).toEqual([]);
+        expect(await store.latestAnswered('kb', 0)).toBeUndefined();
+        expect((await store.latestAnswered('ke', 0))?.round.request_id).toBe('c');
+      } finally {
+        await close();
+      }
+    });
+
+    it('continues a listing from a cursor whose round has left since', async () => {
+      const { store, close } = await open();
+      try {
+        for (let i = 1; i <= 4; i++) await store.add(round(`r${i}`), 'k', T0);
+        const first = await store.list({ limit: 2 });
+        expect(first.rounds.map((r) => r.request_id)).toEqual(['r4', 'r3']);
+        // r3 comes back (a client-chosen id): its older round, the one the cursor names, is gone.
+        await store.add(round('r3'), 'k', T0);
+        const rest = await store.list({ limit: 2, before: first.next });
+        expect(rest.rounds.map((r) => r.request_id)).toEqual(['r2', 'r1']);
+        expect(rest.next).toBeUndefined();
+      } finally {
+        await close();
+      }
+    });
+
     it('keeps the newer round when a client-chosen id comes back', async () => {
       const { store, close } = await open();
       try {
@@ -142,6 +177,7 @@ export function describeRoundStore(name: string, factory: RoundStoreFactory): vo
         await store.add(newer, 'k2', T0);
         expect(await store.get('same')).toEqual(newer);
         expect((await store.list({ limit: 10 })).rounds.map((r) => r.request_id)).toEqual(['same', 'between']);
+        expect((await store.list({ query: 'BTC/USD', limit: 10 })).rounds.map((r) => r.request_id)).toEqual(['between']);
         expect(await store.size()).toBe(2);
       } finally {
         await close();

@@ -140,7 +140,8 @@ export class FeedService implements FeedBusListener {
         const running = this.#runners.get(change.feedId);
         if (record !== undefined && (running === undefined || running.updatedAtMs < record.updatedAtMs)) this.#run(record);
       },
-      (error: unknown) => this.options.logger.warn({ feed_id: change.feedId, err: (error as Error).message }, 'could not read a changed feed'),
+      (error: unknown) =>
+        this.options.logger.warn({ feed_id: change.feedId, err: (error as Error).message }, 'could not read a changed feed'),
     );
   }
 
@@ -336,7 +337,8 @@ class FeedRunner {
     } catch {
       holding = false;
     }
-    if (this.#stopped) return;
+    // Stopped while the store answered: give nothing back, start nothing.
+    if (this.#isStopped()) return;
     if (holding && !this.#holding) {
       this.logger.info({ feed_id: this.feedId }, 'polling the feed (this coordinator holds its lease)');
       this.#schedulePoll(0);
@@ -366,7 +368,16 @@ class FeedRunner {
     } catch {
       // The round and the store report their own failures; the feed keeps polling.
     }
-    if (this.#holding) this.#schedulePoll(Math.max(0, this.definition.poll_interval_ms - (performance.now() - started)));
+    // The lease may have gone while the poll ran.
+    if (this.#isHolding()) this.#schedulePoll(Math.max(0, this.definition.poll_interval_ms - (performance.now() - started)));
+  }
+
+  #isStopped(): boolean {
+    return this.#stopped;
+  }
+
+  #isHolding(): boolean {
+    return this.#holding;
   }
 }
 

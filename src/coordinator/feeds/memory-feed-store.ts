@@ -37,7 +37,9 @@ export class MemoryFeedStore implements FeedStore {
   }
 
   publish(publication: Omit<Publication, 'sequence'>): Promise<Publication> {
-    const state = this.#state(publication.feedId);
+    const state = this.#feeds.get(publication.feedId);
+    // Rejected, not thrown: a caller's .catch or Promise.all sees it like any store failure.
+    if (state === undefined) return Promise.reject(new Error(`no feed ${publication.feedId}`));
     const published: Publication = { ...publication, sequence: state.nextSequence++ };
     state.publications.push(published);
     if (state.publications.length > PUBLICATIONS_KEPT) state.publications.splice(0, state.publications.length - PUBLICATIONS_KEPT);
@@ -73,11 +75,5 @@ export class MemoryFeedStore implements FeedStore {
   polls(feedId: string): Promise<PollStats> {
     const polls = this.#feeds.get(feedId)?.polls ?? { total: 0, published: 0, skipped: {}, last: undefined };
     return Promise.resolve({ ...polls, skipped: { ...polls.skipped } });
-  }
-
-  #state(feedId: string): FeedState {
-    const state = this.#feeds.get(feedId);
-    if (state === undefined) throw new Error(`no feed ${feedId}`);
-    return state;
   }
 }

@@ -16,10 +16,21 @@ export interface RedisStoreContext {
 /** The longest wait between reconnection attempts. */
 const MAX_RECONNECT_DELAY_MS = 1_000;
 
-export function createRedisClient(url: string, logger: Logger, role: string): Redis {
+export interface RedisClientOptions {
+  /**
+   * How long a command may wait for its answer. A Redis that stops answering without closing
+   * the connection (paused, overloaded, a network path gone silent) would otherwise hold every
+   * request that needs the store, for ever. 2 s by default; a blocking command (BLPOP, XREAD
+   * BLOCK) needs a client of its own without it.
+   */
+  readonly commandTimeoutMs?: number;
+}
+
+export function createRedisClient(url: string, logger: Logger, role: string, options: RedisClientOptions = {}): Redis {
   const redis = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
+    commandTimeout: options.commandTimeoutMs ?? 2_000,
     connectTimeout: 2_000,
     retryStrategy: (attempt) => Math.min(MAX_RECONNECT_DELAY_MS, 50 * attempt),
     lazyConnect: true,

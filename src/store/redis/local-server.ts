@@ -23,6 +23,10 @@ export interface RedisServer {
   readonly dir: string;
   /** Stops the server (SIGTERM, so an AOF is flushed); the directory stays until `close`. */
   stop(): Promise<void>;
+  /** Freezes the process (SIGSTOP): connections stay open and nothing answers, as in a silent network. */
+  pause(): void;
+  /** Lets a paused process go on (SIGCONT). */
+  resume(): void;
   /** Starts it again on the same port and directory. */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -70,6 +74,8 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
     child = undefined;
     if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
     const exited = once(running, 'exit');
+    // A paused process would hold SIGTERM until it is resumed.
+    running.kill('SIGCONT');
     running.kill('SIGTERM');
     await exited;
   };
@@ -79,6 +85,8 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
     port,
     dir,
     stop,
+    pause: () => child?.kill('SIGSTOP'),
+    resume: () => child?.kill('SIGCONT'),
     restart: launch,
     async close() {
       await stop();
