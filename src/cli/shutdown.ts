@@ -13,6 +13,11 @@ export interface ShutdownOptions {
   graceMs: number;
   /** Stops servers, children, timers; called at most once. */
   close: () => Promise<void>;
+  /**
+   * Called, synchronously, when the process exits without finishing `close` (a second signal, or
+   * a close that overran its grace): e.g. to kill child processes that would outlive it.
+   */
+  onForcedExit?: () => void;
 }
 
 export interface Shutdown {
@@ -36,8 +41,14 @@ export function handleShutdown(options: ShutdownOptions): Shutdown {
       // An event loop that runs dry is a normal end, not a reason to close anything.
       skip: ['beforeExit'],
       logger: { error: (message: unknown) => logger.error(String(message)) },
-      onSecondSignal: (signal) => logger.warn({ signal }, 'second signal while shutting down, exiting now'),
-      onTimeout: (delay) => logger.error({ delay_ms: delay }, 'shutdown overran its grace, exiting now'),
+      onSecondSignal: (signal) => {
+        logger.warn({ signal }, 'second signal while shutting down, exiting now');
+        options.onForcedExit?.();
+      },
+      onTimeout: (delay) => {
+        logger.error({ delay_ms: delay }, 'shutdown overran its grace, exiting now');
+        options.onForcedExit?.();
+      },
     },
     async ({ signal, err }) => {
       if (err) logger.fatal({ err }, 'uncaught error, shutting down');

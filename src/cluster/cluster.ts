@@ -43,6 +43,8 @@ export interface Cluster {
   /** Resolves when a child exits on its own, with its name and exit code. */
   readonly unexpectedExit: Promise<{ name: string; code: number | null }>;
   stop(): Promise<void>;
+  /** SIGKILLs every child at once, for a process that must exit now. */
+  killNow(): void;
 }
 
 export async function startCluster(options: ClusterOptions, readyTimeoutMs = 30_000): Promise<Cluster> {
@@ -106,7 +108,11 @@ export async function startCluster(options: ClusterOptions, readyTimeoutMs = 30_
     await stop();
     throw error;
   }
-  return { coordinatorUrl, workerIds, unexpectedExit, stop };
+  const killNow = () => {
+    stopping = true;
+    for (const child of children.values()) child.kill('SIGKILL');
+  };
+  return { coordinatorUrl, workerIds, unexpectedExit, stop, killNow };
 }
 
 async function waitForWorkers(

@@ -109,6 +109,10 @@ await runMain(
         await cluster?.stop();
         await redis?.close();
       },
+      onForcedExit: () => {
+        cluster?.killNow();
+        redis?.killNow();
+      },
     });
     try {
       cluster = await startCluster({

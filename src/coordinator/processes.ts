@@ -26,6 +26,9 @@ export function runCoordinatorProcesses(count: number, graceMs: number, logger: 
   const shutdown = handleShutdown({
     logger,
     graceMs,
+    onForcedExit: () => {
+      for (const w of Object.values(cluster.workers ?? {})) w?.process.kill('SIGKILL');
+    },
     close: async () => {
       stopping = true;
       const running = Object.values(cluster.workers ?? {}).filter((w): w is ClusterProcess => w !== undefined);

@@ -110,7 +110,7 @@ export async function startCoordinatorServer(
   });
   const server = createApiServer(app, { logger, limits: serverLimitsOf(config) });
   const url = await listen(server, config.port, config.host);
-  for (const { feed_id, ...definition } of config.feeds) await feeds.put(feed_id, definition);
+  for (const { feed_id, ...definition } of config.feeds) await feeds.ensure(feed_id, definition);
   await feeds.start();
   const sweeper = setInterval(() => {
     coordinator.evictStale().catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'could not sweep stale workers'));

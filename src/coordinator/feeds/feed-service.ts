@@ -64,6 +64,16 @@ export class FeedService implements FeedBusListener {
     return { feed: await this.#view(record), created };
   }
 
+  /**
+   * Defines a feed from a file at start-up, unless the store already holds it just so: several
+   * coordinators starting with the same file then leave it, and its lease, alone.
+   */
+  async ensure(feedId: string, definition: FeedDefinition): Promise<void> {
+    const existing = await this.options.store.get(feedId);
+    if (existing !== undefined && canonical(existing.definition) === canonical(withoutFeedId(definition))) return;
+    await this.put(feedId, definition);
+  }
+
   async delete(feedId: string): Promise<void> {
     if (!(await this.options.store.delete(feedId))) throw notFound(feedId);
     this.#forget(feedId);
@@ -392,6 +402,11 @@ function submissionOf(definition: FeedDefinition, defaultTimeoutMs: number): Ora
     ...(ask_count === undefined ? {} : { ask_count }),
     ...(min_responses === undefined ? {} : { min_responses }),
   };
+}
+
+/** JSON with sorted keys, to compare definitions whatever order their fields came in. */
+function canonical(definition: FeedDefinition): string {
+  return JSON.stringify(Object.fromEntries(Object.entries(definition).sort(([a], [b]) => a.localeCompare(b))));
 }
 
 /** The definition as kept: its id is the key it is kept under. */

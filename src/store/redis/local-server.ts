@@ -23,6 +23,8 @@ export interface RedisServer {
   readonly dir: string;
   /** Stops the server (SIGTERM, so an AOF is flushed); the directory stays until `close`. */
   stop(): Promise<void>;
+  /** SIGKILLs the server at once (its directory stays), for a process that must exit now. */
+  killNow(): void;
   /** Freezes the process (SIGSTOP): connections stay open and nothing answers, as in a silent network. */
   pause(): void;
   /** Lets a paused process go on (SIGCONT). */
@@ -85,6 +87,7 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
     port,
     dir,
     stop,
+    killNow: () => child?.kill('SIGKILL'),
     pause: () => child?.kill('SIGSTOP'),
     resume: () => child?.kill('SIGCONT'),
     restart: launch,
