@@ -5,7 +5,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['generated/', 'dist/', 'node_modules/', 'coverage/', 'test-artifacts/', 'src/docs/static/', 'eslint.config.js'] },
+  { ignores: ['generated/', 'dist/', 'node_modules/', 'coverage/', 'test-artifacts/', 'src/docs/static/', 'eslint.config.js', 'test/fixtures/'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -16,6 +16,8 @@ export interface paths {
         /**
          * Register a worker
          * @description Workers call this when they start. Registering again with the same id replaces the endpoint and refreshes `last_seen`; the registry keeps one entry per id. An id belongs to the network address it was first registered from until it is deregistered or evicted: registering it from another address answers 409 `WORKER_ID_TAKEN`. One address may hold at most `--max-workers-per-address` ids (409 `ADDRESS_LIMIT_REACHED`).
+         *
+         *     A worker that registers with `public_key` signs the call with that key (the `workerSignature` scheme), and its id is bound to the key for good: a registration of the id with another key, or none, answers 409 `WORKER_KEY_MISMATCH` until an operator re-keys it (DELETE /workers/{id} with the admin token); a registration proven by the key may move the id from another address. From then on its answers must be signed by the key, and its heartbeats and deregistration too. A coordinator that requires signatures refuses a registration without a key (401 `BAD_SIGNATURE`); one with pinned keys (`--trusted-workers`) refuses unknown ids (403 `WORKER_NOT_TRUSTED`) and needs no registration token for a signed call.
          */
         post: operations["registerWorker"];
         delete?: never;
@@ -63,7 +65,7 @@ export interface paths {
         post?: never;
         /**
          * Deregister a worker
-         * @description Removes the worker from the registry at once; workers call this when they shut down. Requests already dispatched to it finish normally.
+         * @description Removes the worker from the registry at once; workers call this when they shut down. Requests already dispatched to it finish normally. With the admin token, an operator may remove any worker, whatever its address or key: that is how a worker is re-keyed (it then registers with its new key).
          */
         delete: operations["deregisterWorker"];
         options?: never;
@@ -277,6 +279,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Public keys
+         * @description The keys that sign what the coordinator serves, as a JWKS-style document: the coordinator's own (reports; with a shared store, every coordinator's), and every key a worker id is bound to (observations), or the pinned ones with `--trusted-workers`. A binding outlives the worker's registration, so that older results stay verifiable; re-keying a worker replaces its key here. Everything needed to verify a result offline; never protected. Fetch it over a channel you trust, or pin the keys you expect.
+         */
+        get: operations["getKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -419,6 +441,7 @@ export interface components {
             served_from?: components["schemas"]["ServedFrom"];
             /** @description How long ago the round this answer comes from finished; 0 for a fresh one. */
             age_ms?: number;
+            report?: components["schemas"]["Report"];
         };
         /**
          * @description One worker's answer to one task. In an `OracleResult`, `response_time` is the round trip the coordinator measured and `reliable` is the coordinator's judgement of the answer; a failed worker has `err` set, `value` 0 and `reliable` false.
@@ -439,6 +462,12 @@ export interface components {
             err?: string;
             response_time: components["schemas"]["Duration"];
             reliable: boolean;
+            /**
+             * Format: date-time
+             * @description When the worker observed the value (UTC, millisecond precision), for a task without `as_of`; the time its signature covers.
+             */
+            observed_at?: string;
+            signature?: components["schemas"]["ObservationSignature"];
         };
         /**
          * @description What a worker sends to register itself.
@@ -450,6 +479,7 @@ export interface components {
         WorkerRegistration: {
             id: components["schemas"]["WorkerId"];
             endpoint: components["schemas"]["Endpoint"];
+            public_key?: components["schemas"]["PublicKey"];
         };
         /**
          * @example {
@@ -507,6 +537,7 @@ export interface components {
             ejected_until?: string;
             /** Format: date-time */
             registered_at?: string;
+            key_id?: components["schemas"]["KeyId"];
             stats?: components["schemas"]["WorkerStats"];
         };
         /**
@@ -752,6 +783,7 @@ export interface components {
             workers_answered: number;
             spread: number;
             stale: boolean;
+            report?: components["schemas"]["Report"];
         };
         /**
          * @description A feed's publications, newest first.
@@ -775,6 +807,44 @@ export interface components {
             next?: components["schemas"]["Cursor"];
         };
         /**
+         * @description A JWKS-style document (RFC 7517) of the coordinator's keys and its registered workers' keys.
+         * @example {
+         *       "keys": [
+         *         {
+         *           "kty": "OKP",
+         *           "crv": "Ed25519",
+         *           "x": "3ae2hOs2ViLxkRrw3VCc2VRbo8HEQhKsZCHlY1_Ecv0",
+         *           "kid": "C5RDfWQLnZ6ykTLmVmDgOQeh56NjpICVsl3dd4O7wYo",
+         *           "use": "sig",
+         *           "oracle_role": "coordinator"
+         *         }
+         *       ]
+         *     }
+         */
+        KeySet: {
+            keys: components["schemas"]["Jwk"][];
+        };
+        /**
+         * @description The worker's Ed25519 signature (RFC 8032) of its observation, base64 (RFC 4648, with
+         *     padding) of the 64 signature bytes. The signed message is these six lines, UTF-8, joined by
+         *     a single line feed (0x0A), with no line feed after the last:
+         *
+         *         oracle-observation/v1
+         *         request_id:<request_id>
+         *         worker_id:<worker_id>
+         *         query:<query>
+         *         time_ms:<t>
+         *         value:<v>
+         *
+         *     where `<t>` is the observation time in whole milliseconds since the Unix epoch, in decimal
+         *     without leading zeros (the task's `as_of` when it has one, else `observed_at`), and `<v>` is
+         *     `value` as IEEE 754 binary64, 16 lower-case hexadecimal digits, big-endian (42120.5 is
+         *     `40e4911000000000`). The key is the one the worker registered (`public_key`), and is
+         *     published at `GET /keys`.
+         * @example dp+mhh/wv3FpET1lkwrfG55SPuWBtoU0rcY5/fHrHzUhASH8RnZEMCyElAfst3RZdLS8A+1q5Vp2miiR+3A+Bw==
+         */
+        ObservationSignature: string;
+        /**
          * @description Worker identifier, chosen by the worker. Letters, digits, `.`, `_` and `-`.
          * @example worker-1
          */
@@ -785,6 +855,11 @@ export interface components {
          * @example http://localhost:8081
          */
         Endpoint: string;
+        /**
+         * @description An Ed25519 public key: base64 of its 32 raw bytes (RFC 8032), or a PEM SubjectPublicKeyInfo block (`-----BEGIN PUBLIC KEY-----`).
+         * @example 3ae2hOs2ViLxkRrw3VCc2VRbo8HEQhKsZCHlY1/Ecv0=
+         */
+        PublicKey: string;
         ProblemFieldError: {
             /** @description JSON pointer-like location of the offending input, e.g. `/body/query`. */
             path?: string;
@@ -807,6 +882,11 @@ export interface components {
          */
         Cursor: string;
         /**
+         * @description A key's RFC 7638 JWK thumbprint (SHA-256 of `{"crv":"Ed25519","kty":"OKP","x":"<x>"}`, base64url without padding), which names the key in reports and at `GET /keys`.
+         * @example C5RDfWQLnZ6ykTLmVmDgOQeh56NjpICVsl3dd4O7wYo
+         */
+        KeyId: string;
+        /**
          * @description A price pair `BASE/QUOTE` in upper case, each side 1 to 16 letters or digits.
          * @example BTC/USD
          */
@@ -822,6 +902,59 @@ export interface components {
          * @enum {string}
          */
         ServedFrom: "fan_out" | "coalesced" | "history";
+        /** @description One worker's signed observation as a report carries it. */
+        SignedObservation: {
+            worker_id: components["schemas"]["WorkerId"];
+            key_id: components["schemas"]["KeyId"];
+            /** @description The time the worker signed, in ms since the Unix epoch. */
+            time_ms: number;
+            value: number;
+            /** @description The worker's reliability score when the value was aggregated (what `weighted_median` weighs by). */
+            weight: number;
+            signature: components["schemas"]["ObservationSignature"];
+        };
+        /**
+         * @description What the coordinator vouches for, signed with its Ed25519 key: every usable signed
+         *     observation of the round, the aggregation parameters and the final value. A verifier
+         *     checks each worker's signature (see `ObservationSignature`), then the coordinator's, then
+         *     aggregates the observations again (MAD rejection with `mad_k` and `tolerance`, then
+         *     `strategy`) and compares with `final_value`. The coordinator signs these lines, UTF-8,
+         *     joined by a line feed, with no line feed after the last:
+         *
+         *         oracle-report/v1
+         *         key_id:<key_id>
+         *         request_id:<request_id>
+         *         query:<query>
+         *         strategy:<strategy>
+         *         trim:<f64>
+         *         mad_k:<f64>
+         *         tolerance:<f64>
+         *         as_of_ms:<t or empty>
+         *         final_value:<f64>
+         *         observations:<n>
+         *
+         *     followed by one line per observation, in the order of the `observations` array (sorted by
+         *     `worker_id`), `obs:<worker_id>,<key_id>,<time_ms>,<value f64>,<weight f64>,<signature>`.
+         *     `<f64>` is a number as IEEE 754 binary64, 16 lower-case hexadecimal digits, big-endian;
+         *     `<t>` whole milliseconds since the Unix epoch, or nothing when the round had no `as_of`.
+         *     `signature` is base64 of the 64 signature bytes.
+         */
+        Report: {
+            /** @enum {integer} */
+            version: 1;
+            key_id: components["schemas"]["KeyId"];
+            request_id: components["schemas"]["RequestId"];
+            query: components["schemas"]["Query"];
+            strategy: components["schemas"]["Strategy"];
+            trim: number;
+            mad_k: number;
+            /** @description The agreement tolerance (majority groups, the MAD floor). */
+            tolerance: number;
+            as_of?: components["schemas"]["AsOf"];
+            final_value: number;
+            observations: components["schemas"]["SignedObservation"][];
+            signature: components["schemas"]["ObservationSignature"];
+        };
         /** @description The aggregation parameters a round applied, defaults filled in. */
         RoundParameters: {
             strategy: components["schemas"]["Strategy"];
@@ -864,6 +997,21 @@ export interface components {
                 /** @description A publish reason (`first`, `heartbeat`, `deviation`) or a skip reason. */
                 reason: string;
             };
+        };
+        /** @description An Ed25519 public key as a JSON Web Key (RFC 8037), with whose key it is. */
+        Jwk: {
+            /** @enum {string} */
+            kty: "OKP";
+            /** @enum {string} */
+            crv: "Ed25519";
+            /** @description The 32 key bytes, base64url without padding. */
+            x: string;
+            kid: components["schemas"]["KeyId"];
+            /** @enum {string} */
+            use: "sig";
+            /** @enum {string} */
+            oracle_role: "coordinator" | "worker";
+            worker_id?: components["schemas"]["WorkerId"];
         };
     };
     responses: {
@@ -941,6 +1089,26 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description A registration token was needed and missing or wrong (`UNAUTHORIZED`), or the call of a worker whose id is bound to a key was not signed by that key, was signed more than 30 s away from the coordinator's clock, or reused a nonce (`BAD_SIGNATURE`); or the coordinator requires worker keys and the registration had none. Nothing changed. */
+        WorkerUnauthorized: {
+            headers: {
+                /** @description `Bearer` for a token, `OracleSignature` for a signature. */
+                "WWW-Authenticate"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The coordinator pins its workers' keys (`--trusted-workers`), and this id is not among them. */
+        WorkerNotTrusted: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The client sent more requests than its per-minute limit; `Retry-After` says when to try again. */
         TooManyRequests: {
             headers: {
@@ -954,7 +1122,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The registry holds its maximum number of workers (`REGISTRY_FULL`, `--max-workers`), the address holds its maximum (`ADDRESS_LIMIT_REACHED`, `--max-workers-per-address`), or the id is registered from another address (`WORKER_ID_TAKEN`). A known id may always re-register from its own address. */
+        /** @description The registry holds its maximum number of workers (`REGISTRY_FULL`, `--max-workers`), the address holds its maximum (`ADDRESS_LIMIT_REACHED`, `--max-workers-per-address`), or the id is registered from another address (`WORKER_ID_TAKEN`), or the id is bound to another key (`WORKER_KEY_MISMATCH`). A known id may always re-register from its own address with its own key. */
         RegistrationConflict: {
             headers: {
                 [name: string]: unknown;
@@ -1019,6 +1187,12 @@ export interface components {
         };
     };
     parameters: {
+        /** @description The worker's signature of this call (see the `workerSignature` scheme). */
+        SignatureHeader: components["schemas"]["ObservationSignature"];
+        /** @description When the worker signed this call, in ms since the Unix epoch. */
+        SignatureTimestampHeader: string;
+        /** @description A value the worker never uses twice within the clock window. */
+        SignatureNonceHeader: string;
         /** @description The feed's id. */
         FeedIdPath: components["schemas"]["FeedId"];
         /** @description The worker's id. */
@@ -1044,7 +1218,14 @@ export interface operations {
     registerWorker: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The worker's signature of this call (see the `workerSignature` scheme). */
+                "X-Oracle-Signature"?: components["parameters"]["SignatureHeader"];
+                /** @description When the worker signed this call, in ms since the Unix epoch. */
+                "X-Oracle-Timestamp"?: components["parameters"]["SignatureTimestampHeader"];
+                /** @description A value the worker never uses twice within the clock window. */
+                "X-Oracle-Nonce"?: components["parameters"]["SignatureNonceHeader"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1066,7 +1247,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
+            401: components["responses"]["WorkerUnauthorized"];
+            403: components["responses"]["WorkerNotTrusted"];
             409: components["responses"]["RegistrationConflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1099,6 +1281,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["StoreUnavailable"];
         };
@@ -1133,7 +1316,14 @@ export interface operations {
     deregisterWorker: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The worker's signature of this call (see the `workerSignature` scheme). */
+                "X-Oracle-Signature"?: components["parameters"]["SignatureHeader"];
+                /** @description When the worker signed this call, in ms since the Unix epoch. */
+                "X-Oracle-Timestamp"?: components["parameters"]["SignatureTimestampHeader"];
+                /** @description A value the worker never uses twice within the clock window. */
+                "X-Oracle-Nonce"?: components["parameters"]["SignatureNonceHeader"];
+            };
             path: {
                 /** @description The worker's id. */
                 id: components["parameters"]["WorkerIdPath"];
@@ -1150,7 +1340,8 @@ export interface operations {
                 content?: never;
             };
             400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
+            401: components["responses"]["WorkerUnauthorized"];
+            403: components["responses"]["WorkerNotTrusted"];
             404: components["responses"]["WorkerNotFound"];
             409: components["responses"]["WorkerIdTaken"];
             500: components["responses"]["InternalError"];
@@ -1160,7 +1351,14 @@ export interface operations {
     sendHeartbeat: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The worker's signature of this call (see the `workerSignature` scheme). */
+                "X-Oracle-Signature"?: components["parameters"]["SignatureHeader"];
+                /** @description When the worker signed this call, in ms since the Unix epoch. */
+                "X-Oracle-Timestamp"?: components["parameters"]["SignatureTimestampHeader"];
+                /** @description A value the worker never uses twice within the clock window. */
+                "X-Oracle-Nonce"?: components["parameters"]["SignatureNonceHeader"];
+            };
             path: {
                 /** @description The worker's id. */
                 id: components["parameters"]["WorkerIdPath"];
@@ -1183,7 +1381,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
-            401: components["responses"]["Unauthorized"];
+            401: components["responses"]["WorkerUnauthorized"];
+            403: components["responses"]["WorkerNotTrusted"];
             404: components["responses"]["WorkerNotFound"];
             409: components["responses"]["HeartbeatConflict"];
             413: components["responses"]["PayloadTooLarge"];
@@ -1252,6 +1451,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["StoreUnavailable"];
         };
@@ -1278,6 +1478,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["RoundNotFound"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["StoreUnavailable"];
@@ -1302,6 +1503,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["StoreUnavailable"];
         };
@@ -1423,6 +1625,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["FeedNotFound"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["StoreUnavailable"];
@@ -1453,6 +1656,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["FeedNotFound"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["StoreUnavailable"];
@@ -1483,7 +1687,31 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["FeedNotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["StoreUnavailable"];
+        };
+    };
+    getKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The keys. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeySet"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["StoreUnavailable"];
         };
@@ -1550,6 +1778,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1568,5 +1797,10 @@ export const heartbeatAckStatusValues: ReadonlyArray<FlattenedDeepRequired<compo
 export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok", "ready"];
 export const strategyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Strategy"]> = ["average", "median", "majority", "trimmed_mean", "weighted_median"];
 export const servedFromValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ServedFrom"]> = ["fan_out", "coalesced", "history"];
+export const reportVersionValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Report"]["version"]> = [1];
 export const roundOutcomeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RoundOutcome"]> = ["complete", "partial", "no_usable_answer", "no_majority"];
 export const publishReasonValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PublishReason"]> = ["first", "heartbeat", "deviation"];
+export const jwkKtyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Jwk"]["kty"]> = ["OKP"];
+export const jwkCrvValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Jwk"]["crv"]> = ["Ed25519"];
+export const jwkUseValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Jwk"]["use"]> = ["sig"];
+export const jwkOracle_roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Jwk"]["oracle_role"]> = ["coordinator", "worker"];

@@ -99,6 +99,12 @@ export interface components {
             err?: string;
             response_time: components["schemas"]["Duration"];
             reliable: boolean;
+            /**
+             * Format: date-time
+             * @description When the worker observed the value (UTC, millisecond precision), for a task without `as_of`; the time its signature covers.
+             */
+            observed_at?: string;
+            signature?: components["schemas"]["ObservationSignature"];
         };
         /** @description An RFC 9457 problem details object. `code` is a stable machine-readable error code; `errors` lists each violation when the request failed validation. */
         Problem: {
@@ -152,6 +158,26 @@ export interface components {
          * @example 120ms
          */
         Duration: string;
+        /**
+         * @description The worker's Ed25519 signature (RFC 8032) of its observation, base64 (RFC 4648, with
+         *     padding) of the 64 signature bytes. The signed message is these six lines, UTF-8, joined by
+         *     a single line feed (0x0A), with no line feed after the last:
+         *
+         *         oracle-observation/v1
+         *         request_id:<request_id>
+         *         worker_id:<worker_id>
+         *         query:<query>
+         *         time_ms:<t>
+         *         value:<v>
+         *
+         *     where `<t>` is the observation time in whole milliseconds since the Unix epoch, in decimal
+         *     without leading zeros (the task's `as_of` when it has one, else `observed_at`), and `<v>` is
+         *     `value` as IEEE 754 binary64, 16 lower-case hexadecimal digits, big-endian (42120.5 is
+         *     `40e4911000000000`). The key is the one the worker registered (`public_key`), and is
+         *     published at `GET /keys`.
+         * @example dp+mhh/wv3FpET1lkwrfG55SPuWBtoU0rcY5/fHrHzUhASH8RnZEMCyElAfst3RZdLS8A+1q5Vp2miiR+3A+Bw==
+         */
+        ObservationSignature: string;
         ProblemFieldError: {
             /** @description JSON pointer-like location of the offending input, e.g. `/body/query`. */
             path?: string;

@@ -205,7 +205,14 @@ export async function runMain<O extends Record<string, Option<unknown>>>(
     process.exitCode = 2;
     return;
   }
-  await main(parsed);
+  try {
+    await main(parsed);
+  } catch (error) {
+    // A setting that only turns out wrong when used (a key file that will not do) is a usage error too.
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = 2;
+  }
 }
 
 /**

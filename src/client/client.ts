@@ -1,13 +1,16 @@
 /**
  * The typed coordinator client for library use. Failed calls throw a ProblemResponseError that
- * carries the coordinator's problem+json body.
+ * carries the coordinator's problem+json body. What it reads can be verified offline with
+ * `verifyOracleResult` and friends, re-exported here.
  */
 import type { paths } from '../../generated/coordinator.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Feed, FeedValue, OracleRequestSubmission, OracleResult, Round, RoundList, WorkerInfo } from '../contract/models.ts';
+import type { Feed, FeedValue, KeySet, OracleRequestSubmission, OracleResult, Round, RoundList, WorkerInfo } from '../contract/models.ts';
 import { problemOf, ProblemResponseError } from '../http/problems.ts';
 import { createCoordinatorApi } from './api.ts';
 import { readEventStream } from './event-stream.ts';
+
+export { verifyFeedValue, verifyOracleResult, verifyReport, type Verification } from '../signing/verify.ts';
 
 /**
  * Every optional field of the spec's `OracleRequestSubmission`, under its wire name
@@ -17,8 +20,10 @@ export type SubmitOptions = Omit<OracleRequestSubmission, 'query'> & { signal?: 
 
 export interface OracleClientOptions {
   baseUrl: string;
-  /** Sent as a bearer token, for a coordinator that requires an API key. */
+  /** Sent as a bearer token on requests, for a coordinator that requires an API key. */
   apiKey?: string | undefined;
+  /** Sent as a bearer token on reads (workers, rounds, feeds), for a coordinator that protects them. */
+  readToken?: string | undefined;
   fetch?: typeof globalThis.fetch;
 }
 
@@ -43,6 +48,8 @@ export interface OracleClient {
    * the server's retry delay with Last-Event-ID, so no publication is missed or repeated.
    */
   watchFeed(feedId: string, onUpdate: (value: FeedValue) => void, options?: WatchOptions): Promise<void>;
+  /** The keys to verify results with (GET /keys): the coordinators' and the workers'. */
+  getKeys(signal?: AbortSignal): Promise<KeySet>;
 }
 
 export interface WatchOptions {
@@ -58,36 +65,38 @@ const RECONNECT_MS = 2_000;
 
 export function createOracleClient(options: OracleClientOptions): OracleClient {
   const api = createCoordinatorApi({ baseUrl: options.baseUrl, token: options.apiKey, fetch: options.fetch });
+  // Reads carry the read token instead of the API key, when there is one.
+  const headers = options.readToken === undefined ? {} : { authorization: `Bearer ${options.readToken}` };
   return {
     async submitOracleRequest(query, { signal, ...fields } = {}) {
       const body: OracleRequestSubmission = { ...fields, query };
       return dataOf(await api.POST('/request', { body, signal }));
     },
     async getRound(requestId, signal) {
-      return dataOf(await api.GET('/rounds/{request_id}', { params: { path: { request_id: requestId } }, signal }));
+      return dataOf(await api.GET('/rounds/{request_id}', { params: { path: { request_id: requestId } }, headers, signal }));
     },
     async listRounds(filter = {}, signal) {
-      return dataOf(await api.GET('/rounds', { params: { query: filter }, signal }));
+      return dataOf(await api.GET('/rounds', { params: { query: filter }, headers, signal }));
     },
     async listWorkers(signal) {
       const workers: WorkerInfo[] = [];
       let cursor: string | undefined;
       do {
         const query = { limit: 1000, ...(cursor === undefined ? {} : { cursor }) };
-        const page = dataOf(await api.GET('/workers', { params: { query }, signal }));
+        const page = dataOf(await api.GET('/workers', { params: { query }, headers, signal }));
         workers.push(...page.workers);
         cursor = page.next;
       } while (cursor !== undefined);
       return workers;
     },
     async listFeeds(signal) {
-      return dataOf(await api.GET('/feeds', { signal })).feeds;
+      return dataOf(await api.GET('/feeds', { headers, signal })).feeds;
     },
     async getFeed(feedId, signal) {
-      return dataOf(await api.GET('/feeds/{feed_id}', { params: { path: { feed_id: feedId } }, signal }));
+      return dataOf(await api.GET('/feeds/{feed_id}', { params: { path: { feed_id: feedId } }, headers, signal }));
     },
     async readFeed(feedId, signal) {
-      return dataOf(await api.GET('/feeds/{feed_id}/latest', { params: { path: { feed_id: feedId } }, signal }));
+      return dataOf(await api.GET('/feeds/{feed_id}/latest', { params: { path: { feed_id: feedId } }, headers, signal }));
     },
     async watchFeed(feedId, onUpdate, { signal, lastEventId, onReconnect } = {}) {
       let last = lastEventId;
@@ -97,6 +106,7 @@ export function createOracleClient(options: OracleClientOptions): OracleClient {
             await api.GET('/feeds/{feed_id}/events', {
               params: { path: { feed_id: feedId }, ...(last === undefined ? {} : { header: { 'Last-Event-ID': last } }) },
               parseAs: 'stream',
+              headers,
               signal,
             }),
           );
@@ -114,6 +124,9 @@ export function createOracleClient(options: OracleClientOptions): OracleClient {
           await sleep(RECONNECT_MS, undefined, signal === undefined ? {} : { signal });
         }
       }
+    },
+    async getKeys(signal) {
+      return dataOf(await api.GET('/keys', { signal }));
     },
   };
 }

@@ -3,6 +3,14 @@ import { STRATEGIES, type FeedValue } from '../contract/models.ts';
 import { ProblemResponseError } from '../http/problems.ts';
 import { createOracleClient, type OracleClient } from './client.ts';
 import { formatFeeds, formatHistory, formatResult, formatRound, formatUpdate } from './format.ts';
+import { formatVerification, parseVerifiable, readKeySet, verify, VerificationInputError, type Verifiable } from './verification.ts';
+import { readFile } from 'node:fs/promises';
+import { text as readAll } from 'node:stream/consumers';
+import type { KeySet } from '../contract/models.ts';
+
+function readStdin(): Promise<string> {
+  return readAll(process.stdin);
+}
 
 const clientOptions = {
   coordinator: stringOption('Coordinator base URL', 'COORDINATOR_URL', 'http://127.0.0.1:8080', /^https?:\/\/\S+$/),
@@ -17,17 +25,45 @@ const clientOptions = {
   ),
   limit: integerOption('history: most rounds to show', 'ORACLE_HISTORY_LIMIT', 20, 1, 500),
   json: booleanOption('Print the raw JSON the coordinator answered', 'ORACLE_JSON'),
+  verify: booleanOption(
+    "Verify the answer: every worker's signature, the coordinator's, and the final value recomputed; exit 1 if any fails",
+    'ORACLE_VERIFY',
+  ),
+  keys: stringOption(
+    'A key set to verify with (JSON, as GET /keys serves it), e.g. one you saved earlier; default: ask the coordinator',
+    'ORACLE_KEYS',
+    undefined,
+  ),
   apiKey: secretOption('API key, for a coordinator that requires one', 'ORACLE_API_KEY'),
+  readToken: secretOption('Read token, for a coordinator that protects its workers, rounds and feeds', 'ORACLE_READ_TOKEN'),
 };
 
 type ClientValues = OptionValues<typeof clientOptions>;
 
 class UsageProblem extends Error {}
 
+/** What failed verification; printed, and exit code 1. */
+class VerificationFailed extends Error {}
+
+/** The key set to verify with: the user's file, or the coordinator's, fetched once. */
+function keySource(client: OracleClient, keysFile: string | undefined): () => Promise<KeySet> {
+  let keys: Promise<KeySet> | undefined;
+  return () => (keys ??= keysFile === undefined ? client.getKeys() : readKeySet(keysFile));
+}
+
+/** The verdict line for `subject`; throws VerificationFailed (after the output so far) when it does not hold. */
+async function verified(subject: Verifiable, keys: () => Promise<KeySet>, output: string): Promise<string> {
+  const verification = verify(subject, await keys());
+  const verdict = formatVerification(subject, verification);
+  if (!verification.valid) throw new VerificationFailed(`${output}${verdict}`);
+  return `${output}${verdict}`;
+}
+
 /** Runs one command and returns what to print; a ProblemResponseError is reported by the caller. */
 async function runCommand(client: OracleClient, positionals: readonly string[], values: ClientValues): Promise<string> {
   const [first, ...rest] = positionals;
   const show = (data: unknown, text: string) => (values.json ? `${JSON.stringify(data, null, 2)}\n` : text);
+  const keys = keySource(client, values.keys);
   switch (first) {
     case 'history': {
       if (rest.length > 1) throw new UsageProblem('history takes at most one query, e.g. `npm run client -- history BTC/USD`.');
@@ -50,10 +86,26 @@ async function runCommand(client: OracleClient, positionals: readonly string[], 
       if (rest.length !== 1 || rest[0] === undefined)
         throw new UsageProblem('round takes one round id, e.g. `npm run client -- round <id>`.');
       const round = await client.getRound(rest[0]);
-      return show(round, formatRound(round));
+      const shown = show(round, formatRound(round));
+      if (!values.verify) return shown;
+      if (round.result === undefined) throw new VerificationFailed(`${shown}verification FAILED: the round has no result to verify\n`);
+      return verified({ kind: 'result', result: round.result }, keys, shown);
+    }
+    case 'verify': {
+      const [file, ...more] = rest;
+      if (file === undefined || more.length > 0) {
+        throw new UsageProblem('verify takes one file (an OracleResult, a Round or a FeedValue as JSON; - for stdin).');
+      }
+      const text =
+        file === '-'
+          ? await readStdin()
+          : await readFile(file, 'utf8').catch((error: unknown) => {
+              throw new VerificationInputError(`${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+            });
+      return verified(parseVerifiable(text, file === '-' ? 'stdin' : file), keys, '');
     }
     case undefined:
-      throw new UsageProblem('Give a query, e.g. `npm run client -- BTC/USD`, or a command: history, round, feeds, watch.');
+      throw new UsageProblem('Give a query, e.g. `npm run client -- BTC/USD`, or a command: history, round, feeds, watch, verify.');
     default: {
       if (rest.length > 0) throw new UsageProblem('Give exactly one query, e.g. `npm run client -- BTC/USD`.');
       const result = await client.submitOracleRequest(first, {
@@ -61,7 +113,8 @@ async function runCommand(client: OracleClient, positionals: readonly string[], 
         ...(values.timeoutMs === undefined ? {} : { timeout_ms: values.timeoutMs }),
         ...(values.maxAgeMs === undefined ? {} : { max_age_ms: values.maxAgeMs }),
       });
-      return show(result, formatResult(result));
+      const shown = show(result, formatResult(result));
+      return values.verify ? verified({ kind: 'result', result }, keys, shown) : shown;
     }
   }
 }
@@ -103,6 +156,7 @@ await runMain(
       '       npm run client -- round <id>                         one round with its worker breakdown',
       '       npm run client -- feeds                              the feeds and their latest values',
       '       npm run client -- watch <feed-id>                    each publication of a feed as it happens, until Ctrl-C',
+      '       npm run client -- verify <file.json | ->             check the signatures and the aggregate of a saved result, round or feed value',
     ].join('\n'),
     summary:
       'Talks to the coordinator: oracle requests with their aggregated answer and per-worker breakdown, the history of rounds, and feeds.',
@@ -110,10 +164,16 @@ await runMain(
     allowPositionals: true,
   },
   async ({ values, positionals }) => {
-    const client = createOracleClient({ baseUrl: values.coordinator, apiKey: values.apiKey });
+    const client = createOracleClient({ baseUrl: values.coordinator, apiKey: values.apiKey, readToken: values.readToken });
     try {
       process.stdout.write(await runCommand(client, positionals, values));
     } catch (error) {
+      if (error instanceof VerificationFailed || error instanceof VerificationInputError) {
+        process.stdout.write(error instanceof VerificationFailed ? error.message : '');
+        if (error instanceof VerificationInputError) process.stderr.write(`${error.message}\n`);
+        process.exitCode = 1;
+        return;
+      }
       if (error instanceof UsageProblem) {
         process.stderr.write(`${error.message} Run with --help for the options.\n`);
         process.exitCode = 2;

@@ -2,6 +2,7 @@
  * A local oracle network: one coordinator and N workers, each its own OS process started through
  * tsx, the workers registering themselves over HTTP exactly as they would anywhere else.
  */
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -33,6 +34,12 @@ export interface ClusterOptions {
   store?: { url: string; processes: number } | undefined;
   /** A feeds file for the coordinator (--feeds); none when undefined. */
   feedsFile?: string | undefined;
+  /**
+   * Where the keys live: the coordinator's in <keyDir>/coordinator.key, each worker's in
+   * <keyDir>/workers/<id>.key, created on first start. A configured coordinator key makes it
+   * require signed answers.
+   */
+  keyDir: string;
   /** Aborting it while the cluster starts stops the children already launched. */
   signal?: AbortSignal;
 }
@@ -93,13 +100,23 @@ export async function startCluster(options: ClusterOptions, readyTimeoutMs = 30_
 
   const feeds = options.feedsFile === undefined ? [] : ['--feeds', options.feedsFile];
   const store = options.store === undefined ? [] : ['--store', options.store.url, '--processes', String(options.store.processes)];
-  launch('coordinator', 'coordinator', ['--host', options.host, '--port', String(options.coordinatorPort), ...feeds, ...store]);
+  const coordinatorKey = ['--key-file', join(options.keyDir, 'coordinator.key')];
+  launch('coordinator', 'coordinator', [
+    '--host',
+    options.host,
+    '--port',
+    String(options.coordinatorPort),
+    ...feeds,
+    ...store,
+    ...coordinatorKey,
+  ]);
   const workerIds = Array.from({ length: options.workers }, (_, i) => `worker-${i + 1}`);
   workerIds.forEach((id, i) => {
     // Port 0 lets each worker take a free port of its own; it registers whichever it got.
     const port = options.firstWorkerPort === 0 ? 0 : options.firstWorkerPort + i;
     const seed = options.seed === undefined ? [] : ['--seed', String((options.seed + i) % 4_294_967_296)];
-    launch(id, 'worker', ['--id', id, '--host', options.host, '--port', String(port), '--coordinator', coordinatorUrl, ...seed]);
+    const key = ['--key-file', join(options.keyDir, 'workers', `${id}.key`)];
+    launch(id, 'worker', ['--id', id, '--host', options.host, '--port', String(port), '--coordinator', coordinatorUrl, ...seed, ...key]);
   });
 
   try {

@@ -5,6 +5,7 @@ import { handleShutdown } from '../cli/shutdown.ts';
 import { createLogger, LOG_LEVELS } from '../logging/logger.ts';
 import { LOCAL_FEEDS_FILE, startCluster, type Cluster } from './cluster.ts';
 import { formatLogLine } from './log-format.ts';
+import { defaultKeyDirectory } from '../signing/key-file.ts';
 
 const clusterOptions = {
   workers: integerOption('Number of worker processes', 'CLUSTER_WORKERS', 3, 1, 64),
@@ -34,6 +35,11 @@ const clusterOptions = {
   ha: booleanOption(
     'High availability on this machine: a local redis-server as the shared store, and two coordinator processes on the port',
     'CLUSTER_HA',
+  ),
+  keyDir: stringOption(
+    "Where the keys live: <dir>/coordinator.key signs the reports, <dir>/workers/<id>.key each worker's answers; created on first start",
+    'CLUSTER_KEY_DIR',
+    defaultKeyDirectory(),
   ),
   logFormat: choiceOption("How to print the processes' logs", 'CLUSTER_LOG_FORMAT', ['pretty', 'json'] as const, 'pretty'),
 };
@@ -125,6 +131,7 @@ await runMain(
         logFormat: values.logFormat,
         output: print,
         feedsFile: feeds === undefined ? undefined : values.feeds,
+        keyDir: values.keyDir,
         store: redis === undefined ? undefined : { url: redis.url, processes: HA_PROCESSES },
         signal: starting.signal,
       });
@@ -141,7 +148,7 @@ await runMain(
         `Coordinator ready at ${url} with ${cluster.workerIds.length} workers (${cluster.workerIds.join(', ')}).`,
         ...(redis === undefined ? [] : haHints(redis, url)),
         'Try:',
-        `  npm run client -- BTC/USD${clientFlag}`,
+        `  npm run client -- BTC/USD --verify${clientFlag}`,
         `  curl -s -XPOST ${url}/request -H 'content-type: application/json' -d '{"query":"BTC/USD"}'`,
         `  curl -s ${url}/workers`,
         ...feedHints(feeds, url, clientFlag),

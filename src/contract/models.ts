@@ -26,6 +26,10 @@ export type FeedDefinition = CoordinatorSchemas['FeedDefinition'];
 export type Feed = CoordinatorSchemas['Feed'];
 export type FeedValue = CoordinatorSchemas['FeedValue'];
 export type FeedRounds = CoordinatorSchemas['FeedRounds'];
+export type Report = CoordinatorSchemas['Report'];
+export type SignedObservation = CoordinatorSchemas['SignedObservation'];
+export type KeySet = CoordinatorSchemas['KeySet'];
+export type Jwk = CoordinatorSchemas['Jwk'];
 
 /** The spec's `Strategy` enum, as openapi-typescript emits it. */
 export const STRATEGIES: readonly Strategy[] = strategyValues;

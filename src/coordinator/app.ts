@@ -1,9 +1,9 @@
 /** The coordinator's HTTP surface: the spec's operations, validated, over a Coordinator. */
-import type { Express, Request, Response } from 'express';
+import type { Express, Request, RequestHandler, Response } from 'express';
 import type { paths } from '../../generated/coordinator.ts';
 import { COORDINATOR_SPEC_PATH } from '../contract/spec-paths.ts';
 import { mountCoordinatorDocs } from '../docs/mount.ts';
-import { requireBearer } from '../http/bearer.ts';
+import { bearerMatches, requireBearer } from '../http/bearer.ts';
 import { createApiApp } from '../http/api-app.ts';
 import { limitPerClient } from '../http/rate-limit.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -15,6 +15,8 @@ import { mountFeedRoutes } from './feeds/feed-routes.ts';
 import type { FeedService } from './feeds/feed-service.ts';
 import type { EndpointPolicy } from './endpoint-policy.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
+import { CALL_PATHS, SIGNATURE_HEADER } from '../signing/worker-call.ts';
+import type { WorkerAuthority } from './worker-auth.ts';
 
 type JsonBody<P extends keyof paths> = paths[P]['post'] extends { requestBody: { content: { 'application/json': infer B } } } ? B : never;
 type JsonReply<P extends keyof paths, M extends 'get' | 'post'> = paths[P][M] extends {
@@ -38,6 +40,41 @@ function sourceOf(req: { socket: { remoteAddress?: string | undefined } }): stri
   return req.socket.remoteAddress ?? 'unknown';
 }
 
+/** The reads the read token protects, as Express paths. */
+const READ_PATHS = [
+  '/workers',
+  '/workers/:id',
+  '/rounds',
+  '/rounds/:request_id',
+  '/feeds',
+  '/feeds/:feed_id',
+  '/feeds/:feed_id/latest',
+  '/feeds/:feed_id/rounds',
+  '/feeds/:feed_id/events',
+  '/metrics',
+];
+
+/**
+ * The guard of the workers' own calls. The admin token lets an operator remove any worker
+ * (`res.locals.operator`); otherwise the registration token admits a worker. With pinned keys a
+ * signed call needs no token: the handlers then admit only a valid signature by a pinned key.
+ */
+function workerGuard(registrationToken: string | undefined, adminToken: string | undefined, pinned: boolean): RequestHandler {
+  const requireToken = requireBearer(registrationToken, 'registration token');
+  return (req, res, next) => {
+    if (adminToken !== undefined && req.method === 'DELETE' && bearerMatches(req.headers.authorization, adminToken)) {
+      res.locals.operator = true;
+      next();
+      return;
+    }
+    if (pinned && req.headers[SIGNATURE_HEADER] !== undefined) {
+      next();
+      return;
+    }
+    requireToken(req, res, next);
+  };
+}
+
 export interface CoordinatorAppOptions {
   coordinator: Coordinator;
   feeds: FeedService;
@@ -48,8 +85,15 @@ export interface CoordinatorAppOptions {
   storeReady: () => boolean;
   metrics: CoordinatorMetrics;
   endpointPolicy: EndpointPolicy;
-  /** Required of workers on register, heartbeat and deregister when set. */
+  /**
+   * Required of workers on register, heartbeat and deregister when set; with pinned keys
+   * (--trusted-workers), a signed call needs no token.
+   */
   registrationToken?: string | undefined;
+  /** Who may act for a worker id: key bindings, signed calls, pinned keys. */
+  auth: WorkerAuthority;
+  /** Required to read the registry, the history, the feeds and the metrics when set. */
+  readToken?: string | undefined;
   /** Required of clients on POST /request when set. */
   apiKey?: string | undefined;
   /** Per client IP and minute; 0 or unset for no limit. */
@@ -61,7 +105,7 @@ export interface CoordinatorAppOptions {
 }
 
 export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
-  const { coordinator, metrics, endpointPolicy } = options;
+  const { coordinator, metrics, endpointPolicy, auth } = options;
 
   async function handleRegister(
     req: Request<object, JsonReply<'/register', 'post'>, JsonBody<'/register'>>,
@@ -71,7 +115,9 @@ export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
     if (refusal !== undefined) {
       throw new ProblemError('VALIDATION_FAILED', `/body/endpoint ${refusal}`, { errors: [{ path: '/body/endpoint', message: refusal }] });
     }
-    res.json(await coordinator.registerWorker(req.body, sourceOf(req)));
+    const { id, endpoint } = req.body;
+    const key = await auth.authorizeRegistration(req.body, req.headers);
+    res.json(await coordinator.registerWorker({ id, endpoint }, sourceOf(req), key));
   }
 
   async function handleListWorkers(req: Request, res: Response<JsonReply<'/workers', 'get'>>): Promise<void> {
@@ -84,7 +130,16 @@ export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
   }
 
   async function handleDeregister(req: Request<WorkerParams>, res: Response): Promise<void> {
-    await coordinator.deregisterWorker(req.params.id, sourceOf(req));
+    const { id } = req.params;
+    if (res.locals.operator === true) {
+      // Re-keying: the entry and the key binding go, whoever holds the id.
+      const [removed, unbound] = await Promise.all([coordinator.removeWorker(id), auth.unbind(id)]);
+      if (!removed && !unbound) throw new ProblemError('WORKER_NOT_REGISTERED', `No worker with id ${id} is registered or bound to a key`);
+      res.status(204).end();
+      return;
+    }
+    await auth.authorizeCall({ method: 'DELETE', path: CALL_PATHS.deregister(id), workerId: id, endpoint: undefined }, req.headers);
+    await coordinator.deregisterWorker(id, sourceOf(req));
     res.status(204).end();
   }
 
@@ -94,7 +149,9 @@ export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
   ): Promise<void> {
     // A heartbeat without a body is the design document's form; an empty body parses to {}.
     const report: HeartbeatBody = typeof req.body === 'object' ? req.body : {};
-    res.json(await coordinator.recordHeartbeat(req.params.id, sourceOf(req), report.endpoint));
+    const { id } = req.params;
+    await auth.authorizeCall({ method: 'POST', path: CALL_PATHS.heartbeat(id), workerId: id, endpoint: report.endpoint }, req.headers);
+    res.json(await coordinator.recordHeartbeat(id, sourceOf(req), report.endpoint));
   }
 
   async function handleRequest(
@@ -145,6 +202,10 @@ export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
     res.json({ status: 'ready' });
   }
 
+  async function handleKeys(_req: Request, res: Response<JsonReply<'/keys', 'get'>>): Promise<void> {
+    res.json(await auth.keySet());
+  }
+
   async function handleMetrics(_req: Request, res: Response): Promise<void> {
     const { contentType, body } = await metrics.render();
     res.type(contentType).send(body);
@@ -160,10 +221,11 @@ export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
       // Limits first, so that guessing tokens is throttled too.
       app.post('/register', limitPerClient(options.registerRateLimit ?? 0, 'registrations'));
       app.post('/request', limitPerClient(options.requestRateLimit ?? 0, 'requests'));
-      const worker = requireBearer(options.registrationToken, 'registration token');
+      const worker = workerGuard(options.registrationToken, options.adminToken, auth.pinned);
       app.post('/register', worker);
       app.post('/workers/:id/heartbeat', worker);
       app.delete('/workers/:id', worker);
+      app.get(READ_PATHS, requireBearer(options.readToken, 'read token'));
       app.post('/request', requireBearer(options.apiKey, 'API key'));
       const admin = requireBearer(options.adminToken, 'admin token');
       app.put('/feeds/:feed_id', admin);
@@ -181,6 +243,7 @@ export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
       mountFeedRoutes(app, options.feeds, options.events);
       app.get('/healthz', handleLiveness);
       app.get('/readyz', handleReadiness);
+      app.get('/keys', handleKeys);
       app.get('/metrics', handleMetrics);
     },
   });

@@ -15,10 +15,12 @@ import { DEFAULT_TRIM } from './aggregator.ts';
 import { FeedsFileError, loadFeedsFile, type DefinedFeed } from './feeds/feed-definition.ts';
 import { createEndpointPolicy, DEFAULT_ALLOWED_WORKER_NETWORKS } from './endpoint-policy.ts';
 import { DEFAULT_HEALTH_POLICY as HEALTH, type HealthPolicy } from './worker-health.ts';
+import { loadTrustedWorkers, TrustedWorkersFileError } from './trusted-workers.ts';
+import type { PublicKey } from '../signing/ed25519.ts';
 
 export const coordinatorOptions = {
   host: stringOption(
-    'Interface to listen on; any but loopback needs a registration token or --insecure-open',
+    'Interface to listen on; any but loopback needs a registration token, --trusted-workers or --insecure-open',
     'COORDINATOR_HOST',
     '127.0.0.1',
   ),
@@ -140,6 +142,36 @@ export const coordinatorOptions = {
   registrationToken: secretOption('Bearer token workers must present to register, heartbeat and deregister', 'ORACLE_REGISTRATION_TOKEN'),
   taskToken: secretOption('Bearer token the coordinator presents to workers on POST /task', 'ORACLE_TASK_TOKEN'),
   apiKey: secretOption('Bearer token clients must present on POST /request', 'ORACLE_API_KEY'),
+  readToken: secretOption('Bearer token needed to read the registry, the history, the feeds and the metrics', 'ORACLE_READ_TOKEN'),
+  keyFile: stringOption(
+    "File of the coordinator's Ed25519 private key, which signs every report; created (mode 0600) when missing. Without it or --private-key, a key of this run only",
+    'COORDINATOR_KEY_FILE',
+    undefined,
+  ),
+  privateKey: secretOption(
+    "The coordinator's Ed25519 private key itself (PKCS #8 PEM, or base64 of the seed), instead of a key file",
+    'COORDINATOR_PRIVATE_KEY',
+  ),
+  requireSignatures: choiceOption(
+    'Exclude unsigned answers and refuse workers without a key: on, off, or auto (on once the coordinator has a configured key)',
+    'COORDINATOR_REQUIRE_SIGNATURES',
+    ['auto', 'on', 'off'] as const,
+    'auto',
+  ),
+  trustedWorkers: {
+    description:
+      'A YAML file of pinned worker keys (workers: {<id>: <base64 or PEM public key>}): only these ids, with these keys, may register',
+    env: 'COORDINATOR_TRUSTED_WORKERS',
+    default: undefined as ReadonlyMap<string, PublicKey> | undefined,
+    parse: (path: string): ReadonlyMap<string, PublicKey> => {
+      try {
+        return loadTrustedWorkers(path);
+      } catch (error) {
+        if (error instanceof TrustedWorkersFileError) throw new UsageError(error.message);
+        throw error;
+      }
+    },
+  } satisfies Option<ReadonlyMap<string, PublicKey> | undefined>,
   bodyLimit: integerOption('Largest accepted request body in bytes', 'COORDINATOR_BODY_LIMIT', 65536, 256, 10_485_760),
   ...serverLimitOptions('COORDINATOR'),
   allowedWorkerNetworks: {

@@ -12,6 +12,7 @@ import type {
   OracleRequestSubmission,
   OracleResult,
   RegistrationAck,
+  Report,
   RoundList,
   ServedFrom,
   WorkerInfo,
@@ -20,7 +21,9 @@ import type {
 } from '../contract/models.ts';
 import type { components } from '../../generated/coordinator.ts';
 import { ProblemError, shuttingDownProblem, storeUnavailableProblem, type ProblemCode } from '../http/problems.ts';
-import { aggregateObservations, type Aggregation, type AggregationParams } from './aggregation.ts';
+import type { PublicKey, SigningKey } from '../signing/ed25519.ts';
+import { signReport } from '../signing/report.ts';
+import { aggregateObservations, type Aggregation, type AggregationParams, type Observation } from './aggregation.ts';
 import { sampleCommittee } from './committee.ts';
 import { Cancellation, dispatchToWorkers, type DispatchedTask } from './dispatch.ts';
 import { isOutlier, judgeAnswer, type Judgement } from './judgement.ts';
@@ -61,6 +64,10 @@ export interface CoordinatorOptions {
   defaultTrim: number;
   /** MAD rejection's k when a request sets none; 0 turns rejection off. */
   defaultMadK: number;
+  /** Signs every result's report. */
+  signer: SigningKey;
+  /** Exclude unsigned answers from workers with a key (a forged signature is excluded anyway). */
+  requireSignatures: boolean;
   now?: () => number;
 }
 
@@ -82,10 +89,14 @@ export class Coordinator {
     return this.#draining;
   }
 
-  /** `source` is the address the registration came from; the id belongs to it from now on. */
-  async registerWorker(registration: WorkerRegistration, source: string): Promise<RegistrationAck> {
+  /**
+   * `source` is the address the registration came from; the id belongs to it from now on.
+   * `key` is the worker's key when the registration was proven by it (worker-auth.ts): its
+   * answers must be signed by it, and it may move the id from another address.
+   */
+  async registerWorker(registration: WorkerRegistration, source: string, key?: PublicKey): Promise<RegistrationAck> {
     const { id, endpoint } = registration;
-    const outcome = await withRegistryProblems(this.options.workers.register(id, endpoint, source));
+    const outcome = await withRegistryProblems(this.options.workers.register(id, endpoint, source, key));
     const { logger } = this.options;
     if (outcome.kind === 'registered') logger.info({ worker_id: id, endpoint }, 'worker registered');
     else if (outcome.previousEndpoint === endpoint) logger.info({ worker_id: id, endpoint }, 'worker registered again');
@@ -118,6 +129,16 @@ export class Coordinator {
     if (!(await withRegistryProblems(this.options.workers.deregister(id, source)))) throw notRegistered(id);
     this.options.metrics.forgetWorker(id);
     this.options.logger.info({ worker_id: id }, 'worker deregistered');
+  }
+
+  /** An operator's removal, from whatever address holds the id; false when it was not registered. */
+  async removeWorker(id: string): Promise<boolean> {
+    const removed = await this.options.workers.remove(id);
+    if (removed) {
+      this.options.metrics.forgetWorker(id);
+      this.options.logger.warn({ worker_id: id }, 'worker removed by an operator');
+    }
+    return removed;
   }
 
   async getWorker(id: string): Promise<WorkerInfo> {
@@ -257,16 +278,17 @@ export class Coordinator {
       timeoutMs: request.timeoutMs,
       sendTask: this.options.sendTask,
       cancelSignals: cancel ? [cancel, this.#shutdown.signal] : [this.#shutdown.signal],
+      requireSignatures: this.options.requireSignatures,
     });
     const answers = dispatched.filter((d) => d.kind === 'success');
-    const aggregation = aggregateObservations(
-      answers.map((d) => ({ value: d.result.value, weight: d.target.health.score })),
-      request.params,
-    );
+    // The weights as aggregated: learning changes the scores, and the report must say what was used.
+    const observations = answers.map((d) => ({ value: d.result.value, weight: d.target.health.score }));
+    const aggregation = aggregateObservations(observations, request.params);
+    const report = aggregation.ok ? this.#report(request, answers, observations, aggregation.value) : undefined;
     const judgements = this.#judge(dispatched, answers, aggregation);
     // Clients that left have seen nothing; what their workers did is not held for or against them.
     if (cancel?.aborted !== true) this.#learn(dispatched, judgements, request.timeoutMs, log);
-    const result = this.#assemble(request, choice, dispatched, judgements, aggregation, log);
+    const result = this.#assemble(request, choice, dispatched, judgements, aggregation, log, report);
     note(
       { final_value: result.final_value, answered: result.workers_answered, asked: result.workers_asked, partial: result.partial },
       'request answered',
@@ -389,6 +411,45 @@ export class Coordinator {
     );
   }
 
+  /**
+   * The signed report of a round: every usable answer as the signed observation it is, the
+   * parameters and the final value. None when some usable answer was not signed (a worker
+   * without a key, while signatures are not required): a report that leaves out a value the
+   * aggregate used could not be checked.
+   */
+  #report(
+    request: AdmittedRequest,
+    answers: readonly Dispatched[],
+    observations: readonly Observation[],
+    finalValue: number,
+  ): Report | undefined {
+    const signed: Report['observations'] = [];
+    for (const [i, d] of answers.entries()) {
+      const { key } = d.target;
+      if (d.signed === undefined || key === undefined) return undefined;
+      signed.push({
+        worker_id: d.target.id,
+        key_id: key.keyId,
+        time_ms: d.signed.timeMs,
+        value: d.result.value,
+        weight: observations[i]?.weight ?? 0,
+        signature: d.signed.signature,
+      });
+    }
+    const { task, params } = request;
+    return signReport(this.options.signer, {
+      request_id: task.id,
+      query: task.query,
+      strategy: params.strategy,
+      trim: params.trim,
+      mad_k: params.madK,
+      tolerance: params.tolerance,
+      as_of: task.as_of,
+      final_value: finalValue,
+      observations: signed,
+    });
+  }
+
   /** The OracleResult, or the 503 problem (with the breakdown) when there is no value to give. */
   #assemble(
     request: AdmittedRequest,
@@ -397,6 +458,7 @@ export class Coordinator {
     judgements: readonly Judgement[],
     aggregation: Aggregation,
     log: Logger,
+    report: Report | undefined,
   ): OracleResult {
     const results = dispatched.map((d, i) => ({ ...d.result, reliable: judgements[i]?.reliable ?? false }));
     const { task, params } = request;
@@ -449,6 +511,7 @@ export class Coordinator {
       ...(task.as_of === undefined ? {} : { as_of: task.as_of }),
       served_from: 'fan_out',
       age_ms: 0,
+      ...(report === undefined ? {} : { report }),
     };
     return result;
   }

@@ -8,13 +8,16 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { formatDuration } from '../contract/duration.ts';
 import type { OracleRequest, WorkerResult } from '../contract/models.ts';
-import { checkAnswer } from './answer-check.ts';
+import type { PublicKey } from '../signing/ed25519.ts';
+import { checkAnswer, type SignedAnswer } from './answer-check.ts';
 import { BlockedAddressError } from './endpoint-policy.ts';
 import { TaskTransportError, WorkerOverloadedError, type SendTask } from './task-client.ts';
 
 export interface DispatchTarget {
   readonly id: string;
   readonly endpoint: string;
+  /** The key its answers must be signed with, if it registered one. */
+  readonly key?: PublicKey | undefined;
 }
 
 export interface DispatchOptions {
@@ -22,6 +25,8 @@ export interface DispatchOptions {
   sendTask: SendTask;
   /** Any of these aborting abandons the fan-out; its reason's message becomes the workers' `err`. */
   cancelSignals?: readonly AbortSignal[];
+  /** Refuse unsigned answers from workers with a key. */
+  requireSignatures?: boolean;
 }
 
 /**
@@ -38,6 +43,8 @@ export interface DispatchedTask<T extends DispatchTarget = DispatchTarget> {
   readonly latencyMs: number;
   /** The wire form; `reliable` is refined later by the coordinator's judgement. */
   readonly result: WorkerResult;
+  /** A usable answer's verified signature. */
+  readonly signed?: SignedAnswer | undefined;
 }
 
 class DeadlineExceeded extends Error {
@@ -72,7 +79,7 @@ export async function dispatchToWorkers<T extends DispatchTarget>(
     else signal.addEventListener('abort', forwardAbort, { once: true });
   }
   try {
-    return await Promise.all(targets.map((target) => callWorker(target, task, controller.signal, aborted, options.sendTask)));
+    return await Promise.all(targets.map((target) => callWorker(target, task, controller.signal, aborted, options)));
   } finally {
     clearTimeout(timer);
     for (const signal of signals) signal.removeEventListener('abort', forwardAbort);
@@ -84,20 +91,31 @@ async function callWorker<T extends DispatchTarget>(
   task: OracleRequest,
   signal: AbortSignal,
   aborted: Promise<never>,
-  sendTask: SendTask,
+  options: DispatchOptions,
 ): Promise<DispatchedTask<T>> {
   const started = performance.now();
-  const settle = (kind: DispatchKind, fields: { value: number } | { err: string }): DispatchedTask<T> => {
+  const sentAtMs = Date.now();
+  const settle = (
+    kind: DispatchKind,
+    fields: { value: number; signed?: SignedAnswer | undefined } | { err: string },
+  ): DispatchedTask<T> => {
     const latencyMs = performance.now() - started;
     const base = { worker_id: target.id, request_id: task.id, response_time: formatDuration(latencyMs) };
-    const result: WorkerResult =
-      'err' in fields ? { ...base, value: 0, err: fields.err, reliable: false } : { ...base, value: fields.value, reliable: true };
-    return { target, kind, latencyMs, result };
+    if ('err' in fields) return { target, kind, latencyMs, result: { ...base, value: 0, err: fields.err, reliable: false } };
+    const { signed } = fields;
+    const result: WorkerResult = {
+      ...base,
+      value: fields.value,
+      reliable: true,
+      ...(signed?.observedAt === undefined ? {} : { observed_at: signed.observedAt }),
+      ...(signed === undefined ? {} : { signature: signed.signature }),
+    };
+    return { target, kind, latencyMs, result, signed };
   };
   try {
-    const answer = await Promise.race([sendTask(target.endpoint, task, signal), aborted]);
-    const verdict = checkAnswer(task, target.id, answer);
-    return verdict.usable ? settle('success', { value: verdict.value }) : settle('failure', { err: verdict.err });
+    const answer = await Promise.race([options.sendTask(target.endpoint, task, signal), aborted]);
+    const verdict = checkAnswer(task, target, answer, { required: options.requireSignatures ?? false, sentAtMs, nowMs: Date.now() });
+    return verdict.usable ? settle('success', verdict) : settle('failure', { err: verdict.err });
   } catch (error) {
     if (error instanceof WorkerOverloadedError) return settle('overloaded', { err: error.message });
     if (!signal.aborted) return settle('failure', { err: transportError(error) });

@@ -1,4 +1,5 @@
-import { runMain } from '../cli/options.ts';
+import { runMain, UsageError } from '../cli/options.ts';
+import { configuredKey, KeyFileError } from '../signing/key-file.ts';
 import { handleShutdown } from '../cli/shutdown.ts';
 import { createLogger } from '../logging/logger.ts';
 import { coordinatorOptions } from './config.ts';
@@ -19,6 +20,13 @@ await runMain(
       process.stderr.write(`${refusal}\n`);
       process.exitCode = 2;
       return;
+    }
+    try {
+      // Read (or create) the key once here, so that a key that will not do stops the start, not each process.
+      configuredKey({ privateKey: config.privateKey, keyFile: config.keyFile });
+    } catch (error) {
+      if (error instanceof KeyFileError) throw new UsageError(error.message);
+      throw error;
     }
     if (config.processes > 1) {
       if (isMemoryStore(config.store)) {

@@ -1,13 +1,14 @@
 /** The embedded worker store: the registry in this process's memory, its own view. */
 import type { WorkerInfo } from '../contract/models.ts';
+import type { PublicKey } from '../signing/ed25519.ts';
 import type { Registry, RegisterOutcome } from './registry.ts';
 import type { Ejection, EvictedWorker, TaskUpdate, WorkerPage, WorkerStore } from './worker-store.ts';
 
 export class MemoryWorkerStore implements WorkerStore {
   constructor(readonly view: Registry) {}
 
-  register(id: string, endpoint: string, source: string): Promise<RegisterOutcome> {
-    return settle(() => this.view.register(id, endpoint, source));
+  register(id: string, endpoint: string, source: string, key?: PublicKey): Promise<RegisterOutcome> {
+    return settle(() => this.view.register(id, endpoint, source, key));
   }
 
   heartbeat(id: string, source: string, reportedEndpoint?: string): Promise<number | undefined> {
@@ -16,6 +17,10 @@ export class MemoryWorkerStore implements WorkerStore {
 
   deregister(id: string, source: string): Promise<boolean> {
     return settle(() => this.view.deregister(id, source));
+  }
+
+  remove(id: string): Promise<boolean> {
+    return settle(() => this.view.remove(id));
   }
 
   evictStale(ttlMs: number): Promise<EvictedWorker[]> {

@@ -6,10 +6,12 @@
  * An id belongs to the network address it was first registered from until it is deregistered
  * or evicted: registering, heartbeating or deregistering it from another address is refused.
  * That is what stops a holder of the shared registration token from moving a worker that runs
- * elsewhere to an endpoint of its own (and collecting the task token there); per-worker keys go
- * further. Each address may hold a bounded number of ids.
+ * elsewhere to an endpoint of its own (and collecting the task token there). A worker that
+ * registered with a key may move: a registration proven by that key (worker-auth.ts) takes the
+ * id to its new address. Each address may hold a bounded number of ids.
  */
 import type { WorkerInfo } from '../contract/models.ts';
+import { parsePublicKey, type PublicKey } from '../signing/ed25519.ts';
 import { statsOf, WorkerHealth, type HealthCounters, type HealthPolicy } from './worker-health.ts';
 
 export interface RegistryEntry {
@@ -19,7 +21,9 @@ export interface RegistryEntry {
   readonly registeredAtMs: number;
   readonly health: WorkerHealth;
   /** The address the id was registered from (::1 and 127.0.0.1 count as one). */
-  readonly source: string;
+  source: string;
+  /** The key its answers are signed with; undefined for a worker that registered without one. */
+  key: PublicKey | undefined;
   /** Registration order, for stable paging: grows with every new entry, never reused. */
   readonly seq: number;
 }
@@ -91,22 +95,30 @@ export class Registry {
   }
 
   /**
-   * Registers a new id, or moves a known one to `endpoint`. Throws WorkerIdTakenError when the
-   * id belongs to another address, RegistryFullError or AddressLimitError for a new id over a cap.
+   * Registers a new id, or moves a known one to `endpoint`. `key` is the worker's key, given
+   * only when the registration was proven by it: then the id may move from another address.
+   * Throws WorkerIdTakenError when the id belongs to another address, RegistryFullError or
+   * AddressLimitError for a new id (or a move) over a cap.
    */
-  register(id: string, endpoint: string, source: string): RegisterOutcome {
-    const existing = this.#ownedBy(id, source);
+  register(id: string, endpoint: string, source: string, key?: PublicKey): RegisterOutcome {
+    const existing = this.#entries.get(id);
+    const owner = sourceKey(source);
     const now = this.now();
     if (existing) {
+      if (existing.source !== owner) {
+        if (key === undefined || existing.key?.raw !== key.raw) throw new WorkerIdTakenError(id);
+        this.#claim(owner);
+        this.#release(existing.source);
+        existing.source = owner;
+      }
       const previousEndpoint = existing.endpoint;
       existing.endpoint = endpoint;
       existing.lastSeenMs = now;
+      if (key !== undefined) existing.key = key;
       return { kind: 'updated', previousEndpoint };
     }
     if (this.#entries.size >= this.#capacity) throw new RegistryFullError(this.#capacity);
-    const owner = sourceKey(source);
-    const held = this.#idsPerSource.get(owner) ?? 0;
-    if (held >= this.#perAddress) throw new AddressLimitError(this.#perAddress);
+    this.#claim(owner);
     const entry: RegistryEntry = {
       id,
       endpoint,
@@ -114,12 +126,20 @@ export class Registry {
       registeredAtMs: now,
       health: new WorkerHealth(),
       source: owner,
+      key,
       seq: this.#nextSeq++,
     };
     this.#entries.set(id, entry);
-    this.#idsPerSource.set(owner, held + 1);
     this.#reorder();
     return { kind: 'registered' };
+  }
+
+  /** Removes `id` whoever holds it (an operator's removal); false when it is not registered. */
+  remove(id: string): boolean {
+    const entry = this.#entries.get(id);
+    if (!entry) return false;
+    this.#remove([entry]);
+    return true;
   }
 
   /**
@@ -199,7 +219,13 @@ export class Registry {
   }
 
   info(entry: RegistryEntry): WorkerInfo {
-    return workerInfoOf(entry, entry.health.counters, entry.health.recentLatencies(), this.policy, this.now());
+    return workerInfoOf(
+      { ...entry, keyId: entry.key?.keyId },
+      entry.health.counters,
+      entry.health.recentLatencies(),
+      this.policy,
+      this.now(),
+    );
   }
 
   /**
@@ -208,14 +234,23 @@ export class Registry {
    */
   mirror(record: WorkerRecord): void {
     const existing = this.#entries.get(record.id);
+    // Parsing a key is not free, and the same one comes with every update of the worker.
+    const key = record.key === undefined ? undefined : existing?.key?.raw === record.key ? existing.key : parsePublicKey(record.key);
     if (existing !== undefined && existing.seq === record.seq) {
       existing.endpoint = record.endpoint;
       existing.lastSeenMs = record.lastSeenMs;
+      existing.key = key;
+      if (existing.source !== record.source) {
+        this.#release(existing.source);
+        this.#idsPerSource.set(record.source, (this.#idsPerSource.get(record.source) ?? 0) + 1);
+        existing.source = record.source;
+      }
       existing.health.replace(record.health);
       return;
     }
     if (existing !== undefined) this.#remove([existing]);
-    this.#entries.set(record.id, { ...record, health: new WorkerHealth(record.health) });
+    const { id, endpoint, source, seq, registeredAtMs, lastSeenMs } = record;
+    this.#entries.set(id, { id, endpoint, source, seq, registeredAtMs, lastSeenMs, key, health: new WorkerHealth(record.health) });
     this.#idsPerSource.set(record.source, (this.#idsPerSource.get(record.source) ?? 0) + 1);
     this.#nextSeq = Math.max(this.#nextSeq, record.seq + 1);
     this.#reorder();
@@ -235,13 +270,24 @@ export class Registry {
     return entry;
   }
 
+  /** One more id held by `owner`; AddressLimitError when it holds its share already. */
+  #claim(owner: string): void {
+    const held = this.#idsPerSource.get(owner) ?? 0;
+    if (held >= this.#perAddress) throw new AddressLimitError(this.#perAddress);
+    this.#idsPerSource.set(owner, held + 1);
+  }
+
+  #release(owner: string): void {
+    const left = (this.#idsPerSource.get(owner) ?? 1) - 1;
+    if (left === 0) this.#idsPerSource.delete(owner);
+    else this.#idsPerSource.set(owner, left);
+  }
+
   #remove(entries: readonly RegistryEntry[]): void {
     if (entries.length === 0) return;
     for (const entry of entries) {
       this.#entries.delete(entry.id);
-      const left = (this.#idsPerSource.get(entry.source) ?? 1) - 1;
-      if (left === 0) this.#idsPerSource.delete(entry.source);
-      else this.#idsPerSource.set(entry.source, left);
+      this.#release(entry.source);
     }
     this.#reorder();
   }
@@ -261,11 +307,13 @@ export interface WorkerRecord {
   readonly registeredAtMs: number;
   readonly lastSeenMs: number;
   readonly health: HealthCounters;
+  /** base64 of the worker's public key, if it registered with one. */
+  readonly key?: string | undefined;
 }
 
 /** The wire form of a registry entry. */
 export function workerInfoOf(
-  worker: Pick<RegistryEntry, 'id' | 'endpoint' | 'lastSeenMs' | 'registeredAtMs'>,
+  worker: Pick<RegistryEntry, 'id' | 'endpoint' | 'lastSeenMs' | 'registeredAtMs'> & { readonly keyId?: string | undefined },
   health: HealthCounters,
   recentLatencies: readonly number[],
   policy: HealthPolicy,
@@ -281,6 +329,7 @@ export function workerInfoOf(
     state: ejected ? 'ejected' : 'active',
     ...(ejected ? { ejected_until: new Date(health.ejectedUntil).toISOString() } : {}),
     registered_at: new Date(worker.registeredAtMs).toISOString(),
+    ...(worker.keyId === undefined ? {} : { key_id: worker.keyId }),
     stats: statsOf(health, recentLatencies),
   };
 }

@@ -15,6 +15,9 @@ import { createTaskClient } from './task-client.ts';
 import { FeedEvents } from './feeds/feed-events.ts';
 import { FeedMetrics } from './feeds/feed-metrics.ts';
 import { FeedService } from './feeds/feed-service.ts';
+import { generateSigningKey, type SigningKey } from '../signing/ed25519.ts';
+import { configuredKey } from '../signing/key-file.ts';
+import { WorkerAuthority } from './worker-auth.ts';
 
 /** Most bytes waiting to be written to one event stream before its reader is dropped as too slow. */
 const SSE_MAX_BUFFERED_BYTES = 1 << 20;
@@ -43,6 +46,7 @@ export async function startCoordinatorServer(
 ): Promise<CoordinatorServer> {
   const refusal = refusalToListen(config);
   if (refusal !== undefined) throw new InsecureConfigurationError(refusal);
+  const signing = coordinatorKeyOf(config, logger);
   const stores = await openStores(
     {
       store: config.store,
@@ -56,6 +60,13 @@ export async function startCoordinatorServer(
     logger,
   );
   const { workers, rounds } = stores;
+  await stores.keys.addCoordinatorKey(signing.key.publicKey.raw);
+  const auth = new WorkerAuthority({
+    keys: stores.keys,
+    trusted: config.trustedWorkers,
+    requireKeys: signing.requireSignatures,
+    capacity: config.maxWorkers,
+  });
   const metrics = new CoordinatorMetrics(workers.view, () => rounds.size().catch(() => 0));
   const endpointPolicy = createEndpointPolicy(config.allowedWorkerNetworks);
   const taskClient = createTaskClient({
@@ -75,6 +86,8 @@ export async function startCoordinatorServer(
     defaultTrim: config.trim,
     maxFanOut: config.maxFanOut,
     defaultMadK: config.madK,
+    signer: signing.key,
+    requireSignatures: signing.requireSignatures,
   });
   const events = new FeedEvents({ heartbeatMs: config.sseHeartbeatMs, maxBufferedBytes: SSE_MAX_BUFFERED_BYTES, logger });
   const feeds: FeedService = new FeedService({
@@ -101,6 +114,8 @@ export async function startCoordinatorServer(
     metrics,
     endpointPolicy,
     registrationToken: config.registrationToken,
+    auth,
+    readToken: config.readToken,
     apiKey: config.apiKey,
     requestRateLimit: config.requestRateLimit,
     registerRateLimit: config.registerRateLimit,
@@ -136,6 +151,27 @@ export async function startCoordinatorServer(
   };
 }
 
+/**
+ * The key that signs the reports: the configured one, or one made for this run. Signatures are
+ * required, unless told otherwise, exactly when a key is configured: that is a deployment that
+ * means its reports to be checked.
+ */
+function coordinatorKeyOf(config: CoordinatorConfig, logger: Logger): { key: SigningKey; requireSignatures: boolean } {
+  const configured = configuredKey({ privateKey: config.privateKey, keyFile: config.keyFile });
+  const key = configured?.key ?? generateSigningKey();
+  const requireSignatures = config.requireSignatures === 'on' || (config.requireSignatures === 'auto' && configured !== undefined);
+  logger.info(
+    {
+      key_id: key.publicKey.keyId,
+      from: configured?.from ?? 'made for this run',
+      ...(configured?.created === true ? { created: true } : {}),
+      require_signatures: requireSignatures,
+    },
+    'report signing key ready',
+  );
+  return { key, requireSignatures };
+}
+
 /** A configuration the coordinator refuses to run with; the message says why and how to opt in. */
 export class InsecureConfigurationError extends Error {
   override name = 'InsecureConfigurationError';
@@ -146,12 +182,17 @@ export class InsecureConfigurationError extends Error {
  * without a registration token, anyone who can reach it registers workers: enough fake ones take
  * over every committee, and they receive the task token.
  */
-export function refusalToListen(config: Pick<CoordinatorConfig, 'host' | 'registrationToken' | 'insecureOpen'>): string | undefined {
-  if (isLoopbackHost(config.host) || config.registrationToken !== undefined || config.insecureOpen) return undefined;
+export function refusalToListen(
+  config: Pick<CoordinatorConfig, 'host' | 'registrationToken' | 'insecureOpen' | 'trustedWorkers'>,
+): string | undefined {
+  // Pinned keys admit exactly the operator's workers, token or not.
+  if (isLoopbackHost(config.host) || config.registrationToken !== undefined || config.trustedWorkers !== undefined || config.insecureOpen) {
+    return undefined;
+  }
   return (
     `refusing to listen on ${config.host} without a registration token: anyone who can reach it could register workers ` +
     'and take over the answers. Set ORACLE_REGISTRATION_TOKEN (or --registration-token), listen on 127.0.0.1, ' +
-    'or pass --insecure-open to run open anyway.'
+    'pin the workers with --trusted-workers, or pass --insecure-open to run open anyway.'
   );
 }
 

@@ -5,6 +5,7 @@
  * `view`, a local Registry that the store keeps up to date.
  */
 import type { WorkerInfo } from '../contract/models.ts';
+import type { PublicKey } from '../signing/ed25519.ts';
 import type { Registry, RegisterOutcome, RegistryEntry } from './registry.ts';
 import type { TaskOutcome } from './worker-health.ts';
 
@@ -34,11 +35,13 @@ export interface WorkerPage {
 export interface WorkerStore {
   /** What requests read: every registered worker, its endpoint, score and ejection. */
   readonly view: Registry;
-  /** See Registry.register: WorkerIdTakenError, RegistryFullError, AddressLimitError. */
-  register(id: string, endpoint: string, source: string): Promise<RegisterOutcome>;
+  /** See Registry.register (`key` only when the registration was proven by it): WorkerIdTakenError, RegistryFullError, AddressLimitError. */
+  register(id: string, endpoint: string, source: string, key?: PublicKey): Promise<RegisterOutcome>;
   /** The new `last_seen`; undefined for an unknown id; WorkerIdTakenError, EndpointMismatchError. */
   heartbeat(id: string, source: string, reportedEndpoint?: string): Promise<number | undefined>;
   deregister(id: string, source: string): Promise<boolean>;
+  /** Removes `id` whatever address holds it (an operator's removal); false when it is not registered. */
+  remove(id: string): Promise<boolean>;
   /** Removes the workers not heard from for `ttlMs`, each exactly once however many coordinators sweep. */
   evictStale(ttlMs: number): Promise<EvictedWorker[]>;
   /** Learns from one request's tasks (each worker at most once); resolves with the workers it ejected. */

@@ -19,6 +19,8 @@ export const PROBLEM_KINDS = {
   /** Refused by Node's HTTP parser, before any route: not HTTP/1.1 as RFC 9112 has it. */
   MALFORMED_REQUEST: { status: 400, title: 'Malformed HTTP request' },
   UNAUTHORIZED: { status: 401, title: 'Unauthorized', generic: true },
+  BAD_SIGNATURE: { status: 401, title: 'Bad signature' },
+  WORKER_NOT_TRUSTED: { status: 403, title: 'Worker not trusted' },
   NOT_FOUND: { status: 404, title: 'Not Found', generic: true },
   WORKER_NOT_REGISTERED: { status: 404, title: 'Worker not registered' },
   ROUND_NOT_FOUND: { status: 404, title: 'Round not found' },
@@ -31,6 +33,7 @@ export const PROBLEM_KINDS = {
   ADDRESS_LIMIT_REACHED: { status: 409, title: 'Too many workers from this address' },
   WORKER_ID_TAKEN: { status: 409, title: 'Worker id taken' },
   ENDPOINT_MISMATCH: { status: 409, title: 'Endpoint mismatch' },
+  WORKER_KEY_MISMATCH: { status: 409, title: 'Worker key mismatch' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload Too Large', generic: true },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported Media Type', generic: true },
   RATE_LIMITED: { status: 429, title: 'Too Many Requests', generic: true },

@@ -6,10 +6,11 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createCoordinatorApi, createWorkerApi } from '../client/api.ts';
-import { createOracleClient } from '../client/client.ts';
+import { createOracleClient, verifyOracleResult } from '../client/client.ts';
 import { DEFAULT_COORDINATOR_CONFIG } from '../coordinator/config.ts';
 import { deviationInBps } from '../coordinator/feeds/update-rule.ts';
 import { startCoordinatorServer } from '../coordinator/server.ts';
+import { signedRegistration } from '../signing/worker-call.ts';
 import { createLogger } from '../logging/logger.ts';
 import { truePrice } from '../market/market.ts';
 import type { OracleResult } from '../contract/models.ts';
@@ -104,6 +105,8 @@ async function runVariant(
       timeoutMs: scenario.timeoutMs,
       // Ejection and eviction run on wall-clock time, which would make runs irreproducible.
       maxEjectedShare: 0,
+      // As a deployment runs: every answer signed, every result with its report.
+      requireSignatures: 'on',
       workerTtlMs: 86_400_000,
       logLevel: 'silent',
     },
@@ -116,11 +119,12 @@ async function runVariant(
     // it answers 503 NO_WORKERS.
     await api.POST('/request', { body: { query: scenario.query } });
     for (const [i, worker] of workers.entries()) {
-      const endpoint = servers[i]?.url;
-      if (endpoint === undefined) throw new Error(`no server for ${worker.id}`);
-      const { response } = await api.POST('/register', { body: { id: worker.id, endpoint } });
+      const server = servers[i];
+      if (server === undefined) throw new Error(`no server for ${worker.id}`);
+      const { response } = await api.POST('/register', signedRegistration(server.key, { id: worker.id, endpoint: server.url }));
       if (!response.ok) throw new Error(`registering ${worker.id} failed with HTTP ${response.status}`);
     }
+    const keys = await client.getKeys();
     const records: RequestRecord[] = [];
     const interval = 1000 / scenario.rate;
     for (let index = 0; index < scenario.requests; index++) {
@@ -136,6 +140,9 @@ async function runVariant(
           mad_k: variant.madK,
           as_of: new Date(asOfMs).toISOString(),
         });
+        // Every answer the lab scores must be one a client could check: a report that does not verify is a bug.
+        const verification = verifyOracleResult(result, keys);
+        if (!verification.valid) throw new Error(`result ${result.request_id} does not verify: ${verification.failures.join('; ')}`);
       } catch (error) {
         if (!(error instanceof ProblemResponseError)) throw error;
         problem = error.problem.code ?? error.problem.title;

@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import { LocalFeedBus, LocalFeedLeases, type FeedBus, type FeedLeases } from '../coordinator/feeds/feed-coordination.ts';
 import type { FeedStore } from '../coordinator/feeds/feed-store.ts';
 import { MemoryFeedStore } from '../coordinator/feeds/memory-feed-store.ts';
+import { MemoryKeyStore, type KeyStore } from '../coordinator/key-store.ts';
 import { MemoryWorkerStore } from '../coordinator/memory-worker-store.ts';
 import { Registry, type RegistryLimits } from '../coordinator/registry.ts';
 import { MemoryRoundStore } from '../coordinator/rounds/memory-round-store.ts';
@@ -18,6 +19,7 @@ import type { Logger } from '../logging/logger.ts';
 import { connectRedis, createRedisClient } from './redis/client.ts';
 import { RedisFeedBus, RedisFeedLeases } from './redis/redis-feed-coordination.ts';
 import { RedisFeedStore } from './redis/redis-feed-store.ts';
+import { RedisKeyStore } from './redis/redis-key-store.ts';
 import { RedisRoundStore } from './redis/redis-round-store.ts';
 import { RedisWorkerStore } from './redis/redis-worker-store.ts';
 
@@ -40,6 +42,8 @@ export interface Stores {
   readonly feeds: FeedStore;
   readonly leases: FeedLeases;
   readonly bus: FeedBus;
+  /** Worker key bindings, coordinator keys and call nonces. */
+  readonly keys: KeyStore;
   /** Whether the store answers now (always, in memory): readiness and requests ask this. */
   isReady(): boolean;
   close(): Promise<void>;
@@ -57,6 +61,7 @@ export async function openStores(settings: StoreSettings, logger: Logger): Promi
       feeds: new MemoryFeedStore(),
       leases: new LocalFeedLeases(),
       bus: new LocalFeedBus(),
+      keys: new MemoryKeyStore(),
       isReady: () => true,
       close: () => Promise.resolve(),
     };
@@ -90,6 +95,7 @@ async function openRedisStores(settings: StoreSettings, logger: Logger): Promise
       feeds: new RedisFeedStore(context),
       leases: new RedisFeedLeases(context, `${process.pid}-${randomUUID()}`, settings.feedLeaseMs),
       bus,
+      keys: new RedisKeyStore(context),
       isReady: () => redis.status === 'ready',
       async close() {
         await workers.close();

@@ -7,6 +7,8 @@ import { requireBearer } from '../http/bearer.ts';
 import { createApiApp } from '../http/api-app.ts';
 import type { Logger } from '../logging/logger.ts';
 import { shuttingDownProblem } from '../http/problems.ts';
+import type { SigningKey } from '../signing/ed25519.ts';
+import { signAnswer } from './signed-answer.ts';
 import type { Worker } from './worker.ts';
 
 type TaskBody = paths['/task']['post']['requestBody']['content']['application/json'];
@@ -21,6 +23,8 @@ export interface TaskLifecycle {
 
 export interface WorkerAppOptions {
   worker: Worker;
+  /** Signs every answer with a value. */
+  key: SigningKey;
   /** Shared with the server: once draining, new tasks are refused and readiness fails. */
   lifecycle: TaskLifecycle;
   /** Required of the coordinator on POST /task when set. */
@@ -42,7 +46,7 @@ export function createWorkerApp(options: WorkerAppOptions): Express {
     res.on('close', onClose);
     lifecycle.inFlight++;
     try {
-      const result = await worker.processTask(req.body, abandoned.signal);
+      const result = signAnswer(await worker.processTask(req.body, abandoned.signal), req.body, options.key, Date.now());
       options.logger.debug({ request_id: req.body.id, value: result.value, err: result.err }, 'task done');
       res.json(result);
     } catch (error) {

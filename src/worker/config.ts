@@ -80,6 +80,15 @@ export const workerOptions = {
     'ORACLE_REGISTRATION_TOKEN',
   ),
   taskToken: secretOption('Bearer token the coordinator must present on POST /task', 'ORACLE_TASK_TOKEN'),
+  keyFile: stringOption(
+    "File of this worker's Ed25519 private key, created (mode 0600) on first start; default ~/.config/oracle-network/workers/<id>.key",
+    'WORKER_KEY_FILE',
+    undefined,
+  ),
+  privateKey: secretOption(
+    "This worker's Ed25519 private key itself (PKCS #8 PEM, or base64 of the seed), instead of a key file",
+    'WORKER_PRIVATE_KEY',
+  ),
   bodyLimit: integerOption('Largest accepted request body in bytes', 'WORKER_BODY_LIMIT', 65536, 256, 10_485_760),
   ...serverLimitOptions('WORKER'),
   logLevel: choiceOption('Log level', 'LOG_LEVEL', LOG_LEVELS, 'info'),

@@ -1,7 +1,8 @@
-import { runMain } from '../cli/options.ts';
+import { runMain, UsageError } from '../cli/options.ts';
 import { handleShutdown } from '../cli/shutdown.ts';
 import { serverLimitsOf } from '../http/server-limits.ts';
 import { createLogger } from '../logging/logger.ts';
+import { configuredKey, defaultWorkerKeyFile, KeyFileError, type ConfiguredKey } from '../signing/key-file.ts';
 import { simulationOf, workerOptions } from './config.ts';
 import { Membership } from './membership.ts';
 import { startWorkerServer } from './server.ts';
@@ -14,6 +15,17 @@ await runMain(
   },
   async ({ values: config }) => {
     const logger = createLogger(config.id, config.logLevel);
+    let signing: ConfiguredKey;
+    try {
+      signing = configuredKey({
+        privateKey: config.privateKey,
+        keyFile: config.keyFile ?? defaultWorkerKeyFile(config.id),
+      }) as ConfiguredKey;
+    } catch (error) {
+      if (error instanceof KeyFileError) throw new UsageError(error.message);
+      throw error;
+    }
+    logger.info({ key_id: signing.key.publicKey.keyId, from: signing.from, created: signing.created }, 'signing key ready');
     const worker = await startWorkerServer(
       {
         id: config.id,
@@ -23,6 +35,7 @@ await runMain(
         bodyLimitBytes: config.bodyLimit,
         shutdownGraceMs: config.shutdownGraceMs,
         taskToken: config.taskToken,
+        key: signing.key,
         serverLimits: serverLimitsOf(config),
         simulation: simulationOf(config),
       },
@@ -34,6 +47,7 @@ await runMain(
       logger,
       heartbeatIntervalMs: config.heartbeatIntervalMs,
       registrationToken: config.registrationToken,
+      key: signing.key,
     });
     const shutdown = handleShutdown({
       logger,

@@ -9,6 +9,8 @@ import { createCoordinatorApi, type CoordinatorApi } from '../client/api.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { WorkerRegistration } from '../contract/models.ts';
 import { problemOf, ProblemResponseError } from '../http/problems.ts';
+import type { SigningKey } from '../signing/ed25519.ts';
+import { CALL_PATHS, signWorkerCall } from '../signing/worker-call.ts';
 
 export interface MembershipOptions {
   coordinatorUrl: string;
@@ -17,6 +19,11 @@ export interface MembershipOptions {
   heartbeatIntervalMs: number;
   /** Presented to the coordinator as a bearer token. */
   registrationToken?: string | undefined;
+  /**
+   * The worker's key: the registration carries its public key, and every call is signed with
+   * it, so that only this worker can move, refresh or remove its id.
+   */
+  key?: SigningKey | undefined;
   /** Back-off of registration retries. */
   retryInitialMs?: number;
   retryMaxMs?: number;
@@ -47,7 +54,12 @@ export class Membership {
     const { id } = this.options.registration;
     try {
       const { response } = await this.#call(
-        (signal) => this.#client.DELETE('/workers/{id}', { params: { path: { id } }, signal }),
+        (signal) =>
+          this.#client.DELETE('/workers/{id}', {
+            params: { path: { id } },
+            headers: this.#signed('DELETE', CALL_PATHS.deregister(id), undefined),
+            signal,
+          }),
         1000,
         false,
       );
@@ -58,13 +70,21 @@ export class Membership {
   }
 
   async #register(): Promise<void> {
-    const { registration, logger, coordinatorUrl } = this.options;
+    const { logger, coordinatorUrl } = this.options;
+    const { key } = this.options;
+    const registration = key === undefined ? this.options.registration : { ...this.options.registration, public_key: key.publicKey.raw };
     let delayMs = this.options.retryInitialMs ?? 200;
     const maxDelayMs = this.options.retryMaxMs ?? 5000;
     for (let attempt = 1; ; attempt++) {
       this.#stopped.signal.throwIfAborted();
       try {
-        const { data, error, response } = await this.#call((signal) => this.#client.POST('/register', { body: registration, signal }));
+        const { data, error, response } = await this.#call((signal) =>
+          this.#client.POST('/register', {
+            body: registration,
+            headers: this.#signed('POST', CALL_PATHS.register(), registration.endpoint),
+            signal,
+          }),
+        );
         const { status } = response;
         if (data) {
           logger.info({ attempt, coordinator: coordinatorUrl, endpoint: registration.endpoint }, data.message);
@@ -101,7 +121,12 @@ export class Membership {
     try {
       // Saying where we are lets the coordinator notice when someone else moved our id.
       const { error, response } = await this.#call((signal) =>
-        this.#client.POST('/workers/{id}/heartbeat', { params: { path: { id } }, body: { endpoint }, signal }),
+        this.#client.POST('/workers/{id}/heartbeat', {
+          params: { path: { id } },
+          body: { endpoint },
+          headers: this.#signed('POST', CALL_PATHS.heartbeat(id), endpoint),
+          signal,
+        }),
       );
       const code = response.ok ? undefined : problemOf(error, response).code;
       if (response.status === 404) {
@@ -117,6 +142,12 @@ export class Membership {
       if (this.#stopped.signal.aborted) return;
       this.options.logger.warn({ err: (error as Error).message }, 'heartbeat failed');
     }
+  }
+
+  /** The signature headers of one call, signed now (each attempt anew: a retry is a new call); none without a key. */
+  #signed(method: 'POST' | 'DELETE', path: string, endpoint: string | undefined): Record<string, string> {
+    const { key, registration } = this.options;
+    return key === undefined ? {} : signWorkerCall(key, { method, path, workerId: registration.id, endpoint });
   }
 
   /** Runs one call to the coordinator, aborted when it takes too long or (unless told otherwise) when the membership stops. */

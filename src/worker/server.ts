@@ -6,6 +6,7 @@ import { closeServer, listen } from '../http/server-lifecycle.ts';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../http/server-limits.ts';
 import type { Logger } from '../logging/logger.ts';
 import { randomSeed } from '../market/random.ts';
+import { generateSigningKey, type SigningKey } from '../signing/ed25519.ts';
 import { createWorkerApp, type TaskLifecycle } from './app.ts';
 import type { SimulationSettings } from './simulation.ts';
 import { Worker } from './worker.ts';
@@ -22,6 +23,8 @@ export interface WorkerServerOptions {
   shutdownGraceMs?: number;
   /** Required of the coordinator on POST /task when set. */
   taskToken?: string | undefined;
+  /** Signs the answers; a fresh key, kept in memory only, when unset. */
+  key?: SigningKey;
   /** Timeouts and the connection cap; DEFAULT_SERVER_LIMITS for what is not set. */
   serverLimits?: Partial<ServerLimits>;
 }
@@ -29,6 +32,7 @@ export interface WorkerServerOptions {
 export interface WorkerServer {
   readonly url: string;
   readonly worker: Worker;
+  readonly key: SigningKey;
   readonly server: Server;
   /** Refuses new tasks, lets those in flight finish within the grace period, then closes. */
   close(): Promise<void>;
@@ -38,9 +42,11 @@ export async function startWorkerServer(options: WorkerServerOptions, logger: Lo
   const seed = options.seed ?? randomSeed();
   const worker = new Worker(options.id, options.simulation, seed);
   const lifecycle: TaskLifecycle = { draining: false, inFlight: 0 };
+  const key = options.key ?? generateSigningKey();
   if (options.taskToken === undefined) logger.warn('running without ORACLE_TASK_TOKEN: anyone who can reach this worker can send it tasks');
   const app = createWorkerApp({
     worker,
+    key,
     lifecycle,
     taskToken: options.taskToken,
     logger,
@@ -49,10 +55,11 @@ export async function startWorkerServer(options: WorkerServerOptions, logger: Lo
   });
   const server = createApiServer(app, { logger, limits: { ...DEFAULT_SERVER_LIMITS, ...options.serverLimits } });
   const url = await listen(server, options.port, options.host);
-  logger.info({ url, seed }, 'worker listening');
+  logger.info({ url, seed, key_id: key.publicKey.keyId }, 'worker listening');
   return {
     url,
     worker,
+    key,
     server,
     async close() {
       // Keep listening while draining, so probes see /readyz fail and late tasks get a 503.

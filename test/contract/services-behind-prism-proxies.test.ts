@@ -158,7 +158,12 @@ function mean(values: readonly number[]): number {
 describe('the coordinator and its workers behind validating Prism proxies', { timeout: PRISM_TEST_TIMEOUT_MS }, () => {
   it('serves probes and metrics, and answers 503 NO_WORKERS while nobody is registered', async () => {
     const api = viaProxy(strict);
-    for (const reply of [await api.GET('/healthz'), await api.GET('/readyz'), await api.GET('/metrics', { parseAs: 'text' })]) {
+    for (const reply of [
+      await api.GET('/healthz'),
+      await api.GET('/readyz'),
+      await api.GET('/metrics', { parseAs: 'text' }),
+      await api.GET('/keys'),
+    ]) {
       expectConforming(reply);
       expect(reply.response.status, reply.response.url).toBe(200);
     }

@@ -112,6 +112,7 @@ async function exerciseCoordinator(): Promise<void> {
   await c('GET /healthz', '/healthz');
   await c('GET /readyz', '/readyz');
   await c('GET /metrics', '/metrics');
+  await c('GET /keys', '/keys');
   await c('GET /rounds', '/rounds?limit=5');
   await c('GET /rounds', '/rounds?limit=0');
   await c('GET /rounds/{request_id}', '/rounds/req-1');

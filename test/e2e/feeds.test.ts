@@ -33,7 +33,9 @@ async function scriptedMarket(config: Partial<CoordinatorConfig> = {}) {
   return { market, coordinator, api: coordinatorApi(coordinator) };
 }
 
-const FAST: FeedDefinition = { query: 'BTC/USD', deviation_bps: 50, heartbeat_ms: 400, poll_interval_ms: 40 };
+// A poll's deadline well past its interval: on a busy machine a first round (new connections) can
+// take longer than 40 ms, and a poll that times out would be a skip the tests do not expect.
+const FAST: FeedDefinition = { query: 'BTC/USD', deviation_bps: 50, heartbeat_ms: 400, poll_interval_ms: 40, timeout_ms: 1_000 };
 
 async function latestOf(api: ReturnType<typeof coordinatorApi>, feedId: string): Promise<FeedValue | undefined> {
   return (await api.GET('/feeds/{feed_id}/latest', { params: { path: { feed_id: feedId } } })).data;

@@ -116,10 +116,16 @@ describe('safe defaults for an open coordinator', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('refusing to listen on 0.0.0.0 without a registration token');
     expect(stderr).toContain('--insecure-open');
-    expect(refusalToListen({ host: '0.0.0.0', registrationToken: 'secret', insecureOpen: false })).toBeUndefined();
-    expect(refusalToListen({ host: '10.1.2.3', registrationToken: undefined, insecureOpen: true })).toBeUndefined();
-    expect(refusalToListen({ host: '::1', registrationToken: undefined, insecureOpen: false })).toBeUndefined();
-    expect(refusalToListen({ host: '::', registrationToken: undefined, insecureOpen: false })).toContain('refusing');
+    expect(
+      refusalToListen({ host: '0.0.0.0', registrationToken: 'secret', insecureOpen: false, trustedWorkers: undefined }),
+    ).toBeUndefined();
+    expect(
+      refusalToListen({ host: '10.1.2.3', registrationToken: undefined, insecureOpen: true, trustedWorkers: undefined }),
+    ).toBeUndefined();
+    expect(refusalToListen({ host: '::1', registrationToken: undefined, insecureOpen: false, trustedWorkers: undefined })).toBeUndefined();
+    expect(refusalToListen({ host: '::', registrationToken: undefined, insecureOpen: false, trustedWorkers: undefined })).toContain(
+      'refusing',
+    );
   });
 
   it('limits registrations per client by default, well above what the cluster, the lab and the benchmark need', async () => {

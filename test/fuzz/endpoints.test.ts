@@ -503,7 +503,16 @@ function operations(ctx: { closedUrl: string; workerUrl: string; coordinatorUrl:
     ...apis.flatMap((api) => [`/docs/${api}`, `/openapi/${api}.yaml`]),
     ...DOCS_ASSETS.map((asset) => `/docs/assets/${asset.fileName}`),
   ];
-  const coordinatorPaths = ['/healthz', '/readyz', '/metrics', '/workers', '/rounds', '/feeds', ...docsPaths(['coordinator', 'worker'])];
+  const coordinatorPaths = [
+    '/healthz',
+    '/readyz',
+    '/metrics',
+    '/keys',
+    '/workers',
+    '/rounds',
+    '/feeds',
+    ...docsPaths(['coordinator', 'worker']),
+  ];
   const workerPaths = ['/healthz', '/readyz', ...docsPaths(['worker'])];
   const probe: fc.Arbitrary<Op> = fc.oneof(fc.constant<Service>('coordinator'), fc.constant<Service>('worker')).chain((service) =>
     fc.record({
@@ -667,7 +676,9 @@ function sent(service: Service, request: RawRequest): Sent {
 
 /** Which operation of which spec a request reaches, the way Express routes it (case-insensitive, optional trailing slash). */
 type Route =
-  | { name: 'register' | 'workers' | 'request' | 'healthz' | 'readyz' | 'metrics' | 'task' | 'docs' | 'rounds' | 'feeds' | 'other' }
+  | {
+      name: 'register' | 'workers' | 'request' | 'healthz' | 'readyz' | 'metrics' | 'keys' | 'task' | 'docs' | 'rounds' | 'feeds' | 'other';
+    }
   | { name: 'round' | 'feed' | 'feed-latest' | 'feed-rounds' | 'feed-events'; segment: string }
   | { name: 'worker' | 'heartbeat'; segment: string };
 
@@ -681,6 +692,7 @@ function routeOf(service: Service, path: string): Route {
   if (match(/^\/register\/?$/i)) return { name: 'register' };
   if (match(/^\/request\/?$/i)) return { name: 'request' };
   if (match(/^\/metrics\/?$/i)) return { name: 'metrics' };
+  if (match(/^\/keys\/?$/i)) return { name: 'keys' };
   if (match(/^\/workers\/?$/i)) return { name: 'workers' };
   if (match(/^\/rounds\/?$/i)) return { name: 'rounds' };
   if (match(/^\/feeds\/?$/i)) return { name: 'feeds' };
@@ -707,6 +719,7 @@ const OPERATION_OF: Record<string, string> = {
   'coordinator GET healthz': 'GET /healthz',
   'coordinator GET readyz': 'GET /readyz',
   'coordinator GET metrics': 'GET /metrics',
+  'coordinator GET keys': 'GET /keys',
   'coordinator GET rounds': 'GET /rounds',
   'coordinator GET round': 'GET /rounds/{request_id}',
   'coordinator GET feeds': 'GET /feeds',

@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { entryPoint, spawnTsx } from '../../src/process/tsx.ts';
+import { TEST_CONFIG_HOME } from './temporary.ts';
 
 export interface ServiceProcess {
   readonly child: ChildProcess;
@@ -16,7 +17,9 @@ export interface ServiceProcess {
 const running = new Set<ChildProcess>();
 
 export function spawnService(service: 'coordinator' | 'worker', args: string[], env: Record<string, string> = {}): ServiceProcess {
-  const child = spawnTsx(entryPoint(service), args, { env: { ...process.env, LOG_LEVEL: 'info', ...env } });
+  const child = spawnTsx(entryPoint(service), args, {
+    env: { ...process.env, XDG_CONFIG_HOME: TEST_CONFIG_HOME, LOG_LEVEL: 'info', ...env },
+  });
   running.add(child);
   const lines: string[] = [];
   const listeners = new Set<(line: string) => void>();

@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { entryPoint, tsxArgv, type Program } from '../../src/process/tsx.ts';
+import { TEST_CONFIG_HOME } from './temporary.ts';
 
 const run = promisify(execFile);
 
@@ -13,7 +14,10 @@ export interface ProgramRun {
 
 export async function runProgram(program: Program, args: readonly string[], timeoutMs = 20_000): Promise<ProgramRun> {
   try {
-    const { stdout, stderr } = await run(process.execPath, tsxArgv(entryPoint(program), args), { timeout: timeoutMs });
+    const { stdout, stderr } = await run(process.execPath, tsxArgv(entryPoint(program), args), {
+      timeout: timeoutMs,
+      env: { ...process.env, XDG_CONFIG_HOME: TEST_CONFIG_HOME },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as ProgramRun;

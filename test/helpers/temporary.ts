@@ -12,3 +12,9 @@ export async function temporaryDirectory(prefix = 'oracle-test-'): Promise<Tempo
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, close: () => rm(path, { recursive: true, force: true }) };
 }
+
+/**
+ * Where the programs the tests start keep their keys ($XDG_CONFIG_HOME), so that no test writes
+ * to the user's own configuration.
+ */
+export const TEST_CONFIG_HOME = join(tmpdir(), 'oracle-network-test-config');

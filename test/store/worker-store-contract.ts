@@ -13,6 +13,7 @@ import {
 } from '../../src/coordinator/registry.ts';
 import { DEFAULT_HEALTH_POLICY, WorkerHealth, type HealthPolicy, type TaskOutcome } from '../../src/coordinator/worker-health.ts';
 import type { WorkerStore } from '../../src/coordinator/worker-store.ts';
+import { generateSigningKey } from '../../src/signing/ed25519.ts';
 
 export interface WorkerStoreHarness {
   store: WorkerStore;
@@ -88,6 +89,35 @@ export function describeWorkerStore(name: string, factory: WorkerStoreFactory): 
         clock.now += 500;
         await expect(store.heartbeat('w1', HERE, 'http://127.0.0.1:2')).rejects.toBeInstanceOf(EndpointMismatchError);
         expect((await store.info('w1'))?.last_seen).toBe(new Date(T0 + 500).toISOString());
+      } finally {
+        await close();
+      }
+    });
+
+    it('lets a registration proven by the id’s key move it from another address, and an operator remove any id', async () => {
+      const { store, close } = await open({ perAddress: 1 });
+      try {
+        const key = generateSigningKey().publicKey;
+        await store.register('w1', 'http://127.0.0.1:1', HERE, key);
+        expect((await store.info('w1'))?.key_id).toBe(key.keyId);
+        expect(store.view.get('w1')?.key?.raw).toBe(key.raw);
+        // Another key, or none, is not the owner.
+        await expect(store.register('w1', 'http://10.0.0.9:1', '10.0.0.9', generateSigningKey().publicKey)).rejects.toBeInstanceOf(
+          WorkerIdTakenError,
+        );
+        await expect(store.register('w1', 'http://10.0.0.9:1', '10.0.0.9')).rejects.toBeInstanceOf(WorkerIdTakenError);
+        expect(await store.register('w1', 'http://10.0.0.9:1', '10.0.0.9', key)).toEqual({
+          kind: 'updated',
+          previousEndpoint: 'http://127.0.0.1:1',
+        });
+        // The id moved with its address: the old address may register another, the new one is full.
+        await store.register('w2', 'http://127.0.0.1:2', HERE);
+        await expect(store.register('w3', 'http://10.0.0.9:3', '10.0.0.9')).rejects.toBeInstanceOf(AddressLimitError);
+        await expect(store.heartbeat('w1', HERE)).rejects.toBeInstanceOf(WorkerIdTakenError);
+        expect(await store.heartbeat('w1', '10.0.0.9')).toBe(T0);
+        expect(await store.remove('w1')).toBe(true);
+        expect(await store.remove('w1')).toBe(false);
+        expect(store.view.entries().map((e) => e.id)).toEqual(['w2']);
       } finally {
         await close();
       }

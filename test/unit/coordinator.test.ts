@@ -9,6 +9,7 @@ import type { OracleRequest, OracleResult } from '../../src/contract/models.ts';
 import type { RawAnswer } from '../../src/coordinator/answer-check.ts';
 import { Coordinator, type CoordinatorOptions } from '../../src/coordinator/coordinator.ts';
 import { CoordinatorMetrics } from '../../src/coordinator/metrics.ts';
+import { generateSigningKey } from '../../src/signing/ed25519.ts';
 import { MemoryWorkerStore } from '../../src/coordinator/memory-worker-store.ts';
 import { Registry } from '../../src/coordinator/registry.ts';
 import { MemoryRoundStore } from '../../src/coordinator/rounds/memory-round-store.ts';
@@ -77,6 +78,8 @@ function setUp(policy: Partial<HealthPolicy> = {}, options: Partial<CoordinatorO
     maxFanOut: 256,
     defaultTrim: 0.2,
     defaultMadK: 0,
+    signer: generateSigningKey(),
+    requireSignatures: false,
     now,
     ...options,
   });

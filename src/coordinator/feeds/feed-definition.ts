@@ -2,8 +2,8 @@
  * Feed definitions beyond what one field's schema can say, and the feeds file (`--feeds`),
  * whose errors name the file and the line.
  */
-import { readFileSync } from 'node:fs';
-import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isMap, isSeq, type Node } from 'yaml';
+import { readYamlFile } from '../../cli/yaml-file.ts';
 import type { FeedDefinition } from '../../contract/models.ts';
 import { componentValidator, describeSchemaError } from '../../contract/schemas.ts';
 import type { UpdatePolicy } from './update-rule.ts';
@@ -49,19 +49,7 @@ const isFeedDefinition = componentValidator<FeedDefinition>('FeedDefinition');
  * between fields.
  */
 export function loadFeedsFile(path: string): DefinedFeed[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new FeedsFileError(`${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  const lines = new LineCounter();
-  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  const lineOf = (node: Node | null | undefined) => (node?.range ? lines.linePos(node.range[0]).line : 1);
-  const syntax = document.errors[0];
-  if (syntax !== undefined)
-    throw new FeedsFileError(`${path}:${lines.linePos(syntax.pos[0]).line}: ${syntax.message.split('\n')[0] ?? ''}`);
-  const root = document.contents;
+  const { root, lineOf } = readYamlFile(path, (message) => new FeedsFileError(message));
   const list = isMap(root) ? root.get('feeds', true) : undefined;
   if (!isSeq(list)) throw new FeedsFileError(`${path}:${lineOf(root)}: expected a list under "feeds"`);
   const feeds: DefinedFeed[] = [];

@@ -240,6 +240,7 @@ export class FeedService implements FeedBusListener {
       deviationBps: decision.deviationBps,
       workersAnswered: result.workers_answered ?? result.worker_responses.filter((r) => r.err === undefined).length,
       spread: result.spread ?? 0,
+      report: result.report,
     });
     metrics.recordPublication(feedId, decision.reason);
     logger.info(
@@ -296,6 +297,7 @@ export class FeedService implements FeedBusListener {
       workers_answered: publication.workersAnswered,
       spread: publication.spread,
       stale: ageMs > staleAfterMs(definition),
+      ...(publication.report === undefined ? {} : { report: publication.report }),
     };
   }
 }

@@ -2,7 +2,7 @@
  * Where feeds are kept: their definitions, their publications and how their polls went. The
  * narrow interface every store implements (memory here, Redis beside it).
  */
-import type { FeedDefinition } from '../../contract/models.ts';
+import type { FeedDefinition, Report } from '../../contract/models.ts';
 import type { PublishReason } from './update-rule.ts';
 
 export interface FeedRecord {
@@ -24,6 +24,8 @@ export interface Publication {
   readonly deviationBps: number | undefined;
   readonly workersAnswered: number;
   readonly spread: number;
+  /** The signed report of the round the value comes from, when it has one. */
+  readonly report?: Report | undefined;
 }
 
 export interface PollRecord {

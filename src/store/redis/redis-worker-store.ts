@@ -23,6 +23,7 @@ import {
 } from '../../coordinator/registry.ts';
 import { LATENCY_ALPHA, LATENCY_WINDOW, type HealthCounters, type HealthPolicy } from '../../coordinator/worker-health.ts';
 import type { Ejection, EvictedWorker, TaskUpdate, WorkerPage, WorkerStore } from '../../coordinator/worker-store.ts';
+import { parsePublicKey, type PublicKey } from '../../signing/ed25519.ts';
 import { inStore, type RedisStoreContext } from './client.ts';
 import { DEREGISTER, EVICT, HEARTBEAT, RECORD_TASKS, REGISTER } from './worker-scripts.ts';
 
@@ -73,13 +74,13 @@ export class RedisWorkerStore implements WorkerStore {
     this.#resync.unref();
   }
 
-  async register(id: string, endpoint: string, source: string): Promise<RegisterOutcome> {
+  async register(id: string, endpoint: string, source: string, key?: PublicKey): Promise<RegisterOutcome> {
     const { limits } = this.options;
     const reply = await inStore(() =>
       REGISTER.run(
         this.#redis,
         [this.#key('workers'), this.#key('seen'), this.#key('seq'), this.#key('sources'), this.#workerKey(id)],
-        [id, endpoint, source, this.#now(), limits.capacity ?? UNLIMITED, limits.perAddress ?? UNLIMITED, this.#channel],
+        [id, endpoint, source, this.#now(), limits.capacity ?? UNLIMITED, limits.perAddress ?? UNLIMITED, this.#channel, key?.raw ?? ''],
       ),
     );
     const [outcome, previous, fields] = reply;
@@ -101,8 +102,18 @@ export class RedisWorkerStore implements WorkerStore {
     return now;
   }
 
-  async deregister(id: string, source: string): Promise<boolean> {
-    const [outcome] = await inStore(() => DEREGISTER.run(this.#redis, [this.#workerKey(id)], [this.#prefix, id, source, this.#channel]));
+  deregister(id: string, source: string): Promise<boolean> {
+    return this.#deregister(id, source, '');
+  }
+
+  remove(id: string): Promise<boolean> {
+    return this.#deregister(id, '', '1');
+  }
+
+  async #deregister(id: string, source: string, anySource: '' | '1'): Promise<boolean> {
+    const [outcome] = await inStore(() =>
+      DEREGISTER.run(this.#redis, [this.#workerKey(id)], [this.#prefix, id, source, this.#channel, anySource]),
+    );
     if (outcome === 'taken') throw new WorkerIdTakenError(id);
     if (outcome === 'unknown') return false;
     this.#forget(id);
@@ -193,7 +204,8 @@ export class RedisWorkerStore implements WorkerStore {
       if (record === undefined) return undefined;
       // The list is newest first; the statistics take them in order.
       const recent = (latencies as string[]).map(Number).reverse();
-      return workerInfoOf(record, record.health, recent, this.options.policy, this.#now());
+      const keyId = record.key === undefined ? undefined : (this.view.get(record.id)?.key ?? parsePublicKey(record.key)).keyId;
+      return workerInfoOf({ ...record, keyId }, record.health, recent, this.options.policy, this.#now());
     });
   }
 
@@ -282,6 +294,7 @@ function recordOf(hash: Record<string, string>): WorkerRecord | undefined {
     registeredAtMs: Number(hash.registered),
     lastSeenMs: Number(hash.seen),
     health,
+    key: hash.key,
   };
 }
 

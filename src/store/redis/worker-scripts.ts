@@ -5,7 +5,8 @@
  * version `v` and publishes the new state on the changes channel; the coordinators' views take
  * a state only when its version is newer than theirs.
  *
- * A worker is the hash `<p>worker:<id>`: id, endpoint, source, seq, registered, seen, v, and its
+ * A worker is the hash `<p>worker:<id>`: id, endpoint, source, seq, registered, seen, v, key
+ * (base64 of its public key, when it registered with one), and its
  * health counters (score, tasks, successes, failures, timeouts, consecutive, ejected_until,
  * streak, latency_ewma — empty until the first answer —, dev_mean, dev_count). Its recent
  * latencies are the list `<p>latency:<id>`, newest first. Beside them: `<p>workers` (id by
@@ -24,13 +25,21 @@ local FRESH = {'score', '1', 'tasks', '0', 'successes', '0', 'failures', '0', 't
 
 /**
  * KEYS: workers, seen, seq, sources, worker. ARGV: id, endpoint, source, now, capacity,
- * per-address cap, channel. → {'taken'} | {'full'} | {'address'} | {outcome, previous endpoint, fields}
+ * per-address cap, channel, key or '' (given only when the registration was proven by it, which
+ * lets the id move from another address). → {'taken'} | {'full'} | {'address'} | {outcome,
+ * previous endpoint, fields}
  */
 export const REGISTER = new LuaScript<string[] | [string, string, string[]]>(`${PRELUDE}
 local owner = redis.call('HGET', KEYS[5], 'source')
 local outcome, previous = 'registered', ''
 if owner then
-  if owner ~= ARGV[3] then return {'taken'} end
+  if owner ~= ARGV[3] then
+    if ARGV[8] == '' or redis.call('HGET', KEYS[5], 'key') ~= ARGV[8] then return {'taken'} end
+    if tonumber(redis.call('HGET', KEYS[4], ARGV[3]) or '0') >= tonumber(ARGV[6]) then return {'address'} end
+    redis.call('HINCRBY', KEYS[4], ARGV[3], 1)
+    if redis.call('HINCRBY', KEYS[4], owner, -1) <= 0 then redis.call('HDEL', KEYS[4], owner) end
+    redis.call('HSET', KEYS[5], 'source', ARGV[3])
+  end
   outcome, previous = 'updated', redis.call('HGET', KEYS[5], 'endpoint')
   redis.call('HSET', KEYS[5], 'endpoint', ARGV[2], 'seen', ARGV[4])
 else
@@ -42,6 +51,7 @@ else
   redis.call('ZADD', KEYS[1], seq, ARGV[1])
   redis.call('HINCRBY', KEYS[4], ARGV[3], 1)
 end
+if ARGV[8] ~= '' then redis.call('HSET', KEYS[5], 'key', ARGV[8]) end
 redis.call('HINCRBY', KEYS[5], 'v', 1)
 redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
 local fields = redis.call('HGETALL', KEYS[5])
@@ -71,11 +81,14 @@ local function forget(prefix, id, source)
 end
 `;
 
-/** KEYS: worker. ARGV: prefix, id, source, channel. → {'unknown'} | {'taken'} | {'removed'} */
+/**
+ * KEYS: worker. ARGV: prefix, id, source, channel, '1' to remove it from any source (an
+ * operator's removal) or ''. → {'unknown'} | {'taken'} | {'removed'}
+ */
 export const DEREGISTER = new LuaScript<string[]>(`${FORGET}
 local owner = redis.call('HGET', KEYS[1], 'source')
 if not owner then return {'unknown'} end
-if owner ~= ARGV[3] then return {'taken'} end
+if owner ~= ARGV[3] and ARGV[5] ~= '1' then return {'taken'} end
 forget(ARGV[1], ARGV[2], owner)
 redis.call('PUBLISH', ARGV[4], cjson.encode({kind = 'remove', ids = {ARGV[2]}}))
 return {'removed'}
