@@ -14,13 +14,14 @@ import { startBaseline, startCoordinator } from './processes.ts';
 import { describeMachine, judgeTargets, renderReport, type BenchResults } from './report.ts';
 import { measureDeadline } from './scenarios/deadline.ts';
 import { measureOverhead } from './scenarios/overhead.ts';
+import { measureSaturation } from './scenarios/saturation.ts';
 import { measureScale } from './scenarios/scale.ts';
 import { measureThroughput } from './scenarios/throughput.ts';
 
 const THROUGHPUT_WORKER_COUNTS = [3, 10, 50, 100] as const;
 const RESULTS_PATH = new URL('./results.json', import.meta.url);
 
-const MEASUREMENTS = ['throughput', 'overhead', 'deadline', 'scale'] as const;
+const MEASUREMENTS = ['throughput', 'overhead', 'deadline', 'saturation', 'scale'] as const;
 type Measurement = (typeof MEASUREMENTS)[number];
 const USAGE = `usage: npm run bench [-- --quick] [-- --only ${MEASUREMENTS.join(',')}]
   --quick  a few seconds per measurement (CI); default: 10 s each after a 3 s warm-up
@@ -54,7 +55,8 @@ progress(`${profile.name} run: starting the worker fleet, the coordinator and th
 const [fleet, coordinator, baseline] = await Promise.all([startFleet(), startCoordinator(), startBaseline()]);
 const context: BenchContext = { profile, fleet, coordinator, baseline, progress, fail: (problem) => failures.push(problem) };
 const steps =
-  (selected('throughput') ? THROUGHPUT_WORKER_COUNTS.length : 0) + (['overhead', 'deadline', 'scale'] as const).filter(selected).length;
+  (selected('throughput') ? THROUGHPUT_WORKER_COUNTS.length : 0) +
+  (['overhead', 'deadline', 'saturation', 'scale'] as const).filter(selected).length;
 let step = 0;
 const announce = (what: string) => progress(`${++step}/${steps} ${what}`);
 
@@ -80,6 +82,11 @@ try {
     announce('deadline adherence, 1 worker that never answers, timeout_ms 500');
     results.deadline = await measureDeadline(context);
     progress(`  p99 ${results.deadline.latencyMs.p99.toFixed(1)} ms`);
+  }
+  if (selected('saturation')) {
+    announce('deadline adherence with a saturated worker: 70 background requests, then timeout_ms 500');
+    results.saturation = await measureSaturation(context);
+    progress(`  p99 ${results.saturation.result.latencyMs.p99.toFixed(1)} ms`);
   }
   if (selected('scale')) {
     // The 1,000-worker runs use a fresh coordinator; the first two are idle from here on.

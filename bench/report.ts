@@ -7,6 +7,12 @@ import { THROUGHPUT_CONNECTIONS, type Profile } from './context.ts';
 import type { LoadResult } from './measure.ts';
 import { DEADLINE_CONNECTIONS, DEADLINE_MS } from './scenarios/deadline.ts';
 import { OVERHEAD_CONNECTIONS, OVERHEAD_WORKER_DELAY_MS, OVERHEAD_WORKERS, type OverheadFigures } from './scenarios/overhead.ts';
+import {
+  SATURATION_BACKGROUND_REQUESTS,
+  SATURATION_BACKGROUND_TIMEOUT_MS,
+  SATURATION_CONNECTIONS,
+  type SaturationFigures,
+} from './scenarios/saturation.ts';
 import { ASK_COUNT, DEFAULT_FAN_OUT_CONNECTIONS, type ScaleFigures } from './scenarios/scale.ts';
 import type { ThroughputFigures } from './scenarios/throughput.ts';
 
@@ -20,6 +26,8 @@ export const TARGETS = {
   residentMiB: 150,
   /** ask_count req/s ÷ 10-worker req/s, at least (within 20 %) */
   askCountRatio: 0.8,
+  /** deadline + 25 ms, with one of the workers saturated */
+  saturatedDeadlineP99Ms: DEADLINE_MS + 25,
 } as const;
 
 export interface Machine {
@@ -38,6 +46,7 @@ export interface BenchResults {
   overhead?: { coordinator: OverheadFigures; baseline: OverheadFigures };
   deadline?: LoadResult;
   scale?: ScaleFigures;
+  saturation?: SaturationFigures;
   targets: TargetVerdict[];
   /** Measurements that misbehaved; any makes the run exit non-zero. */
   failures: string[];
@@ -115,6 +124,15 @@ export function judgeTargets(results: Omit<BenchResults, 'targets' | 'elapsedSec
       verdict: judge(p99 <= TARGETS.deadlineP99Ms),
     });
   }
+  if (results.saturation) {
+    const p99 = results.saturation.result.latencyMs.p99;
+    verdicts.push({
+      name: `deadline ${DEADLINE_MS} ms with a saturated worker, p99`,
+      target: `≤ ${TARGETS.saturatedDeadlineP99Ms} ms`,
+      measured: ms(p99),
+      verdict: judge(p99 <= TARGETS.saturatedDeadlineP99Ms),
+    });
+  }
   if (results.scale) {
     const peak = Math.max(results.scale.residentIdleBytes, results.scale.residentAfterAskCountBytes ?? 0) / MIB;
     verdicts.push({
@@ -187,6 +205,17 @@ function rowsOf(results: BenchResults): Row[] {
       ...verdictOf(results, `deadline ${DEADLINE_MS} ms, p99`),
     ]);
   }
+  if (results.saturation) {
+    const { result, backgroundHeld, overloaded } = results.saturation;
+    const d = result.latencyMs;
+    rows.push([
+      `deadline ${DEADLINE_MS} ms, 1 of 3 workers saturated by ${SATURATION_BACKGROUND_REQUESTS} requests of ${SATURATION_BACKGROUND_TIMEOUT_MS / 1000} s, ${SATURATION_CONNECTIONS} conns`,
+      `p50 ${ms(d.p50)} · p99 ${ms(d.p99)} · max ${ms(d.max)} · ${rate(result.rps)} · ${backgroundHeld} tasks held at it · overloaded ${overloaded.toLocaleString('en-US')}×${cpuOf(result)}`,
+      '',
+      '',
+      ...verdictOf(results, `deadline ${DEADLINE_MS} ms with a saturated worker, p99`),
+    ]);
+  }
   if (results.scale) {
     const s = results.scale;
     rows.push([
@@ -228,6 +257,7 @@ function allLoads(results: BenchResults): LoadResult[] {
   const loads = results.throughput.flatMap((row) => [row.coordinator, row.baseline]);
   if (results.overhead) loads.push(results.overhead.coordinator.service, results.overhead.baseline.service);
   if (results.deadline) loads.push(results.deadline);
+  if (results.saturation) loads.push(results.saturation.result);
   if (results.scale) {
     if (results.scale.askCount.supported) loads.push(results.scale.askCount.result);
     loads.push(results.scale.defaultFanOut.result);
