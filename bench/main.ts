@@ -14,6 +14,7 @@ import { startBaseline, startCoordinator } from './processes.ts';
 import { describeMachine, judgeTargets, renderReport, type BenchResults } from './report.ts';
 import { measureDeadline } from './scenarios/deadline.ts';
 import { measureOverhead } from './scenarios/overhead.ts';
+import { measureReads } from './scenarios/reads.ts';
 import { measureSaturation } from './scenarios/saturation.ts';
 import { measureScale } from './scenarios/scale.ts';
 import { measureThroughput } from './scenarios/throughput.ts';
@@ -21,7 +22,7 @@ import { measureThroughput } from './scenarios/throughput.ts';
 const THROUGHPUT_WORKER_COUNTS = [3, 10, 50, 100] as const;
 const RESULTS_PATH = new URL('./results.json', import.meta.url);
 
-const MEASUREMENTS = ['throughput', 'overhead', 'deadline', 'saturation', 'scale'] as const;
+const MEASUREMENTS = ['throughput', 'overhead', 'deadline', 'saturation', 'rounds', 'feeds', 'scale'] as const;
 type Measurement = (typeof MEASUREMENTS)[number];
 const USAGE = `usage: npm run bench [-- --quick] [-- --only ${MEASUREMENTS.join(',')}]
   --quick  a few seconds per measurement (CI); default: 10 s each after a 3 s warm-up
@@ -54,9 +55,12 @@ const results: Omit<BenchResults, 'targets' | 'elapsedSec'> = { machine: describ
 progress(`${profile.name} run: starting the worker fleet, the coordinator and the baseline`);
 const [fleet, coordinator, baseline] = await Promise.all([startFleet(), startCoordinator(), startBaseline()]);
 const context: BenchContext = { profile, fleet, coordinator, baseline, progress, fail: (problem) => failures.push(problem) };
+// Rounds and the feed's /latest are measured together, against one fan-out run (scenarios/reads.ts).
+const reads = { rounds: selected('rounds'), latest: selected('feeds') };
 const steps =
   (selected('throughput') ? THROUGHPUT_WORKER_COUNTS.length : 0) +
-  (['overhead', 'deadline', 'saturation', 'scale'] as const).filter(selected).length;
+  (['overhead', 'deadline', 'saturation', 'scale'] as const).filter(selected).length +
+  (reads.rounds || reads.latest ? 1 : 0);
 let step = 0;
 const announce = (what: string) => progress(`${++step}/${steps} ${what}`);
 
@@ -87,6 +91,19 @@ try {
     announce('deadline adherence with a saturated worker: 70 background requests, then timeout_ms 500');
     results.saturation = await measureSaturation(context);
     progress(`  p99 ${results.saturation.result.latencyMs.p99.toFixed(1)} ms`);
+  }
+  if (reads.rounds || reads.latest) {
+    const what = [reads.rounds ? 'max_age_ms (1 and 8 queries)' : '', reads.latest ? 'GET /feeds/{id}/latest' : ''].filter(Boolean);
+    announce(`reads against the fan-out, 10 workers, 32 connections: ${what.join(', ')}`);
+    results.reads = await measureReads(context, reads);
+    const { fanOut, rounds, latest } = results.reads;
+    progress(
+      [
+        `  fan-out ${Math.round(fanOut.rps)} req/s`,
+        ...(rounds ? [`1 query ${rounds.oneQuery.ratio.toFixed(1)}×`, `8 queries ${rounds.queries.ratio.toFixed(1)}×`] : []),
+        ...(latest ? [`latest ${latest.ratio.toFixed(1)}×`] : []),
+      ].join(', '),
+    );
   }
   if (selected('scale')) {
     // The 1,000-worker runs use a fresh coordinator; the first two are idle from here on.

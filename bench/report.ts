@@ -7,6 +7,7 @@ import { THROUGHPUT_CONNECTIONS, type Profile } from './context.ts';
 import type { LoadResult } from './measure.ts';
 import { DEADLINE_CONNECTIONS, DEADLINE_MS } from './scenarios/deadline.ts';
 import { OVERHEAD_CONNECTIONS, OVERHEAD_WORKER_DELAY_MS, OVERHEAD_WORKERS, type OverheadFigures } from './scenarios/overhead.ts';
+import { MAX_AGE_MS, type ReadsFigures, type RoundsFigures } from './scenarios/reads.ts';
 import {
   SATURATION_BACKGROUND_REQUESTS,
   SATURATION_BACKGROUND_TIMEOUT_MS,
@@ -28,6 +29,10 @@ export const TARGETS = {
   askCountRatio: 0.8,
   /** deadline + 25 ms, with one of the workers saturated */
   saturatedDeadlineP99Ms: DEADLINE_MS + 25,
+  /** max_age_ms req/s ÷ fan-out req/s (10 workers, 32 connections), at least */
+  roundsRatio: 5,
+  /** GET /feeds/{id}/latest req/s ÷ fan-out req/s (10 workers, 32 connections), at least */
+  latestRatio: 10,
 } as const;
 
 export interface Machine {
@@ -47,6 +52,7 @@ export interface BenchResults {
   deadline?: LoadResult;
   scale?: ScaleFigures;
   saturation?: SaturationFigures;
+  reads?: ReadsFigures;
   targets: TargetVerdict[];
   /** Measurements that misbehaved; any makes the run exit non-zero. */
   failures: string[];
@@ -133,6 +139,23 @@ export function judgeTargets(results: Omit<BenchResults, 'targets' | 'elapsedSec
       verdict: judge(p99 <= TARGETS.saturatedDeadlineP99Ms),
     });
   }
+  const { rounds, latest } = results.reads ?? {};
+  for (const row of rounds ? [rounds.oneQuery, rounds.queries] : []) {
+    verdicts.push({
+      name: roundsTargetName(row),
+      target: `≥ ${TARGETS.roundsRatio}× fan-out`,
+      measured: `${row.ratio.toFixed(1)}×`,
+      verdict: judge(row.ratio >= TARGETS.roundsRatio),
+    });
+  }
+  if (latest) {
+    verdicts.push({
+      name: 'feed latest ÷ fan-out',
+      target: `≥ ${TARGETS.latestRatio}× fan-out`,
+      measured: `${latest.ratio.toFixed(1)}×`,
+      verdict: judge(latest.ratio >= TARGETS.latestRatio),
+    });
+  }
   if (results.scale) {
     const peak = Math.max(results.scale.residentIdleBytes, results.scale.residentAfterAskCountBytes ?? 0) / MIB;
     verdicts.push({
@@ -157,6 +180,18 @@ export function judgeTargets(results: Omit<BenchResults, 'targets' | 'elapsedSec
     }
   }
   return verdicts;
+}
+
+const queriesOf = (row: RoundsFigures) => (row.queries === 1 ? '1 query' : `${row.queries} queries`);
+const roundsTargetName = (row: RoundsFigures) => `max_age_ms ${MAX_AGE_MS}, ${queriesOf(row)} ÷ fan-out`;
+
+/** Where the answers came from, in % of the requests served (oracle_requests_served_total). */
+function servedSplit(result: LoadResult): string {
+  const counted = result.counted ?? {};
+  const total = Object.values(counted).reduce((sum, n) => sum + n, 0);
+  if (total === 0) return '';
+  const share = (key: string) => `${key} ${((100 * (counted[key] ?? 0)) / total).toFixed(1)} %`;
+  return ` · ${['history', 'coalesced', 'fan_out'].map(share).join(' · ')}`;
 }
 
 type Row = [measurement: string, coordinator: string, baseline: string, ratio: string, target: string, verdict: string];
@@ -216,6 +251,36 @@ function rowsOf(results: BenchResults): Row[] {
       ...verdictOf(results, `deadline ${DEADLINE_MS} ms with a saturated worker, p99`),
     ]);
   }
+  if (results.reads) {
+    const { fanOut, rounds, latest, workers, connections } = results.reads;
+    rows.push([
+      `POST /request, ${workers} workers of 0 ms, ${connections} conns (fan-out for the reads below)`,
+      load(fanOut),
+      '',
+      '',
+      '',
+      '',
+    ]);
+    for (const row of rounds ? [rounds.oneQuery, rounds.queries] : []) {
+      const spread = row.queries === 1 ? `${connections} conns` : `${row.queries} queries × ${connections / row.queries} conns`;
+      rows.push([
+        `POST /request max_age_ms ${MAX_AGE_MS}, ${row.queries === 1 ? '1 query, ' : ''}${spread}`,
+        `${load(row.result)}${servedSplit(row.result)}`,
+        '',
+        `${row.ratio.toFixed(1)}× fan-out`,
+        ...verdictOf(results, roundsTargetName(row)),
+      ]);
+    }
+    if (latest) {
+      rows.push([
+        `GET /feeds/{id}/latest, ${connections} conns`,
+        load(latest.result),
+        '',
+        `${latest.ratio.toFixed(1)}× fan-out`,
+        ...verdictOf(results, 'feed latest ÷ fan-out'),
+      ]);
+    }
+  }
   if (results.scale) {
     const s = results.scale;
     rows.push([
@@ -258,6 +323,10 @@ function allLoads(results: BenchResults): LoadResult[] {
   if (results.overhead) loads.push(results.overhead.coordinator.service, results.overhead.baseline.service);
   if (results.deadline) loads.push(results.deadline);
   if (results.saturation) loads.push(results.saturation.result);
+  if (results.reads) {
+    const { fanOut, rounds, latest } = results.reads;
+    loads.push(fanOut, ...(rounds ? [rounds.oneQuery.result, rounds.queries.result] : []), ...(latest ? [latest.result] : []));
+  }
   if (results.scale) {
     if (results.scale.askCount.supported) loads.push(results.scale.askCount.result);
     loads.push(results.scale.defaultFanOut.result);
