@@ -13,6 +13,7 @@ import { startFleet } from './fleet-client.ts';
 import { startBaseline, startCoordinator } from './processes.ts';
 import { describeMachine, judgeTargets, renderReport, type BenchResults } from './report.ts';
 import { measureDeadline } from './scenarios/deadline.ts';
+import { measureFeedEvents } from './scenarios/feed-events.ts';
 import { measureOverhead } from './scenarios/overhead.ts';
 import { measureReads } from './scenarios/reads.ts';
 import { measureSaturation } from './scenarios/saturation.ts';
@@ -59,7 +60,7 @@ const context: BenchContext = { profile, fleet, coordinator, baseline, progress,
 const reads = { rounds: selected('rounds'), latest: selected('feeds') };
 const steps =
   (selected('throughput') ? THROUGHPUT_WORKER_COUNTS.length : 0) +
-  (['overhead', 'deadline', 'saturation', 'scale'] as const).filter(selected).length +
+  (['overhead', 'deadline', 'saturation', 'feeds', 'scale'] as const).filter(selected).length +
   (reads.rounds || reads.latest ? 1 : 0);
 let step = 0;
 const announce = (what: string) => progress(`${++step}/${steps} ${what}`);
@@ -104,6 +105,11 @@ try {
         ...(latest ? [`latest ${latest.ratio.toFixed(1)}×`] : []),
       ].join(', '),
     );
+  }
+  if (selected('feeds')) {
+    announce('feed event delivery to 100 subscribers, a publication every 100 ms');
+    results.feedEvents = await measureFeedEvents(context);
+    progress(`  p50 ${results.feedEvents.delayMs.p50.toFixed(1)} ms, p99 ${results.feedEvents.delayMs.p99.toFixed(1)} ms`);
   }
   if (selected('scale')) {
     // The 1,000-worker runs use a fresh coordinator; the first two are idle from here on.

@@ -4,8 +4,10 @@
  */
 import { cpus } from 'node:os';
 import { THROUGHPUT_CONNECTIONS, type Profile } from './context.ts';
+import type { CpuUsage } from './cpu.ts';
 import type { LoadResult } from './measure.ts';
 import { DEADLINE_CONNECTIONS, DEADLINE_MS } from './scenarios/deadline.ts';
+import { EVENT_POLL_INTERVAL_MS, type FeedEventFigures } from './scenarios/feed-events.ts';
 import { OVERHEAD_CONNECTIONS, OVERHEAD_WORKER_DELAY_MS, OVERHEAD_WORKERS, type OverheadFigures } from './scenarios/overhead.ts';
 import { MAX_AGE_MS, type ReadsFigures, type RoundsFigures } from './scenarios/reads.ts';
 import {
@@ -53,6 +55,7 @@ export interface BenchResults {
   scale?: ScaleFigures;
   saturation?: SaturationFigures;
   reads?: ReadsFigures;
+  feedEvents?: FeedEventFigures;
   targets: TargetVerdict[];
   /** Measurements that misbehaved; any makes the run exit non-zero. */
   failures: string[];
@@ -83,8 +86,9 @@ const ms = (value: number) => `${value.toFixed(1)} ms`;
 const signedMs = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(2)} ms`;
 const rate = (value: number) => `${Math.round(value).toLocaleString('en-US')} req/s`;
 /** The service's CPU (% of one core) and what processes outside the benchmark took (% of the machine). */
-const cpuOf = (result: LoadResult) =>
-  result.cpu ? ` · cpu ${Math.round(result.cpu.servicePct)} % · others ${Math.round(result.cpu.foreignPct)} %` : '';
+const cpuText = (cpu: CpuUsage | undefined) =>
+  cpu ? ` · cpu ${Math.round(cpu.servicePct)} % · others ${Math.round(cpu.foreignPct)} %` : '';
+const cpuOf = (result: LoadResult) => cpuText(result.cpu);
 const load = (result: LoadResult) =>
   result.latencyMs.count === 0
     ? `no request finished within ${result.durationSec.toFixed(1)} s${cpuOf(result)}`
@@ -281,6 +285,17 @@ function rowsOf(results: BenchResults): Row[] {
       ]);
     }
   }
+  if (results.feedEvents) {
+    const e = results.feedEvents;
+    rows.push([
+      `feed event delivery, ${e.subscribers} subscribers, a publication every ${EVENT_POLL_INTERVAL_MS} ms (information)`,
+      `p50 ${ms(e.delayMs.p50)} · p99 ${ms(e.delayMs.p99)} · max ${ms(e.delayMs.max)} · ${e.delayMs.count.toLocaleString('en-US')} events (${e.publications} publications × ${e.subscribers})${cpuText(e.cpu)}`,
+      '',
+      '',
+      '',
+      '',
+    ]);
+  }
   if (results.scale) {
     const s = results.scale;
     rows.push([
@@ -336,7 +351,7 @@ function allLoads(results: BenchResults): LoadResult[] {
 
 /** How much CPU processes outside the benchmark took: the context every figure needs here. */
 function foreignLoadNote(results: BenchResults): string {
-  const foreign = allLoads(results).flatMap((load) => (load.cpu ? [load.cpu.foreignPct] : []));
+  const foreign = [...allLoads(results).map((load) => load.cpu), results.feedEvents?.cpu].flatMap((cpu) => (cpu ? [cpu.foreignPct] : []));
   if (foreign.length === 0) return 'cpu: not measured (no /proc)';
   const mean = foreign.reduce((sum, value) => sum + value, 0) / foreign.length;
   return (
