@@ -96,7 +96,10 @@ export async function measureSaturation(context: BenchContext): Promise<Saturati
     // Tear the background down: its clients go away, so the coordinator abandons those rounds
     // (and lets go of the hanging worker's connections).
     background.abort();
-    await Promise.all(backgroundRequests);
+    if (!(await waitUntil(() => ended.length === backgroundRequests.length, ABANDON_WITHIN_MS)))
+      context.fail(
+        `saturation: ${backgroundRequests.length - ended.length} background requests had not ended ${ABANDON_WITHIN_MS / 1000} s after the abort`,
+      );
     for (const outcome of ended.slice(beyond)) {
       if (!(outcome instanceof Error && outcome.name === 'AbortError'))
         context.fail(`saturation: a background request ended with ${describe(outcome)}`);
