@@ -1,11 +1,12 @@
 /**
  * The benchmark's own calls to a service (the coordinator or the baseline, which share these
  * routes), through the typed clients of src/client/: registering and deregistering the fleet's
- * workers, single probe requests, and the coordinator's memory metric.
+ * workers, single probe requests, defining feeds, and the coordinator's metrics.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createCoordinatorApi } from '../src/client/api.ts';
 import { createOracleClient } from '../src/client/client.ts';
-import type { OracleRequestSubmission, OracleResult, Problem } from '../src/contract/models.ts';
+import type { FeedDefinition, FeedValue, OracleRequestSubmission, OracleResult, Problem } from '../src/contract/models.ts';
 import { ProblemResponseError } from '../src/http/problems.ts';
 import type { FleetWorker } from './fleet-protocol.ts';
 
@@ -53,11 +54,71 @@ export async function probeRequest(serviceUrl: string, submission: OracleRequest
   }
 }
 
+/** One sample of a metric in the Prometheus text format. */
+export interface MetricSample {
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** Every sample of the metric `name` in the coordinator's GET /metrics (none when it has none yet). */
+export async function readMetric(serviceUrl: string, name: string): Promise<MetricSample[]> {
+  const { data, response } = await createCoordinatorApi({ baseUrl: serviceUrl }).GET('/metrics', { parseAs: 'text' });
+  if (response.status !== 200 || data === undefined) throw new Error(`GET ${serviceUrl}/metrics answered ${response.status}`);
+  const samples: MetricSample[] = [];
+  for (const line of data.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)$/.exec(line);
+    if (match?.[1] !== name || match[3] === undefined) continue;
+    const labels: Record<string, string> = {};
+    for (const [, key, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) if (key !== undefined) labels[key] = value ?? '';
+    samples.push({ labels, value: Number(match[3]) });
+  }
+  return samples;
+}
+
+/** A counter's samples by the value of one of its labels, e.g. oracle_requests_served_total by served_from. */
+export async function readCounterBy(serviceUrl: string, name: string, label: string): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const sample of await readMetric(serviceUrl, name)) {
+    const key = sample.labels[label];
+    if (key !== undefined) counts[key] = (counts[key] ?? 0) + sample.value;
+  }
+  return counts;
+}
+
 /** The coordinator's resident memory as its own Prometheus metric reports it. */
 export async function readMetricResidentBytes(serviceUrl: string): Promise<number> {
-  const { data, response } = await createCoordinatorApi({ baseUrl: serviceUrl }).GET('/metrics', { parseAs: 'text' });
-  const match = /^process_resident_memory_bytes\s+(\d+(?:\.\d+)?(?:e\+?\d+)?)$/m.exec(data ?? '');
-  if (response.status !== 200 || !match?.[1])
-    throw new Error(`no process_resident_memory_bytes in GET ${serviceUrl}/metrics (HTTP ${response.status})`);
-  return Number(match[1]);
+  const sample = (await readMetric(serviceUrl, 'process_resident_memory_bytes'))[0];
+  if (sample === undefined) throw new Error(`no process_resident_memory_bytes in GET ${serviceUrl}/metrics`);
+  return sample.value;
+}
+
+/** Creates or replaces a feed (the benchmark's coordinators have no admin token). */
+export async function defineFeed(serviceUrl: string, feedId: string, definition: FeedDefinition): Promise<void> {
+  const { error, response } = await createCoordinatorApi({ baseUrl: serviceUrl }).PUT('/feeds/{feed_id}', {
+    params: { path: { feed_id: feedId } },
+    body: definition,
+  });
+  if (response.status !== 200 && response.status !== 201)
+    throw new Error(`PUT ${serviceUrl}/feeds/${feedId} answered ${response.status}: ${JSON.stringify(error)}`);
+}
+
+export async function deleteFeed(serviceUrl: string, feedId: string): Promise<void> {
+  const { response } = await createCoordinatorApi({ baseUrl: serviceUrl }).DELETE('/feeds/{feed_id}', {
+    params: { path: { feed_id: feedId } },
+  });
+  if (response.status !== 204) throw new Error(`DELETE ${serviceUrl}/feeds/${feedId} answered ${response.status}`);
+}
+
+/** The feed's first publication: polls GET /feeds/{id}/latest while it answers 404 NO_PUBLICATION. */
+export async function waitForPublication(serviceUrl: string, feedId: string, timeoutMs: number): Promise<FeedValue> {
+  const client = createOracleClient({ baseUrl: serviceUrl });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await client.readFeed(feedId);
+    } catch (error) {
+      if (!(error instanceof ProblemResponseError) || error.problem.code !== 'NO_PUBLICATION' || Date.now() > deadline) throw error;
+    }
+    await sleep(20);
+  }
 }

@@ -6,8 +6,12 @@
 
 /** How every worker of a batch answers `POST /task`. */
 export type WorkerBehaviour =
-  /** A valid WorkerResult after `delayMs` (0: at once). */
-  | { kind: 'answer'; delayMs: number }
+  /**
+   * A valid WorkerResult after `delayMs` (0: at once). With `vary`, each answer adds a random
+   * hundredth or less to the worker's value, so that no two rounds average the same (a feed with
+   * `deviation_bps: 0` then publishes every poll).
+   */
+  | { kind: 'answer'; delayMs: number; vary?: boolean }
   /** Never answers; the connection stays open until the caller gives up. */
   | { kind: 'hang' };
 

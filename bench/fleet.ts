@@ -48,7 +48,7 @@ function createTaskHandler(workerId: string, value: number, behaviour: WorkerBeh
         const result: WorkerResult = {
           worker_id: workerId,
           request_id: task.id,
-          value,
+          value: behaviour.vary === true ? value + Math.random() * 0.01 : value,
           response_time: `${Math.round(performance.now() - started)}ms`,
           reliable: true,
         };

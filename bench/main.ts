@@ -13,14 +13,17 @@ import { startFleet } from './fleet-client.ts';
 import { startBaseline, startCoordinator } from './processes.ts';
 import { describeMachine, judgeTargets, renderReport, type BenchResults } from './report.ts';
 import { measureDeadline } from './scenarios/deadline.ts';
+import { measureFeedEvents } from './scenarios/feed-events.ts';
 import { measureOverhead } from './scenarios/overhead.ts';
+import { measureReads } from './scenarios/reads.ts';
+import { measureSaturation } from './scenarios/saturation.ts';
 import { measureScale } from './scenarios/scale.ts';
 import { measureThroughput } from './scenarios/throughput.ts';
 
 const THROUGHPUT_WORKER_COUNTS = [3, 10, 50, 100] as const;
 const RESULTS_PATH = new URL('./results.json', import.meta.url);
 
-const MEASUREMENTS = ['throughput', 'overhead', 'deadline', 'scale'] as const;
+const MEASUREMENTS = ['throughput', 'overhead', 'deadline', 'saturation', 'rounds', 'feeds', 'scale'] as const;
 type Measurement = (typeof MEASUREMENTS)[number];
 const USAGE = `usage: npm run bench [-- --quick] [-- --only ${MEASUREMENTS.join(',')}]
   --quick  a few seconds per measurement (CI); default: 10 s each after a 3 s warm-up
@@ -53,8 +56,12 @@ const results: Omit<BenchResults, 'targets' | 'elapsedSec'> = { machine: describ
 progress(`${profile.name} run: starting the worker fleet, the coordinator and the baseline`);
 const [fleet, coordinator, baseline] = await Promise.all([startFleet(), startCoordinator(), startBaseline()]);
 const context: BenchContext = { profile, fleet, coordinator, baseline, progress, fail: (problem) => failures.push(problem) };
+// Rounds and the feed's /latest are measured together, against one fan-out run (scenarios/reads.ts).
+const reads = { rounds: selected('rounds'), latest: selected('feeds') };
 const steps =
-  (selected('throughput') ? THROUGHPUT_WORKER_COUNTS.length : 0) + (['overhead', 'deadline', 'scale'] as const).filter(selected).length;
+  (selected('throughput') ? THROUGHPUT_WORKER_COUNTS.length : 0) +
+  (['overhead', 'deadline', 'saturation', 'feeds', 'scale'] as const).filter(selected).length +
+  (reads.rounds || reads.latest ? 1 : 0);
 let step = 0;
 const announce = (what: string) => progress(`${++step}/${steps} ${what}`);
 
@@ -80,6 +87,29 @@ try {
     announce('deadline adherence, 1 worker that never answers, timeout_ms 500');
     results.deadline = await measureDeadline(context);
     progress(`  p99 ${results.deadline.latencyMs.p99.toFixed(1)} ms`);
+  }
+  if (selected('saturation')) {
+    announce('deadline adherence with a saturated worker: 70 background requests, then timeout_ms 500');
+    results.saturation = await measureSaturation(context);
+    progress(`  p99 ${results.saturation.result.latencyMs.p99.toFixed(1)} ms`);
+  }
+  if (reads.rounds || reads.latest) {
+    const what = [reads.rounds ? 'max_age_ms (1 and 8 queries)' : '', reads.latest ? 'GET /feeds/{id}/latest' : ''].filter(Boolean);
+    announce(`reads against the fan-out, 10 workers, 32 connections: ${what.join(', ')}`);
+    results.reads = await measureReads(context, reads);
+    const { fanOut, rounds, latest } = results.reads;
+    progress(
+      [
+        `  fan-out ${Math.round(fanOut.rps)} req/s`,
+        ...(rounds ? [`1 query ${rounds.oneQuery.ratio.toFixed(1)}×`, `8 queries ${rounds.queries.ratio.toFixed(1)}×`] : []),
+        ...(latest ? [`latest ${latest.ratio.toFixed(1)}×`] : []),
+      ].join(', '),
+    );
+  }
+  if (selected('feeds')) {
+    announce('feed event delivery to 100 subscribers, a publication every 100 ms');
+    results.feedEvents = await measureFeedEvents(context);
+    progress(`  p50 ${results.feedEvents.delayMs.p50.toFixed(1)} ms, p99 ${results.feedEvents.delayMs.p99.toFixed(1)} ms`);
   }
   if (selected('scale')) {
     // The 1,000-worker runs use a fresh coordinator; the first two are idle from here on.

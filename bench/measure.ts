@@ -17,16 +17,25 @@ import { benchPids, type ServiceProcess } from './processes.ts';
 
 export interface LoadSpec {
   url: string;
+  /** POST (the default) with a JSON body, or GET without one. */
+  method?: 'GET' | 'POST';
   /** The process behind `url`, for its CPU figure. */
   servicePid: number;
-  /** The JSON body of every request. */
-  body: unknown;
+  /** The JSON body of every request (POST). */
+  body?: unknown;
+  /** Instead of `body`: connection i sends `connectionBodies[i % length]` every time. */
+  connectionBodies?: readonly unknown[];
   /** Concurrent connections, each with one request in flight at a time. */
   connections: number;
   durationSec: number;
   warmupSec: number;
   /** Runs between the warm-up and the measured period (e.g. to reset other counters). */
   beforeMeasure?: () => Promise<void>;
+  /**
+   * Counters the service keeps (e.g. from its GET /metrics), read before and after each
+   * measured slice, outside its timing; their increase over the slices is LoadResult.counted.
+   */
+  readCounters?: () => Promise<Record<string, number>>;
 }
 
 export interface LatencySummary {
@@ -48,6 +57,8 @@ export interface LoadResult {
   errors: number;
   /** CPU over the measured period; undefined without /proc. */
   cpu: CpuUsage | undefined;
+  /** How much each of the spec's counters (readCounters) rose over the measured period. */
+  counted: Record<string, number> | undefined;
 }
 
 /** One measured period, before it is summarized (several can make one LoadResult). */
@@ -57,6 +68,7 @@ interface Slice {
   errors: number;
   durationSec: number;
   cpu: CpuUsage | undefined;
+  counted: Record<string, number> | undefined;
 }
 
 /** POST /request with `body` on `service` over `connections`, for the profile's duration after its warm-up. */
@@ -65,6 +77,18 @@ export function requestLoad(service: ServiceProcess, profile: Profile, body: Ora
     url: `${service.url}/request`,
     servicePid: service.pid,
     body,
+    connections,
+    durationSec: profile.durationSec,
+    warmupSec: profile.warmupSec,
+  };
+}
+
+/** GET `path` on `service` over `connections`, for the profile's duration after its warm-up. */
+export function getLoad(service: ServiceProcess, profile: Profile, path: string, connections: number): LoadSpec {
+  return {
+    url: `${service.url}${path}`,
+    method: 'GET',
+    servicePid: service.pid,
     connections,
     durationSec: profile.durationSec,
     warmupSec: profile.warmupSec,
@@ -95,16 +119,18 @@ export function summarize(values: readonly number[]): LatencySummary {
   };
 }
 
-function fire(spec: LoadSpec, durationSec: number): Promise<Omit<Slice, 'cpu'>> {
+function fire(spec: LoadSpec, durationSec: number): Promise<Omit<Slice, 'cpu' | 'counted'>> {
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
+  const bodies = spec.connectionBodies?.map((body) => JSON.stringify(body));
+  let clients = 0;
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
         url: spec.url,
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(spec.body),
+        method: spec.method ?? 'POST',
+        ...(spec.method === 'GET' ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec.body) }),
+        ...(bodies === undefined ? {} : { setupClient: (client: autocannon.Client) => client.setBody(bodies[clients++ % bodies.length]) }),
         connections: spec.connections,
         duration: durationSec,
         // Far beyond any deadline the scenarios use: a timeout here means the service is stuck.
@@ -123,17 +149,36 @@ function fire(spec: LoadSpec, durationSec: number): Promise<Omit<Slice, 'cpu'>> 
 }
 
 async function measureSlice(spec: LoadSpec, durationSec: number): Promise<Slice> {
+  const countersBefore = await spec.readCounters?.();
   const before = await snapshotCpu(benchPids());
   const slice = await fire(spec, durationSec);
   const after = await snapshotCpu(benchPids());
-  return { ...slice, cpu: cpuBetween(before, after, spec.servicePid) };
+  const countersAfter = await spec.readCounters?.();
+  return {
+    ...slice,
+    cpu: cpuBetween(before, after, spec.servicePid),
+    counted: countersAfter && increase(countersBefore ?? {}, countersAfter),
+  };
+}
+
+function increase(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([name, value]) => [name, value - (before[name] ?? 0)]));
+}
+
+/** Sums counts by key: statuses, counters. */
+function addCounts(total: Record<string, number>, counts: Record<string, number>): Record<string, number> {
+  for (const [key, n] of Object.entries(counts)) total[key] = (total[key] ?? 0) + n;
+  return total;
 }
 
 function combine(slices: readonly Slice[]): LoadResult {
   const durationSec = slices.reduce((sum, slice) => sum + slice.durationSec, 0);
   const latencies = slices.flatMap((slice) => slice.latencies);
   const statuses: Record<string, number> = {};
-  for (const slice of slices) for (const [code, n] of Object.entries(slice.statuses)) statuses[code] = (statuses[code] ?? 0) + n;
+  for (const slice of slices) addCounts(statuses, slice.statuses);
+  const counted = slices.some((slice) => slice.counted !== undefined)
+    ? slices.reduce<Record<string, number>>((total, slice) => addCounts(total, slice.counted ?? {}), {})
+    : undefined;
   const timed = slices.filter((slice): slice is Slice & { cpu: CpuUsage } => slice.cpu !== undefined);
   // Percentages of equal-length slices: their plain mean is the whole period's figure.
   const mean = (pick: (cpu: CpuUsage) => number) => timed.reduce((sum, slice) => sum + pick(slice.cpu), 0) / timed.length;
@@ -147,6 +192,7 @@ function combine(slices: readonly Slice[]): LoadResult {
       timed.length === 0
         ? undefined
         : { machineBusyPct: mean((c) => c.machineBusyPct), foreignPct: mean((c) => c.foreignPct), servicePct: mean((c) => c.servicePct) },
+    counted,
   };
 }
 
@@ -157,16 +203,18 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
 }
 
 /**
- * Measures two services in alternating slices (A, B, A, B, …), each getting `durationSec` in
- * all. On a shared machine whatever else runs then weighs on both about equally, which keeps
- * their ratio meaningful even when the absolute figures move.
+ * Measures several loads in alternating slices (A, B, C, A, B, C, …), each getting its
+ * `durationSec` in all. On a shared machine whatever else runs then weighs on all of them about
+ * equally, which keeps their ratios meaningful even when the absolute figures move.
  */
-export async function runInterleaved(a: LoadSpec, b: LoadSpec, rounds: number): Promise<[LoadResult, LoadResult]> {
-  for (const spec of [a, b]) if (spec.warmupSec > 0) await fire(spec, spec.warmupSec);
-  const slices: [Slice[], Slice[]] = [[], []];
+export async function runInterleaved<const T extends readonly LoadSpec[]>(
+  specs: T,
+  rounds: number,
+): Promise<{ -readonly [K in keyof T]: LoadResult }> {
+  for (const spec of specs) if (spec.warmupSec > 0) await fire(spec, spec.warmupSec);
+  const slices = specs.map((): Slice[] => []);
   for (let round = 0; round < rounds; round++) {
-    slices[0].push(await measureSlice(a, a.durationSec / rounds));
-    slices[1].push(await measureSlice(b, b.durationSec / rounds));
+    for (const [i, spec] of specs.entries()) slices[i]?.push(await measureSlice(spec, spec.durationSec / rounds));
   }
-  return [combine(slices[0]), combine(slices[1])];
+  return slices.map(combine) as { -readonly [K in keyof T]: LoadResult };
 }

@@ -4,9 +4,18 @@
  */
 import { cpus } from 'node:os';
 import { THROUGHPUT_CONNECTIONS, type Profile } from './context.ts';
+import type { CpuUsage } from './cpu.ts';
 import type { LoadResult } from './measure.ts';
 import { DEADLINE_CONNECTIONS, DEADLINE_MS } from './scenarios/deadline.ts';
+import { EVENT_POLL_INTERVAL_MS, type FeedEventFigures } from './scenarios/feed-events.ts';
 import { OVERHEAD_CONNECTIONS, OVERHEAD_WORKER_DELAY_MS, OVERHEAD_WORKERS, type OverheadFigures } from './scenarios/overhead.ts';
+import { MAX_AGE_MS, type ReadsFigures, type RoundsFigures } from './scenarios/reads.ts';
+import {
+  SATURATION_BACKGROUND_REQUESTS,
+  SATURATION_BACKGROUND_TIMEOUT_MS,
+  SATURATION_CONNECTIONS,
+  type SaturationFigures,
+} from './scenarios/saturation.ts';
 import { ASK_COUNT, DEFAULT_FAN_OUT_CONNECTIONS, type ScaleFigures } from './scenarios/scale.ts';
 import type { ThroughputFigures } from './scenarios/throughput.ts';
 
@@ -20,6 +29,12 @@ export const TARGETS = {
   residentMiB: 150,
   /** ask_count req/s ÷ 10-worker req/s, at least (within 20 %) */
   askCountRatio: 0.8,
+  /** deadline + 25 ms, with one of the workers saturated */
+  saturatedDeadlineP99Ms: DEADLINE_MS + 25,
+  /** max_age_ms req/s ÷ fan-out req/s (10 workers, 32 connections), at least */
+  roundsRatio: 5,
+  /** GET /feeds/{id}/latest req/s ÷ fan-out req/s (10 workers, 32 connections), at least */
+  latestRatio: 10,
 } as const;
 
 export interface Machine {
@@ -38,6 +53,9 @@ export interface BenchResults {
   overhead?: { coordinator: OverheadFigures; baseline: OverheadFigures };
   deadline?: LoadResult;
   scale?: ScaleFigures;
+  saturation?: SaturationFigures;
+  reads?: ReadsFigures;
+  feedEvents?: FeedEventFigures;
   targets: TargetVerdict[];
   /** Measurements that misbehaved; any makes the run exit non-zero. */
   failures: string[];
@@ -68,8 +86,9 @@ const ms = (value: number) => `${value.toFixed(1)} ms`;
 const signedMs = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(2)} ms`;
 const rate = (value: number) => `${Math.round(value).toLocaleString('en-US')} req/s`;
 /** The service's CPU (% of one core) and what processes outside the benchmark took (% of the machine). */
-const cpuOf = (result: LoadResult) =>
-  result.cpu ? ` · cpu ${Math.round(result.cpu.servicePct)} % · others ${Math.round(result.cpu.foreignPct)} %` : '';
+const cpuText = (cpu: CpuUsage | undefined) =>
+  cpu ? ` · cpu ${Math.round(cpu.servicePct)} % · others ${Math.round(cpu.foreignPct)} %` : '';
+const cpuOf = (result: LoadResult) => cpuText(result.cpu);
 const load = (result: LoadResult) =>
   result.latencyMs.count === 0
     ? `no request finished within ${result.durationSec.toFixed(1)} s${cpuOf(result)}`
@@ -115,6 +134,32 @@ export function judgeTargets(results: Omit<BenchResults, 'targets' | 'elapsedSec
       verdict: judge(p99 <= TARGETS.deadlineP99Ms),
     });
   }
+  if (results.saturation) {
+    const p99 = results.saturation.result.latencyMs.p99;
+    verdicts.push({
+      name: `deadline ${DEADLINE_MS} ms with a saturated worker, p99`,
+      target: `≤ ${TARGETS.saturatedDeadlineP99Ms} ms`,
+      measured: ms(p99),
+      verdict: judge(p99 <= TARGETS.saturatedDeadlineP99Ms),
+    });
+  }
+  const { rounds, latest } = results.reads ?? {};
+  for (const row of rounds ? [rounds.oneQuery, rounds.queries] : []) {
+    verdicts.push({
+      name: roundsTargetName(row),
+      target: `≥ ${TARGETS.roundsRatio}× fan-out`,
+      measured: `${row.ratio.toFixed(1)}×`,
+      verdict: judge(row.ratio >= TARGETS.roundsRatio),
+    });
+  }
+  if (latest) {
+    verdicts.push({
+      name: 'feed latest ÷ fan-out',
+      target: `≥ ${TARGETS.latestRatio}× fan-out`,
+      measured: `${latest.ratio.toFixed(1)}×`,
+      verdict: judge(latest.ratio >= TARGETS.latestRatio),
+    });
+  }
   if (results.scale) {
     const peak = Math.max(results.scale.residentIdleBytes, results.scale.residentAfterAskCountBytes ?? 0) / MIB;
     verdicts.push({
@@ -139,6 +184,18 @@ export function judgeTargets(results: Omit<BenchResults, 'targets' | 'elapsedSec
     }
   }
   return verdicts;
+}
+
+const queriesOf = (row: RoundsFigures) => (row.queries === 1 ? '1 query' : `${row.queries} queries`);
+const roundsTargetName = (row: RoundsFigures) => `max_age_ms ${MAX_AGE_MS}, ${queriesOf(row)} ÷ fan-out`;
+
+/** Where the answers came from, in % of the requests served (oracle_requests_served_total). */
+function servedSplit(result: LoadResult): string {
+  const counted = result.counted ?? {};
+  const total = Object.values(counted).reduce((sum, n) => sum + n, 0);
+  if (total === 0) return '';
+  const share = (key: string) => `${key} ${((100 * (counted[key] ?? 0)) / total).toFixed(1)} %`;
+  return ` · ${['history', 'coalesced', 'fan_out'].map(share).join(' · ')}`;
 }
 
 type Row = [measurement: string, coordinator: string, baseline: string, ratio: string, target: string, verdict: string];
@@ -187,6 +244,58 @@ function rowsOf(results: BenchResults): Row[] {
       ...verdictOf(results, `deadline ${DEADLINE_MS} ms, p99`),
     ]);
   }
+  if (results.saturation) {
+    const { result, backgroundHeld, overloaded } = results.saturation;
+    const d = result.latencyMs;
+    rows.push([
+      `deadline ${DEADLINE_MS} ms, 1 of 3 workers saturated by ${SATURATION_BACKGROUND_REQUESTS} requests of ${SATURATION_BACKGROUND_TIMEOUT_MS / 1000} s, ${SATURATION_CONNECTIONS} conns`,
+      `p50 ${ms(d.p50)} · p99 ${ms(d.p99)} · max ${ms(d.max)} · ${rate(result.rps)} · ${backgroundHeld} tasks held at it · overloaded ${overloaded.toLocaleString('en-US')}×${cpuOf(result)}`,
+      '',
+      '',
+      ...verdictOf(results, `deadline ${DEADLINE_MS} ms with a saturated worker, p99`),
+    ]);
+  }
+  if (results.reads) {
+    const { fanOut, rounds, latest, workers, connections } = results.reads;
+    rows.push([
+      `POST /request, ${workers} workers of 0 ms, ${connections} conns (fan-out for the reads below)`,
+      load(fanOut),
+      '',
+      '',
+      '',
+      '',
+    ]);
+    for (const row of rounds ? [rounds.oneQuery, rounds.queries] : []) {
+      const spread = row.queries === 1 ? `${connections} conns` : `${row.queries} queries × ${connections / row.queries} conns`;
+      rows.push([
+        `POST /request max_age_ms ${MAX_AGE_MS}, ${row.queries === 1 ? '1 query, ' : ''}${spread}`,
+        `${load(row.result)}${servedSplit(row.result)}`,
+        '',
+        `${row.ratio.toFixed(1)}× fan-out`,
+        ...verdictOf(results, roundsTargetName(row)),
+      ]);
+    }
+    if (latest) {
+      rows.push([
+        `GET /feeds/{id}/latest, ${connections} conns`,
+        load(latest.result),
+        '',
+        `${latest.ratio.toFixed(1)}× fan-out`,
+        ...verdictOf(results, 'feed latest ÷ fan-out'),
+      ]);
+    }
+  }
+  if (results.feedEvents) {
+    const e = results.feedEvents;
+    rows.push([
+      `feed event delivery, ${e.subscribers} subscribers, a publication every ${EVENT_POLL_INTERVAL_MS} ms (information)`,
+      `p50 ${ms(e.delayMs.p50)} · p99 ${ms(e.delayMs.p99)} · max ${ms(e.delayMs.max)} · ${e.delayMs.count.toLocaleString('en-US')} events (${e.publications} publications × ${e.subscribers})${cpuText(e.cpu)}`,
+      '',
+      '',
+      '',
+      '',
+    ]);
+  }
   if (results.scale) {
     const s = results.scale;
     rows.push([
@@ -228,6 +337,11 @@ function allLoads(results: BenchResults): LoadResult[] {
   const loads = results.throughput.flatMap((row) => [row.coordinator, row.baseline]);
   if (results.overhead) loads.push(results.overhead.coordinator.service, results.overhead.baseline.service);
   if (results.deadline) loads.push(results.deadline);
+  if (results.saturation) loads.push(results.saturation.result);
+  if (results.reads) {
+    const { fanOut, rounds, latest } = results.reads;
+    loads.push(fanOut, ...(rounds ? [rounds.oneQuery.result, rounds.queries.result] : []), ...(latest ? [latest.result] : []));
+  }
   if (results.scale) {
     if (results.scale.askCount.supported) loads.push(results.scale.askCount.result);
     loads.push(results.scale.defaultFanOut.result);
@@ -237,7 +351,7 @@ function allLoads(results: BenchResults): LoadResult[] {
 
 /** How much CPU processes outside the benchmark took: the context every figure needs here. */
 function foreignLoadNote(results: BenchResults): string {
-  const foreign = allLoads(results).flatMap((load) => (load.cpu ? [load.cpu.foreignPct] : []));
+  const foreign = [...allLoads(results).map((load) => load.cpu), results.feedEvents?.cpu].flatMap((cpu) => (cpu ? [cpu.foreignPct] : []));
   if (foreign.length === 0) return 'cpu: not measured (no /proc)';
   const mean = foreign.reduce((sum, value) => sum + value, 0) / foreign.length;
   return (

@@ -46,8 +46,7 @@ export async function measureThroughput(context: BenchContext, workerCount: numb
       if (problem) context.fail(problem);
     }
     const [coordinator, baseline] = await runInterleaved(
-      loadOn(context, context.coordinator),
-      loadOn(context, context.baseline),
+      [loadOn(context, context.coordinator), loadOn(context, context.baseline)],
       context.profile.rounds,
     );
     for (const [name, result] of [
