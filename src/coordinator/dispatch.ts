@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { formatDuration } from '../contract/duration.ts';
 import type { OracleRequest, WorkerResult } from '../contract/models.ts';
 import { checkAnswer } from './answer-check.ts';
-import { BlockedAddressError } from './endpoint-policy.ts';
+import { BlockedAddressError } from '../net/endpoint-policy.ts';
 import { TaskTransportError, WorkerOverloadedError, type SendTask } from './task-client.ts';
 
 export interface DispatchTarget {

@@ -4,7 +4,7 @@
  * through DNS, and that credentials and non-HTTP schemes are refused.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Lookup } from '../../src/coordinator/endpoint-policy.ts';
+import type { Lookup } from '../../src/net/endpoint-policy.ts';
 import { startCoordinatorServer } from '../../src/coordinator/server.ts';
 import { DEFAULT_COORDINATOR_CONFIG } from '../../src/coordinator/config.ts';
 import { coordinatorApi, expectData, expectError, registeredWorkers, type Target } from '../helpers/clients.ts';
