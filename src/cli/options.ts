@@ -16,6 +16,8 @@ export interface Option<T> {
   readonly boolean?: true;
   /** An environment variable naming a file that holds the value (for secrets), read last. */
   readonly fileEnv?: string;
+  /** What leaving an optional option unset means, shown in --help as its default. */
+  readonly impliedDefault?: string;
 }
 
 export type OptionValues<O> = { -readonly [K in keyof O]: O[K] extends Option<infer T> ? T : never };
@@ -81,6 +83,19 @@ export function choiceOption<const C extends string>(
       return raw as C;
     },
   };
+}
+
+/**
+ * A choice the program needs to know was made (so its default is undefined), which means
+ * `implied` when it was not.
+ */
+export function optionalChoiceOption<const C extends string>(
+  description: string,
+  env: string | undefined,
+  choices: readonly C[],
+  implied: C,
+): Option<C | undefined> {
+  return { ...choiceOption(description, env, choices, implied), default: undefined, impliedDefault: implied };
 }
 
 export function listOption<const C extends string, F extends C[] | undefined>(
@@ -179,7 +194,8 @@ export function formatHelp(usage: string, summary: string, options: Record<strin
     const flag = `--${flagName(name)}${option.boolean ? '' : ' <value>'}`;
     const unset =
       option.default === undefined || option.default === false || (Array.isArray(option.default) && option.default.length === 0);
-    const fallback = unset ? '' : ` [default: ${formatDefault(option.default)}]`;
+    const shown = unset ? option.impliedDefault : formatDefault(option.default);
+    const fallback = shown === undefined ? '' : ` [default: ${shown}]`;
     const env = option.env ? ` (env ${option.env})` : '';
     if (option.fileEnv) return `  ${flag.padEnd(30)} ${option.description}${env}`;
     return `  ${flag.padEnd(30)} ${option.description}${fallback}${env}`;
@@ -240,7 +256,7 @@ function formatDefault(value: unknown): string {
   return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
 }
 
-/** camelCase option names become kebab-case flags. */
-function flagName(name: string): string {
+/** camelCase option names become kebab-case flags (without the dashes in front). */
+export function flagName(name: string): string {
   return name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 }

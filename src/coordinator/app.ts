@@ -13,7 +13,7 @@ import type { Coordinator } from './coordinator.ts';
 import type { FeedEvents } from './feeds/feed-events.ts';
 import { mountFeedRoutes } from './feeds/feed-routes.ts';
 import type { FeedService } from './feeds/feed-service.ts';
-import type { EndpointPolicy } from './endpoint-policy.ts';
+import type { EndpointPolicy } from '../net/endpoint-policy.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
 import { CALL_PATHS, SIGNATURE_HEADER } from '../signing/worker-call.ts';
 import type { WorkerAuthority } from './worker-auth.ts';

@@ -13,7 +13,8 @@ import { serverLimitOptions } from '../http/server-limits.ts';
 import { LOG_LEVELS } from '../logging/logger.ts';
 import { DEFAULT_TRIM } from './aggregator.ts';
 import { FeedsFileError, loadFeedsFile, type DefinedFeed } from './feeds/feed-definition.ts';
-import { createEndpointPolicy, DEFAULT_ALLOWED_WORKER_NETWORKS } from './endpoint-policy.ts';
+import { PRIVATE_NETWORKS } from '../net/endpoint-policy.ts';
+import { networksOption } from '../net/networks-option.ts';
 import { DEFAULT_HEALTH_POLICY as HEALTH, type HealthPolicy } from './worker-health.ts';
 import { loadTrustedWorkers, TrustedWorkersFileError } from './trusted-workers.ts';
 import type { PublicKey } from '../signing/ed25519.ts';
@@ -174,24 +175,11 @@ export const coordinatorOptions = {
   } satisfies Option<ReadonlyMap<string, PublicKey> | undefined>,
   bodyLimit: integerOption('Largest accepted request body in bytes', 'COORDINATOR_BODY_LIMIT', 65536, 256, 10_485_760),
   ...serverLimitOptions('COORDINATOR'),
-  allowedWorkerNetworks: {
-    description:
-      'Comma-separated CIDRs or addresses workers may live at, or * for any (link-local and metadata addresses are always refused)',
-    env: 'COORDINATOR_ALLOWED_WORKER_NETWORKS',
-    default: DEFAULT_ALLOWED_WORKER_NETWORKS,
-    parse: (raw: string): string[] => {
-      const entries = raw
-        .split(',')
-        .map((entry) => entry.trim())
-        .filter(Boolean);
-      try {
-        createEndpointPolicy(entries);
-      } catch (error) {
-        throw new UsageError((error as Error).message);
-      }
-      return entries;
-    },
-  } satisfies Option<string[]>,
+  allowedWorkerNetworks: networksOption(
+    'Comma-separated CIDRs or addresses workers may live at, or * for any (link-local and metadata addresses are always refused)',
+    'COORDINATOR_ALLOWED_WORKER_NETWORKS',
+    PRIVATE_NETWORKS,
+  ),
   maxAnswerBytes: integerOption(
     'Largest worker answer read, in bytes; a longer one excludes the worker',
     'COORDINATOR_MAX_ANSWER_BYTES',

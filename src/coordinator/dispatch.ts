@@ -10,7 +10,7 @@ import { formatDuration } from '../contract/duration.ts';
 import type { OracleRequest, WorkerResult } from '../contract/models.ts';
 import type { PublicKey } from '../signing/ed25519.ts';
 import { checkAnswer, type SignedAnswer } from './answer-check.ts';
-import { BlockedAddressError } from './endpoint-policy.ts';
+import { BlockedAddressError } from '../net/endpoint-policy.ts';
 import { TaskTransportError, WorkerOverloadedError, type SendTask } from './task-client.ts';
 
 export interface DispatchTarget {

@@ -7,7 +7,7 @@ import type { Logger } from '../logging/logger.ts';
 import { createCoordinatorApp } from './app.ts';
 import { healthPolicyOf, type CoordinatorConfig } from './config.ts';
 import { Coordinator } from './coordinator.ts';
-import { createEndpointPolicy, createGuardedLookup, type Lookup } from './endpoint-policy.ts';
+import { createEndpointPolicy, createGuardedLookup, type Lookup } from '../net/endpoint-policy.ts';
 import { CoordinatorMetrics } from './metrics.ts';
 import type { WorkerStore } from './worker-store.ts';
 import { openStores } from '../store/stores.ts';

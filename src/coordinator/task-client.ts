@@ -12,7 +12,7 @@ import { Agent, request } from 'undici';
 import type { paths as WorkerPaths } from '../../generated/worker.ts';
 import { bearerHeader } from '../http/bearer.ts';
 import type { RawAnswer } from './answer-check.ts';
-import type { Lookup } from './endpoint-policy.ts';
+import type { Lookup } from '../net/endpoint-policy.ts';
 
 type TaskPath = Extract<keyof WorkerPaths, '/task'>;
 type TaskBody = WorkerPaths[TaskPath]['post']['requestBody']['content']['application/json'];

@@ -1,7 +1,8 @@
 /**
  * Runs a scenario: real workers and, for each strategy, a fresh real coordinator, all on
  * loopback in this process and registered over HTTP; then the scenario's requests, one at a
- * time, each priced at its own simulated moment and scored against the market's truth.
+ * time, each priced at its own simulated moment and scored against the scenario's truth (the
+ * synthetic market, or a recording of real prices), which the simulated workers report too.
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,7 +13,6 @@ import { deviationInBps } from '../coordinator/feeds/update-rule.ts';
 import { startCoordinatorServer } from '../coordinator/server.ts';
 import { signedRegistration } from '../signing/worker-call.ts';
 import { createLogger } from '../logging/logger.ts';
-import { truePrice } from '../market/market.ts';
 import type { OracleResult } from '../contract/models.ts';
 import { ProblemResponseError } from '../http/problems.ts';
 import { hashString } from '../market/random.ts';
@@ -69,7 +69,12 @@ export async function runScenario(scenario: Scenario, onProgress: ProgressListen
       for (let i = 0; i < group.count; i++) {
         const id = `${group.profile}-${workers.filter((w) => w.profile === group.profile).length + 1}`;
         const seed = hashString(`${scenario.seed}|${id}`);
-        servers.push(await startWorkerServer({ id, host: '127.0.0.1', port: 0, seed, simulation: group.simulation }, silent));
+        servers.push(
+          await startWorkerServer(
+            { id, host: '127.0.0.1', port: 0, seed, simulation: group.simulation, truth: scenario.truth.priceAt },
+            silent,
+          ),
+        );
         workers.push({ id, profile: group.profile });
       }
     }
@@ -130,7 +135,7 @@ async function runVariant(
     for (let index = 0; index < scenario.requests; index++) {
       const startedAt = performance.now();
       const asOfMs = scenario.startMs + index * scenario.stepMs;
-      const truth = truePrice(scenario.query, asOfMs);
+      const truth = scenario.truth.priceAt(scenario.query, asOfMs);
       let result: OracleResult | undefined;
       let problem: string | undefined;
       try {

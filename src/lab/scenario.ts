@@ -5,11 +5,15 @@
  * command-line flags override them.
  */
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { STRATEGIES, type Strategy } from '../contract/models.ts';
 import { crossFieldProblems } from '../coordinator/feeds/feed-definition.ts';
 import { DEFAULT_WINDOW_MS, nextJumpWindow, windowOf } from '../market/market.ts';
+import { RecordingError } from '../market/recording.ts';
+import { marketTruth, type Truth } from '../market/truth.ts';
 import { formatSpan } from './format.ts';
+import { RecordedTruth } from './recorded-truth.ts';
 import { BYZANTINE_MODES, FAILURE_MODES, PROFILES, simulationFor, type Profile, type SimulationSettings } from '../worker/simulation.ts';
 
 /** A strategy, optionally with MAD outlier rejection in front of it (`average+mad`). */
@@ -45,6 +49,18 @@ export interface FeedPlan {
   readonly maxAnswer: number | undefined;
 }
 
+/**
+ * What answers are scored against, and what the simulated workers report (each shaped by its
+ * profile): the synthetic market, or a recording of real prices (`truth: recorded <file>`).
+ */
+export interface ScenarioTruth {
+  /** `market`, or `recorded <file>` as the scenario names it. */
+  readonly source: string;
+  readonly priceAt: Truth;
+  /** The recording, for a recorded truth. */
+  readonly recording?: RecordedTruth;
+}
+
 export interface Scenario {
   readonly name: string;
   readonly description: string;
@@ -63,6 +79,7 @@ export interface Scenario {
   readonly groups: readonly WorkerGroup[];
   /** Present for a feed study; then `requests` counts its polls and `stepMs` is its poll interval. */
   readonly feed: FeedPlan | undefined;
+  readonly truth: ScenarioTruth;
 }
 
 export class ScenarioError extends Error {
@@ -91,10 +108,11 @@ export async function loadScenario(path: string, overrides: ScenarioOverrides = 
     throw new ScenarioError(`cannot read scenario ${path}: ${(error as Error).message}`);
   }
   const fallbackName = path.replace(/^.*\//, '').replace(/\.(ya?ml|json)$/i, '');
-  return parseScenario(raw, fallbackName, overrides);
+  return parseScenario(raw, fallbackName, overrides, dirname(path));
 }
 
-export function parseScenario(raw: unknown, fallbackName: string, overrides: ScenarioOverrides = {}): Scenario {
+/** `baseDir`: where a recorded truth's file is looked for (the scenario file's folder when loaded from one). */
+export function parseScenario(raw: unknown, fallbackName: string, overrides: ScenarioOverrides = {}, baseDir = '.'): Scenario {
   const file = new Fields(raw, 'scenario');
   file.allowOnly([
     'name',
@@ -111,11 +129,19 @@ export function parseScenario(raw: unknown, fallbackName: string, overrides: Sce
     'strategies',
     'workers',
     'feed',
+    'truth',
   ]);
   const query = file.string('query', 'BTC/USD');
   if (!/^[A-Z0-9]{1,16}\/[A-Z0-9]{1,16}$/.test(query)) throw new ScenarioError(`query must be BASE/QUOTE in upper case, got "${query}"`);
+  const truth = parseTruth(file.string('truth', 'market'), baseDir);
+  const span = truth.recording?.spanOf(query);
+  if (truth.recording !== undefined && span === undefined) {
+    throw new ScenarioError(`truth: ${truth.recording.path} has no prices for ${query} (it has ${truth.recording.queries().join(', ')})`);
+  }
   const madK = file.number('mad_k', 3, 0.1, 100);
-  let startMs = Date.parse(file.string('start', '2026-01-01T00:00:00Z'));
+  // A recorded truth starts where the recording does, unless the file says otherwise.
+  const defaultStart = span === undefined ? '2026-01-01T00:00:00Z' : new Date(span.firstMs).toISOString();
+  let startMs = Date.parse(file.string('start', defaultStart));
   if (Number.isNaN(startMs)) throw new ScenarioError('start must be an ISO date-time');
   const feed = file.has('feed') ? parseFeed(new Fields(file.get('feed'), 'feed'), query, overrides.durationMs) : undefined;
   if (feed !== undefined) {
@@ -129,16 +155,21 @@ export function parseScenario(raw: unknown, fallbackName: string, overrides: Sce
   }
   const stepMs = feed?.pollIntervalMs ?? file.integer('step_ms', DEFAULT_WINDOW_MS, 1, 86_400_000);
   const beforeJump = file.optionalInteger('start_before_jump_windows', 0, 10_000);
+  if (beforeJump !== undefined && span !== undefined) {
+    throw new ScenarioError('start_before_jump_windows finds the synthetic market’s jumps; with a recorded truth, give start');
+  }
   if (beforeJump !== undefined) startMs = (nextJumpWindow(query, windowOf(startMs)) - beforeJump) * DEFAULT_WINDOW_MS;
   const groups = file.list('workers').map((entry, i) => parseGroup(entry, i));
   if (groups.length === 0) throw new ScenarioError('workers must list at least one group');
   const variants = (overrides.strategies ?? file.stringList('strategies', DEFAULT_VARIANTS)).map((label) => parseVariant(label, madK));
+  const requests = feed === undefined ? (overrides.requests ?? file.integer('requests', 100, 1, 100_000)) : pollCount(feed);
+  if (span !== undefined) checkInsideRecording(span, startMs, stepMs, requests);
   return {
     name: file.string('name', fallbackName),
     description: file.string('description', ''),
     seed: overrides.seed ?? file.integer('seed', 1, 0, 4_294_967_295),
     query,
-    requests: feed === undefined ? (overrides.requests ?? file.integer('requests', 100, 1, 100_000)) : pollCount(feed),
+    requests,
     rate: overrides.rate ?? file.number('rate', 100, 0.01, 10_000),
     timeoutMs: overrides.timeoutMs ?? file.integer('timeout_ms', 1000, 10, 60_000),
     startMs,
@@ -147,14 +178,47 @@ export function parseScenario(raw: unknown, fallbackName: string, overrides: Sce
     variants,
     groups: overrides.workers === undefined ? groups : scaleGroups(groups, overrides.workers),
     feed,
+    truth,
   };
 }
 
-/** "100 requests per strategy", or for a feed study how often it polls and for how long. */
+/** `market`, or `recorded <file>` with the file relative to `baseDir`. */
+function parseTruth(text: string, baseDir: string): ScenarioTruth {
+  if (text === 'market') return { source: 'market', priceAt: marketTruth };
+  const file = /^recorded\s+(\S.*)$/.exec(text)?.[1]?.trim();
+  if (file === undefined) throw new ScenarioError(`truth must be market or "recorded <file>", got "${text}"`);
+  let recording: RecordedTruth;
+  try {
+    recording = RecordedTruth.load(resolve(baseDir, file), file);
+  } catch (error) {
+    if (error instanceof RecordingError) throw new ScenarioError(`truth: ${error.message}`);
+    throw new ScenarioError(`truth: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return { source: `recorded ${file}`, priceAt: recording.truth, recording };
+}
+
+/** Every request prices a moment the recording covers: nothing before its start, nothing after its end is invented. */
+function checkInsideRecording(span: { firstMs: number; lastMs: number }, startMs: number, stepMs: number, requests: number): void {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  if (startMs < span.firstMs) throw new ScenarioError(`start ${iso(startMs)} is before the recording begins (${iso(span.firstMs)})`);
+  const lastMs = startMs + (requests - 1) * stepMs;
+  if (lastMs > span.lastMs) {
+    const fit = Math.floor((span.lastMs - startMs) / stepMs) + 1;
+    throw new ScenarioError(
+      `the last request prices ${iso(lastMs)}, after the recording ends (${iso(span.lastMs)}): at most ${fit} requests of ${formatSpan(stepMs)} fit`,
+    );
+  }
+}
+
+/**
+ * "100 requests per strategy", or for a feed study how often it polls and for how long; with a
+ * recorded truth, which recording they are priced against.
+ */
 export function describeRequests(scenario: Scenario): string {
-  const { feed, requests } = scenario;
-  if (feed === undefined) return `${requests} requests per strategy`;
-  return `a feed polled every ${formatSpan(feed.pollIntervalMs)} for ${formatSpan(feed.durationMs)} of simulated time (${requests} polls per strategy)`;
+  const { feed, requests, truth } = scenario;
+  const against = truth.recording === undefined ? '' : `, against the prices recorded in ${truth.recording.path}`;
+  if (feed === undefined) return `${requests} requests per strategy${against}`;
+  return `a feed polled every ${formatSpan(feed.pollIntervalMs)} for ${formatSpan(feed.durationMs)} of simulated time (${requests} polls per strategy)${against}`;
 }
 
 const MAX_POLLS = 100_000;

@@ -1,7 +1,24 @@
-import { choiceOption, integerOption, listOption, numberOption, secretOption, stringOption, type OptionValues } from '../cli/options.ts';
+import {
+  choiceOption,
+  flagName,
+  integerOption,
+  listOption,
+  numberOption,
+  optionalChoiceOption,
+  secretOption,
+  stringOption,
+  UsageError,
+  type OptionValues,
+} from '../cli/options.ts';
 import { serverLimitOptions } from '../http/server-limits.ts';
-import { LOG_LEVELS } from '../logging/logger.ts';
+import { LOG_LEVELS, type Logger } from '../logging/logger.ts';
+import { networksOption } from '../net/networks-option.ts';
+import type { WorkerObservation } from './server.ts';
 import { BASE_SIMULATION, BYZANTINE_MODES, FAILURE_MODES, PROFILES, simulationFor, type SimulationSettings } from './simulation.ts';
+import { loadSourcesFile, SourcesFileError } from './sources/definitions.ts';
+import { openRecorder, type Recorder } from './sources/recorder.ts';
+import { createSourcedObserver } from './sources/sourced-observer.ts';
+import { createSourcePolicy } from './sources/source-policy.ts';
 
 const WORKER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
@@ -16,7 +33,12 @@ export const workerOptions = {
     undefined,
     /^https?:\/\/\S+$/,
   ),
-  profile: choiceOption('Fault profile: what kind of oracle this worker simulates', 'WORKER_PROFILE', PROFILES, 'honest'),
+  profile: optionalChoiceOption(
+    'Fault profile: what kind of oracle this worker simulates',
+    'WORKER_PROFILE',
+    PROFILES,
+    BASE_SIMULATION.profile,
+  ),
   minDelayMs: integerOption(
     `Shortest simulated processing delay in ms; default ${BASE_SIMULATION.minDelayMs}, or the profile's`,
     'WORKER_MIN_DELAY_MS',
@@ -53,11 +75,11 @@ export const workerOptions = {
     -0.99,
     100,
   ),
-  byzantineMode: choiceOption(
+  byzantineMode: optionalChoiceOption(
     'byzantine: a consistent bias, or wild values from truth/10 to truth×10',
     'WORKER_BYZANTINE_MODE',
     BYZANTINE_MODES,
-    'bias',
+    BASE_SIMULATION.byzantineMode,
   ),
   staleWindows: integerOption(
     "How many 10 s market windows behind a stale worker reads; default the profile's",
@@ -67,6 +89,17 @@ export const workerOptions = {
     1_000_000,
   ),
   seed: integerOption('Seed for the simulation, for reproducible runs; random when unset', 'WORKER_SEED', undefined, 0, 4_294_967_295),
+  sources: stringOption(
+    'YAML or JSON file of real price sources: the worker answers from them instead of simulating (no --profile then)',
+    'WORKER_SOURCES',
+    undefined,
+  ),
+  record: stringOption('With --sources: append every upstream observation to this NDJSON file', 'WORKER_RECORD', undefined),
+  allowedSourceNetworks: networksOption(
+    'Comma-separated CIDRs or addresses beyond the public internet that sources may live at (e.g. 127.0.0.0/8), or * (link-local and metadata addresses are always refused)',
+    'WORKER_ALLOWED_SOURCE_NETWORKS',
+    [],
+  ),
   heartbeatIntervalMs: integerOption(
     'How often to tell the coordinator this worker is alive, in ms',
     'WORKER_HEARTBEAT_INTERVAL_MS',
@@ -98,7 +131,8 @@ export type WorkerConfig = OptionValues<typeof workerOptions>;
 
 /** The profile's preset, overridden by every knob that was set explicitly. */
 export function simulationOf(config: WorkerConfig): SimulationSettings {
-  const explicit: Partial<SimulationSettings> = { byzantineMode: config.byzantineMode };
+  const explicit: Partial<SimulationSettings> = {};
+  if (config.byzantineMode !== undefined) explicit.byzantineMode = config.byzantineMode;
   if (config.minDelayMs !== undefined) explicit.minDelayMs = config.minDelayMs;
   if (config.maxDelayMs !== undefined) explicit.maxDelayMs = config.maxDelayMs;
   if (config.failureRate !== undefined) explicit.failureRate = config.failureRate;
@@ -106,5 +140,52 @@ export function simulationOf(config: WorkerConfig): SimulationSettings {
   if (config.noise !== undefined) explicit.noise = config.noise;
   if (config.bias !== undefined) explicit.bias = config.bias;
   if (config.staleWindows !== undefined) explicit.staleWindows = config.staleWindows;
-  return simulationFor(config.profile, explicit);
+  return simulationFor(config.profile ?? BASE_SIMULATION.profile, explicit);
+}
+
+/** The options that only mean something to a simulated worker. */
+const SIMULATION_KNOBS = [
+  'profile',
+  'minDelayMs',
+  'maxDelayMs',
+  'failureRate',
+  'failureModes',
+  'noise',
+  'bias',
+  'byzantineMode',
+  'staleWindows',
+  'seed',
+] as const satisfies readonly (keyof WorkerConfig)[];
+
+/**
+ * What the worker observes: the simulation, or with --sources the real sources of that file
+ * (loaded and checked now, the recording opened). A worker is one or the other: --sources with a
+ * simulation knob, or --record without --sources, is a UsageError, and so is a sources file with
+ * an error (naming the file and the line).
+ */
+export function observationOf(config: WorkerConfig, logger: Logger, env: NodeJS.ProcessEnv = process.env): WorkerObservation {
+  if (config.sources === undefined) {
+    if (config.record !== undefined) throw new UsageError('--record needs --sources: only real sources are recorded');
+    return { simulation: simulationOf(config), seed: config.seed };
+  }
+  const knobs = SIMULATION_KNOBS.filter((key) => config[key] !== undefined).map((key) => `--${flagName(key)}`);
+  if (knobs.length > 0) {
+    throw new UsageError(`--sources with ${knobs.join(', ')}: a worker is either simulated or reads real sources, not both`);
+  }
+  let configuration;
+  try {
+    configuration = loadSourcesFile(config.sources, env, createSourcePolicy(config.allowedSourceNetworks));
+  } catch (error) {
+    if (error instanceof SourcesFileError) throw new UsageError(error.message);
+    throw error;
+  }
+  let recorder: Recorder | undefined;
+  if (config.record !== undefined) {
+    try {
+      recorder = openRecorder(config.record, logger);
+    } catch (error) {
+      throw new UsageError(`--record: cannot open ${config.record} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  return { observer: createSourcedObserver({ configuration, allowedNetworks: config.allowedSourceNetworks, logger, recorder }) };
 }

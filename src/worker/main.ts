@@ -3,18 +3,21 @@ import { handleShutdown } from '../cli/shutdown.ts';
 import { serverLimitsOf } from '../http/server-limits.ts';
 import { createLogger } from '../logging/logger.ts';
 import { configuredKey, defaultWorkerKeyFile, KeyFileError, type ConfiguredKey } from '../signing/key-file.ts';
-import { simulationOf, workerOptions } from './config.ts';
+import { observationOf, workerOptions } from './config.ts';
 import { Membership } from './membership.ts';
 import { startWorkerServer } from './server.ts';
 
 await runMain(
   {
     usage: 'npm run start:worker -- --id worker-1 --port 8081 [options]',
-    summary: 'Starts a simulated oracle worker that registers itself with the coordinator, sends heartbeats and answers POST /task.',
+    summary:
+      'Starts an oracle worker, simulated or reading real price sources (--sources), that registers itself with the coordinator, sends heartbeats and answers POST /task.',
     options: workerOptions,
   },
   async ({ values: config }) => {
     const logger = createLogger(config.id, config.logLevel);
+    // A bad sources file or key file is a UsageError, which runMain reports with exit code 2.
+    const observation = observationOf(config, logger);
     let signing: ConfiguredKey;
     try {
       signing = configuredKey({
@@ -28,16 +31,15 @@ await runMain(
     logger.info({ key_id: signing.key.publicKey.keyId, from: signing.from, created: signing.created }, 'signing key ready');
     const worker = await startWorkerServer(
       {
+        ...observation,
         id: config.id,
         host: config.host,
         port: config.port,
-        seed: config.seed,
         bodyLimitBytes: config.bodyLimit,
         shutdownGraceMs: config.shutdownGraceMs,
         taskToken: config.taskToken,
         key: signing.key,
         serverLimits: serverLimitsOf(config),
-        simulation: simulationOf(config),
       },
       logger,
     );

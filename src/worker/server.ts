@@ -7,16 +7,28 @@ import { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../http/server-limits.
 import type { Logger } from '../logging/logger.ts';
 import { randomSeed } from '../market/random.ts';
 import { generateSigningKey, type SigningKey } from '../signing/ed25519.ts';
+import type { Truth } from '../market/truth.ts';
 import { createWorkerApp, type TaskLifecycle } from './app.ts';
+import type { PriceObserver } from './observer.ts';
+import { SimulatedObserver } from './simulated-observer.ts';
 import type { SimulationSettings } from './simulation.ts';
 import { Worker } from './worker.ts';
 
-export interface WorkerServerOptions {
+/** A worker is either simulated (with a seed, and optionally another truth than the synthetic market) or reads real sources. */
+export type WorkerObservation =
+  | { simulation: SimulationSettings; seed?: number; truth?: Truth; observer?: never }
+  | {
+      /** Real sources; the server owns it from now on and closes it with itself. */
+      observer: PriceObserver;
+      simulation?: never;
+      seed?: never;
+      truth?: never;
+    };
+
+export type WorkerServerOptions = WorkerObservation & {
   id: string;
   host: string;
   port: number;
-  simulation: SimulationSettings;
-  seed?: number;
   bodyLimitBytes?: number;
   validateResponses?: boolean;
   /** How long tasks in flight may finish when the server closes. */
@@ -27,7 +39,7 @@ export interface WorkerServerOptions {
   key?: SigningKey;
   /** Timeouts and the connection cap; DEFAULT_SERVER_LIMITS for what is not set. */
   serverLimits?: Partial<ServerLimits>;
-}
+};
 
 export interface WorkerServer {
   readonly url: string;
@@ -39,8 +51,8 @@ export interface WorkerServer {
 }
 
 export async function startWorkerServer(options: WorkerServerOptions, logger: Logger): Promise<WorkerServer> {
-  const seed = options.seed ?? randomSeed();
-  const worker = new Worker(options.id, options.simulation, seed);
+  const { observer, seed } = observerOf(options);
+  const worker = new Worker(options.id, observer);
   const lifecycle: TaskLifecycle = { draining: false, inFlight: 0 };
   const key = options.key ?? generateSigningKey();
   if (options.taskToken === undefined) logger.warn('running without ORACLE_TASK_TOKEN: anyone who can reach this worker can send it tasks');
@@ -54,7 +66,13 @@ export async function startWorkerServer(options: WorkerServerOptions, logger: Lo
     validateResponses: options.validateResponses ?? false,
   });
   const server = createApiServer(app, { logger, limits: { ...DEFAULT_SERVER_LIMITS, ...options.serverLimits } });
-  const url = await listen(server, options.port, options.host);
+  let url: string;
+  try {
+    url = await listen(server, options.port, options.host);
+  } catch (error) {
+    await worker.close();
+    throw error;
+  }
   logger.info({ url, seed, key_id: key.publicKey.keyId }, 'worker listening');
   return {
     url,
@@ -66,7 +84,16 @@ export async function startWorkerServer(options: WorkerServerOptions, logger: Lo
       lifecycle.draining = true;
       const deadline = Date.now() + (options.shutdownGraceMs ?? 0);
       while (lifecycle.inFlight > 0 && Date.now() < deadline) await sleep(10);
+      // What is still in flight past the grace stops now: its upstream calls are aborted.
+      await worker.close();
       await closeServer(server);
     },
   };
+}
+
+/** The observer to use; a simulated worker's seed is logged, so that its run can be replayed. */
+function observerOf(options: WorkerObservation): { observer: PriceObserver; seed?: number } {
+  if (options.observer !== undefined) return { observer: options.observer };
+  const seed = options.seed ?? randomSeed();
+  return { observer: new SimulatedObserver(options.simulation, seed, options.truth), seed };
 }

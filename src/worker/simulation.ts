@@ -2,9 +2,11 @@
  * What a simulated oracle does with one task: how long it takes, whether and how it fails, and
  * the value it reports. Each fault profile shapes the value differently; every plan is a pure
  * function of the worker's seed, the query and the moment priced, so a run replays exactly under
- * `--seed` however tasks interleave, and all workers read one synthetic market (src/market/market.ts).
+ * `--seed` however tasks interleave, and all workers read one truth: the synthetic market
+ * (src/market/market.ts) unless the lab gives them a recorded one (src/market/truth.ts).
  */
-import { DEFAULT_WINDOW_MS, truePrice } from '../market/market.ts';
+import { DEFAULT_WINDOW_MS } from '../market/market.ts';
+import { marketTruth, type Truth } from '../market/truth.ts';
 import { createRandom, hashString, type Random } from '../market/random.ts';
 
 /** `error`: a 200 WorkerResult with `err` set; `outage`: a 503 problem; `hang`: no answer at all. */
@@ -70,7 +72,13 @@ export function taskRandom(seed: number, query: string, asOfMs: number): Random 
   return createRandom(hashString(`${seed}|${query}|${asOfMs}`));
 }
 
-export function planTask(query: string, settings: SimulationSettings, random: Random, asOfMs: number): TaskPlan {
+export function planTask(
+  query: string,
+  settings: SimulationSettings,
+  random: Random,
+  asOfMs: number,
+  truth: Truth = marketTruth,
+): TaskPlan {
   // Always draw the same numbers, so one knob never shifts what another one draws.
   const delayDraw = random();
   const failureDraw = random();
@@ -84,7 +92,7 @@ export function planTask(query: string, settings: SimulationSettings, random: Ra
     return { delayMs, kind: mode };
   }
   const noise = settings.profile === 'colluding' ? 0 : settings.noise * (noiseDraw * 2 - 1);
-  return { delayMs, kind: 'value', value: reportedValue(query, settings, asOfMs, wildDraw) * (1 + noise) };
+  return { delayMs, kind: 'value', value: reportedValue(query, settings, asOfMs, wildDraw, truth) * (1 + noise) };
 }
 
 /**
@@ -93,16 +101,16 @@ export function planTask(query: string, settings: SimulationSettings, random: Ra
  * exactly; a log-uniform draw in [truth/10, truth×10] for wild byzantine workers; the truth of
  * `staleWindows` windows ago for stale ones.
  */
-function reportedValue(query: string, settings: SimulationSettings, asOfMs: number, wildDraw: number): number {
+function reportedValue(query: string, settings: SimulationSettings, asOfMs: number, wildDraw: number, truth: Truth): number {
   switch (settings.profile) {
     case 'byzantine':
-      if (settings.byzantineMode === 'wild') return truePrice(query, asOfMs) * 10 ** (wildDraw * 2 - 1);
-      return truePrice(query, asOfMs) * (1 + settings.bias);
+      if (settings.byzantineMode === 'wild') return truth(query, asOfMs) * 10 ** (wildDraw * 2 - 1);
+      return truth(query, asOfMs) * (1 + settings.bias);
     case 'colluding':
-      return truePrice(query, asOfMs) * (1 + settings.bias);
+      return truth(query, asOfMs) * (1 + settings.bias);
     case 'stale':
-      return truePrice(query, asOfMs - settings.staleWindows * DEFAULT_WINDOW_MS);
+      return truth(query, asOfMs - settings.staleWindows * DEFAULT_WINDOW_MS);
     default:
-      return truePrice(query, asOfMs);
+      return truth(query, asOfMs);
   }
 }

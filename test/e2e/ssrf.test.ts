@@ -4,9 +4,9 @@
  * through DNS, and that credentials and non-HTTP schemes are refused.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Lookup } from '../../src/coordinator/endpoint-policy.ts';
 import { startCoordinatorServer } from '../../src/coordinator/server.ts';
 import { DEFAULT_COORDINATOR_CONFIG } from '../../src/coordinator/config.ts';
+import { fakeResolver } from '../helpers/fake-dns.ts';
 import { coordinatorApi, expectData, expectError, registeredWorkers, type Target } from '../helpers/clients.ts';
 import { Cleanup, register, silentLogger, startTestCoordinator, startTestWorker } from '../helpers/network.ts';
 
@@ -15,20 +15,6 @@ afterEach(() => cleanup.run());
 
 function registerAt(coordinator: Target, id: string, endpoint: string) {
   return coordinatorApi(coordinator).POST('/register', { body: { id, endpoint } });
-}
-
-/** A resolver for made-up names, so DNS answers are the test's to choose. */
-function fakeResolver(names: Record<string, string>): Lookup {
-  return (hostname, options, callback) => {
-    const address = names[hostname];
-    if (address === undefined) {
-      callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '', 0);
-      return;
-    }
-    const family = address.includes(':') ? 6 : 4;
-    if ('all' in options && options.all) callback(null, [{ address, family }]);
-    else callback(null, address, family);
-  };
 }
 
 describe('worker endpoints at registration', () => {
