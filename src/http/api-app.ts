@@ -11,6 +11,9 @@ import type { Logger } from '../logging/logger.ts';
 import type { Problem } from '../contract/models.ts';
 import { toProblemError } from './errors-to-problems.ts';
 import { ProblemError } from './problems.ts';
+import { cacheRoutePatterns } from './route-pattern-cache.ts';
+
+cacheRoutePatterns();
 
 export interface ApiAppOptions {
   /** Path of the OpenAPI document the app serves. */
