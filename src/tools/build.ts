@@ -17,8 +17,9 @@ const ASSETS = ['openapi', 'src/docs/static', 'src/cluster/local-feeds.yaml'];
 
 function compile(): boolean {
   const configPath = `${root}tsconfig.json`;
-  const { config, error } = ts.readConfigFile(configPath, (path) => ts.sys.readFile(path));
-  if (error) throw new Error(ts.flattenDiagnosticMessageText(error.messageText, '\n'));
+  const read = ts.readConfigFile(configPath, (path) => ts.sys.readFile(path));
+  if (read.error) throw new Error(ts.flattenDiagnosticMessageText(read.error.messageText, '\n'));
+  const config: unknown = read.config;
   const parsed = ts.parseJsonConfigFileContent(config, ts.sys, root, {
     noEmit: false,
     outDir: out,
