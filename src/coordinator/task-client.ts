@@ -1,8 +1,8 @@
 /**
  * Sends one task to one worker: `POST /task` over undici's `request` with a keep-alive pool per
  * worker, the path and body typed from generated/worker.ts. It returns the raw answer (judging
- * it is answer-check's job) and reads at most `maxAnswerBytes` of it, so a hostile worker cannot
- * make the coordinator buffer an unbounded body.
+ * it is answer-check's job) and reads at most `maxAnswerBytes` of it (undici's own cap, checked
+ * as the body arrives), so a hostile worker cannot make the coordinator buffer an unbounded body.
  *
  * It used to go through openapi-fetch over undici's `fetch`; on Node 20 that builds WHATWG
  * Request/Response objects and web streams for every task, and the benchmark measured it at a
@@ -62,6 +62,8 @@ export function createTaskClient(options: TaskClientOptions): TaskClient {
     keepAliveTimeout: 30_000,
     connections: maxTasksPerWorker,
     headersTimeout: options.headersTimeoutMs ?? 60_000,
+    // undici refuses a longer answer itself (UND_ERR_RES_EXCEEDED_MAX_SIZE), as it reads it.
+    maxResponseSize: options.maxAnswerBytes,
     bodyTimeout: options.bodyTimeoutMs ?? 60_000,
     ...(options.lookup ? { connect: { lookup: options.lookup } } : {}),
   });
@@ -86,36 +88,17 @@ export function createTaskClient(options: TaskClientOptions): TaskClient {
         return {
           status: answer.statusCode,
           contentType: typeof contentType === 'string' ? contentType : null,
-          body: await readCapped(answer.body, options.maxAnswerBytes, answer.headers['content-length']),
+          body: await answer.body.text(),
         };
+      } catch (error) {
+        if ((error as { code?: unknown } | null)?.code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
+          throw new TaskTransportError(`answer larger than ${options.maxAnswerBytes} bytes`);
+        }
+        throw error;
       } finally {
         release(endpoint);
       }
     },
     close: () => agent.close(),
   };
-}
-
-/** Reads the whole body as UTF-8, or destroys it and throws once it passes `limit` bytes. */
-async function readCapped(
-  body: AsyncIterable<Buffer> & { destroy(error?: Error): unknown },
-  limit: number,
-  declaredLength: string | string[] | undefined,
-): Promise<string> {
-  const tooLarge = () => new TaskTransportError(`answer larger than ${limit} bytes`);
-  if (typeof declaredLength === 'string' && Number(declaredLength) > limit) {
-    body.destroy();
-    throw tooLarge();
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > limit) {
-      body.destroy();
-      throw tooLarge();
-    }
-    chunks.push(chunk);
-  }
-  return chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
 }
