@@ -36,11 +36,6 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-/** This process and every child it started: what the CPU accounting counts as the benchmark's own. */
-export function benchPids(): number[] {
-  return [process.pid, ...[...running].flatMap((child) => (child.pid === undefined ? [] : [child.pid]))];
-}
-
 function track(child: ChildProcess, name: string) {
   running.add(child);
   const lines: string[] = [];
@@ -100,16 +95,31 @@ export async function startHttpService(name: string, entry: string, args: readon
   return { name, pid: child.pid, url, output, stop };
 }
 
+export interface CoordinatorOptions {
+  /** `--require-signatures`: on (the default) refuses unsigned workers and answers, and signs a report. */
+  requireSignatures?: 'on' | 'off';
+  /** Further flags, e.g. `--store redis://…`. */
+  args?: readonly string[];
+  /** The process's name in messages; "coordinator" by default. */
+  name?: string;
+}
+
 /** The coordinator under test, exactly as `npm run start:coordinator` runs it. */
-export function startCoordinator(extraArgs: readonly string[] = []): Promise<ServiceProcess> {
-  return startHttpService('coordinator', entryPoint('coordinator'), [
+export function startCoordinator({
+  requireSignatures = 'on',
+  args = [],
+  name = 'coordinator',
+}: CoordinatorOptions = {}): Promise<ServiceProcess> {
+  return startHttpService(name, entryPoint('coordinator'), [
     '--log-level',
     'warn',
     // The fleet sends no heartbeats (they would add load the baseline does not get): keep its
     // workers registered for the whole run instead.
     '--worker-ttl-ms',
     '86400000',
-    ...extraArgs,
+    '--require-signatures',
+    requireSignatures,
+    ...args,
   ]);
 }
 
