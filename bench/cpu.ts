@@ -10,6 +10,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 
 interface ProcessStat {
+  /** The executable's name as /proc gives it (`comm`, at most 15 characters), e.g. node. */
+  readonly command: string;
   readonly ppid: number;
   /** user + system jiffies */
   readonly jiffies: number;
@@ -39,9 +41,10 @@ async function readProcessStat(pid: number): Promise<ProcessStat | undefined> {
   try {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name, which is in parentheses and may contain spaces.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const close = stat.lastIndexOf(')');
+    const fields = stat.slice(close + 2).split(' ');
     // ppid, utime and stime are fields 4, 14 and 15 of stat.
-    return { ppid: Number(fields[1]), jiffies: Number(fields[11]) + Number(fields[12]) };
+    return { command: stat.slice(stat.indexOf('(') + 1, close), ppid: Number(fields[1]), jiffies: Number(fields[11]) + Number(fields[12]) };
   } catch {
     return undefined; // The process has exited.
   }
@@ -93,11 +96,7 @@ export function cpuBetween(
   const total = after.machineTotal - before.machineTotal;
   if (total <= 0) return undefined;
   // Trees as they stood at the end; a process started meanwhile counts all of its jiffies.
-  const used = (root: number) =>
-    [...processTree(after, root)].reduce(
-      (sum, pid) => sum + Math.max(0, (after.processes.get(pid)?.jiffies ?? 0) - (before.processes.get(pid)?.jiffies ?? 0)),
-      0,
-    );
+  const used = (root: number) => [...processTree(after, root)].reduce((sum, pid) => sum + jiffiesBetween(before, after, pid), 0);
   const ofOneCore = (jiffies: number) => (100 * jiffies * after.cores) / total;
   const busy = after.machineBusy - before.machineBusy;
   const peerEntries = Object.entries(peers);
@@ -107,4 +106,14 @@ export function cpuBetween(
     servicePct: ofOneCore(used(servicePid)),
     ...(peerEntries.length === 0 ? {} : { peersPct: Object.fromEntries(peerEntries.map(([name, pid]) => [name, ofOneCore(used(pid))])) }),
   };
+}
+
+/** Jiffies `pid` used between two snapshots (0 for a process missing from either). */
+export function jiffiesBetween(before: CpuSnapshot, after: CpuSnapshot, pid: number): number {
+  return Math.max(0, (after.processes.get(pid)?.jiffies ?? 0) - (before.processes.get(pid)?.jiffies ?? 0));
+}
+
+/** CPU time per request in µs, from a share of one core (in %) and a rate of requests per second. */
+export function microsPerRequest(percentOfCore: number, requestsPerSec: number): number {
+  return (percentOfCore / 100) * (1e6 / requestsPerSec);
 }

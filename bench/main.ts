@@ -18,12 +18,13 @@ import { measureOverhead } from './scenarios/overhead.ts';
 import { measureReads } from './scenarios/reads.ts';
 import { measureSaturation } from './scenarios/saturation.ts';
 import { measureScale } from './scenarios/scale.ts';
+import { measureSignatures } from './scenarios/signatures.ts';
 import { measureThroughput } from './scenarios/throughput.ts';
 
 const THROUGHPUT_WORKER_COUNTS = [3, 10, 50, 100] as const;
 const RESULTS_PATH = new URL('./results.json', import.meta.url);
 
-const MEASUREMENTS = ['throughput', 'overhead', 'deadline', 'saturation', 'rounds', 'feeds', 'scale'] as const;
+const MEASUREMENTS = ['throughput', 'signatures', 'overhead', 'deadline', 'saturation', 'rounds', 'feeds', 'scale'] as const;
 type Measurement = (typeof MEASUREMENTS)[number];
 const USAGE = `usage: npm run bench [-- --quick] [-- --only ${MEASUREMENTS.join(',')}]
   --quick  a few seconds per measurement (CI); default: 10 s each after a 3 s warm-up
@@ -60,7 +61,7 @@ const context: BenchContext = { profile, fleet, coordinator, baseline, progress,
 const reads = { rounds: selected('rounds'), latest: selected('feeds') };
 const steps =
   (selected('throughput') ? THROUGHPUT_WORKER_COUNTS.length : 0) +
-  (['overhead', 'deadline', 'saturation', 'feeds', 'scale'] as const).filter(selected).length +
+  (['signatures', 'overhead', 'deadline', 'saturation', 'feeds', 'scale'] as const).filter(selected).length +
   (reads.rounds || reads.latest ? 1 : 0);
 let step = 0;
 const announce = (what: string) => progress(`${++step}/${steps} ${what}`);
@@ -75,6 +76,12 @@ try {
         `  coordinator ${Math.round(row.coordinator.rps)} req/s, baseline ${Math.round(row.baseline.rps)} req/s, ratio ${row.ratio.toFixed(2)}`,
       );
     }
+  }
+  if (selected('signatures')) {
+    announce('signatures: 10 zero-delay workers, signed (--require-signatures on) and unsigned (off) in alternating slices');
+    results.signatures = await measureSignatures(context);
+    const { on, off, ratio } = results.signatures;
+    progress(`  on ${Math.round(on.rps)} req/s, off ${Math.round(off.rps)} req/s, ratio ${ratio.toFixed(2)}`);
   }
   if (selected('overhead')) {
     announce('latency overhead, 10 workers of 20 ms, 1 connection');
