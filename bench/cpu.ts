@@ -108,6 +108,11 @@ export function cpuBetween(
   };
 }
 
+/** The direct children of `parent` running `command` (e.g. node, redis-server). */
+export function childrenRunning(snapshot: CpuSnapshot, parent: number, command: string): number[] {
+  return [...snapshot.processes].flatMap(([pid, stat]) => (stat.ppid === parent && stat.command === command ? [pid] : []));
+}
+
 /** Jiffies `pid` used between two snapshots (0 for a process missing from either). */
 export function jiffiesBetween(before: CpuSnapshot, after: CpuSnapshot, pid: number): number {
   return Math.max(0, (after.processes.get(pid)?.jiffies ?? 0) - (before.processes.get(pid)?.jiffies ?? 0));

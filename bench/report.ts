@@ -18,6 +18,7 @@ import {
 } from './scenarios/saturation.ts';
 import { ASK_COUNT, DEFAULT_FAN_OUT_CONNECTIONS, type ScaleFigures } from './scenarios/scale.ts';
 import type { RequestCpu, SignatureFigures } from './scenarios/signatures.ts';
+import { CLUSTER_PROCESSES, type StoreFigures } from './scenarios/store.ts';
 import type { ThroughputFigures } from './scenarios/throughput.ts';
 
 export const TARGETS = {
@@ -42,6 +43,8 @@ export const TARGETS = {
    * add half as much again, not more.
    */
   signatureCpuShare: 1.5,
+  /** --store redis req/s ÷ in-memory req/s (10 workers, 16 connections), at least */
+  redisRatio: 0.8,
 } as const;
 
 export interface Machine {
@@ -64,6 +67,7 @@ export interface BenchResults {
   reads?: ReadsFigures;
   feedEvents?: FeedEventFigures;
   signatures?: SignatureFigures;
+  store?: StoreFigures;
   targets: TargetVerdict[];
   /** Measurements that misbehaved; any makes the run exit non-zero. */
   failures: string[];
@@ -184,6 +188,14 @@ export function judgeTargets(results: Omit<BenchResults, 'targets' | 'elapsedSec
       target: `≤ ${TARGETS.signatureCpuShare}× Ed25519 alone`,
       measured: share === undefined ? 'n/a (no /proc)' : `${share.toFixed(2)}×`,
       verdict: share === undefined ? 'n/a' : judge(share <= TARGETS.signatureCpuShare),
+    });
+  }
+  if (results.store) {
+    verdicts.push({
+      name: 'Redis store ÷ memory store, 10 workers',
+      target: `≥ ${TARGETS.redisRatio}`,
+      measured: results.store.redisRatio.toFixed(2),
+      verdict: judge(results.store.redisRatio >= TARGETS.redisRatio),
     });
   }
   if (results.scale) {
@@ -327,6 +339,7 @@ function rowsOf(results: BenchResults): Row[] {
     ]);
   }
   if (results.signatures) rows.push(...signatureRows(results, results.signatures));
+  if (results.store) rows.push(...storeRows(results, results.store));
   if (results.scale) {
     const s = results.scale;
     rows.push([
@@ -400,6 +413,28 @@ function signatureRows(results: BenchResults, f: SignatureFigures): Row[] {
   ];
 }
 
+function storeRows(results: BenchResults, f: StoreFigures): Row[] {
+  const what = `POST /request, ${f.workers} workers of 0 ms, ${f.connections} conns`;
+  return [
+    [`${what}, memory store`, load(f.memory), '', '', '', ''],
+    [
+      `${what}, --store redis`,
+      load(f.redis),
+      '',
+      `${f.redisRatio.toFixed(2)}× memory`,
+      ...verdictOf(results, 'Redis store ÷ memory store, 10 workers'),
+    ],
+    [
+      `${what}, --store redis, --processes ${CLUSTER_PROCESSES} (information)`,
+      load(f.cluster),
+      '',
+      `${f.clusterRatio.toFixed(2)}× 1 process`,
+      '',
+      '',
+    ],
+  ];
+}
+
 function allLoads(results: BenchResults): LoadResult[] {
   const loads = results.throughput.flatMap((row) => [row.coordinator, row.baseline]);
   if (results.overhead) loads.push(results.overhead.coordinator.service, results.overhead.baseline.service);
@@ -410,6 +445,7 @@ function allLoads(results: BenchResults): LoadResult[] {
     loads.push(fanOut, ...(rounds ? [rounds.oneQuery.result, rounds.queries.result] : []), ...(latest ? [latest.result] : []));
   }
   if (results.signatures) loads.push(results.signatures.off, results.signatures.on);
+  if (results.store) loads.push(results.store.memory, results.store.redis, results.store.cluster);
   if (results.scale) {
     if (results.scale.askCount.supported) loads.push(results.scale.askCount.result);
     loads.push(results.scale.defaultFanOut.result);
