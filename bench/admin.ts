@@ -6,9 +6,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createCoordinatorApi } from '../src/client/api.ts';
 import { createOracleClient } from '../src/client/client.ts';
-import type { FeedDefinition, FeedValue, OracleRequestSubmission, OracleResult, Problem } from '../src/contract/models.ts';
+import type { FeedDefinition, FeedValue, KeySet, OracleRequestSubmission, OracleResult, Problem } from '../src/contract/models.ts';
 import { ProblemResponseError } from '../src/http/problems.ts';
-import type { FleetWorker } from './fleet-protocol.ts';
+import { CALL_PATHS, signedRegistration, signWorkerCall } from '../src/signing/worker-call.ts';
+import type { BenchWorker } from './fleet-client.ts';
 
 /** Enough parallel registrations to be quick, few enough not to queue thousands of sockets. */
 const REGISTRATION_CONCURRENCY = 16;
@@ -24,19 +25,26 @@ async function forEachLimited<T>(items: readonly T[], limit: number, work: (item
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }
 
-export async function registerWorkers(serviceUrl: string, workers: readonly FleetWorker[]): Promise<void> {
+/** A worker with a key registers with its public key and a signed call, as the product's workers do. */
+export async function registerWorkers(serviceUrl: string, workers: readonly BenchWorker[]): Promise<void> {
   const api = createCoordinatorApi({ baseUrl: serviceUrl });
-  await forEachLimited(workers, REGISTRATION_CONCURRENCY, async (worker) => {
-    const { error, response } = await api.POST('/register', { body: { id: worker.id, endpoint: worker.endpoint } });
+  await forEachLimited(workers, REGISTRATION_CONCURRENCY, async ({ id, endpoint, key }) => {
+    const call = key === undefined ? { body: { id, endpoint } } : signedRegistration(key, { id, endpoint });
+    const { error, response } = await api.POST('/register', call);
     if (response.status !== 200) throw new Error(`POST ${serviceUrl}/register answered ${response.status}: ${JSON.stringify(error)}`);
   });
 }
 
-export async function deregisterWorkers(serviceUrl: string, workers: readonly FleetWorker[]): Promise<void> {
+/** A worker with a key signs its deregistration: the coordinator refuses it unsigned once the id is bound to the key. */
+export async function deregisterWorkers(serviceUrl: string, workers: readonly BenchWorker[]): Promise<void> {
   const api = createCoordinatorApi({ baseUrl: serviceUrl });
-  await forEachLimited(workers, REGISTRATION_CONCURRENCY, async (worker) => {
-    const { response } = await api.DELETE('/workers/{id}', { params: { path: { id: worker.id } } });
-    if (response.status !== 204) throw new Error(`DELETE ${serviceUrl}/workers/${worker.id} answered ${response.status}`);
+  await forEachLimited(workers, REGISTRATION_CONCURRENCY, async ({ id, key }) => {
+    const headers =
+      key === undefined
+        ? {}
+        : signWorkerCall(key, { method: 'DELETE', path: CALL_PATHS.deregister(id), workerId: id, endpoint: undefined });
+    const { response } = await api.DELETE('/workers/{id}', { params: { path: { id } }, headers });
+    if (response.status !== 204) throw new Error(`DELETE ${serviceUrl}/workers/${id} answered ${response.status}`);
   });
 }
 
@@ -52,6 +60,11 @@ export async function probeRequest(serviceUrl: string, submission: OracleRequest
     if (error instanceof ProblemResponseError) return { problem: error.problem };
     throw error;
   }
+}
+
+/** The coordinator's and the workers' public keys, as a client verifying results fetches them (GET /keys). */
+export function readKeys(serviceUrl: string): Promise<KeySet> {
+  return createOracleClient({ baseUrl: serviceUrl }).getKeys();
 }
 
 /** One sample of a metric in the Prometheus text format. */

@@ -19,10 +19,15 @@ export interface FleetWorker {
   readonly id: string;
   /** Base URL the coordinator calls `POST /task` under, e.g. http://127.0.0.1:40123 */
   readonly endpoint: string;
+  /**
+   * A signed worker's private key (PKCS #8 PEM), with which it signs every answer and the
+   * parent signs its registration and deregistration; absent for an unsigned worker.
+   */
+  readonly privateKeyPem?: string;
 }
 
 export type FleetCommand =
-  | { seq: number; type: 'start'; batch: string; count: number; behaviour: WorkerBehaviour; recordTimings: boolean }
+  | { seq: number; type: 'start'; batch: string; count: number; behaviour: WorkerBehaviour; recordTimings: boolean; signed: boolean }
   | { seq: number; type: 'stop'; batch: string }
   /** Returns and forgets, per task id seen so far, the slowest worker's own handling time. */
   | { seq: number; type: 'take-timings'; batch: string };

@@ -2,14 +2,17 @@
  * The worker fleet: many lightweight workers in ONE process, each a real node:http server on its
  * own loopback port answering `POST /task` with a valid WorkerResult. They stand in for the
  * product's workers (src/worker/), which run Express and the OpenAPI validator and would cost the
- * 2-core machine more CPU than the coordinator under test. Started by bench/fleet-client.ts with
- * `fork`; commanded over IPC (bench/fleet-protocol.ts).
+ * 2-core machine more CPU than the coordinator under test. In a signed batch (the default) each
+ * worker has an Ed25519 key of its own and signs every answer, as the product's workers do.
+ * Started by bench/fleet-client.ts with `fork`; commanded over IPC (bench/fleet-protocol.ts).
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { OracleRequest, WorkerResult } from '../src/contract/models.ts';
+import { generateSigningKey, type SigningKey } from '../src/signing/ed25519.ts';
+import { signAnswer } from '../src/worker/signed-answer.ts';
 import type { FleetCommand, FleetReply, FleetWorker, WorkerBehaviour } from './fleet-protocol.ts';
 
 interface Batch {
@@ -19,13 +22,36 @@ interface Batch {
 }
 
 const batches = new Map<string, Batch>();
+/**
+ * Each signed worker id's key, kept for the fleet's life: a coordinator binds an id to the first
+ * key it registers with, so a batch started again under the same name must sign with the same keys.
+ */
+const keys = new Map<string, SigningKey>();
+
+function keyOf(workerId: string): SigningKey {
+  let key = keys.get(workerId);
+  if (key === undefined) {
+    key = generateSigningKey();
+    keys.set(workerId, key);
+  }
+  return key;
+}
 
 function reply(message: FleetReply): void {
   process.send?.(message);
 }
 
+interface WorkerSetup {
+  readonly id: string;
+  readonly value: number;
+  readonly behaviour: WorkerBehaviour;
+  /** Signs every answer, as the product's workers do (src/worker/signed-answer.ts); none: unsigned. */
+  readonly key: SigningKey | undefined;
+  readonly slowest: Map<string, number> | undefined;
+}
+
 /** One worker's request handler. Anything but `POST /task` with a JSON task is a 4xx. */
-function createTaskHandler(workerId: string, value: number, behaviour: WorkerBehaviour, slowest: Map<string, number> | undefined) {
+function createTaskHandler({ id: workerId, value, behaviour, key, slowest }: WorkerSetup) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
     if (req.method !== 'POST' || req.url !== '/task') {
@@ -52,7 +78,7 @@ function createTaskHandler(workerId: string, value: number, behaviour: WorkerBeh
           response_time: `${Math.round(performance.now() - started)}ms`,
           reliable: true,
         };
-        const body = JSON.stringify(result);
+        const body = JSON.stringify(key === undefined ? result : signAnswer(result, task, key, Date.now()));
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
         res.end(body);
         if (slowest) {
@@ -76,12 +102,13 @@ async function startBatch(command: Extract<FleetCommand, { type: 'start' }>): Pr
       const id = `${command.batch}-${index + 1}`;
       // Values differ slightly (well within the coordinator's 0.5 % agreement tolerance) so the
       // aggregate is a real average, and no worker is ever judged an outlier.
-      const server = createServer(createTaskHandler(id, 42_000 + index * 0.01, command.behaviour, slowest));
+      const key = command.signed ? keyOf(id) : undefined;
+      const server = createServer(createTaskHandler({ id, value: 42_000 + index * 0.01, behaviour: command.behaviour, key, slowest }));
       batch.servers.push(server);
       server.listen(0, '127.0.0.1');
       await once(server, 'listening');
       const { port } = server.address() as AddressInfo;
-      return { id, endpoint: `http://127.0.0.1:${port}` };
+      return { id, endpoint: `http://127.0.0.1:${port}`, ...(key === undefined ? {} : { privateKeyPem: key.exportPem() }) };
     }),
   );
 }

@@ -18,12 +18,14 @@ import { measureOverhead } from './scenarios/overhead.ts';
 import { measureReads } from './scenarios/reads.ts';
 import { measureSaturation } from './scenarios/saturation.ts';
 import { measureScale } from './scenarios/scale.ts';
+import { measureSignatures } from './scenarios/signatures.ts';
+import { measureStore } from './scenarios/store.ts';
 import { measureThroughput } from './scenarios/throughput.ts';
 
 const THROUGHPUT_WORKER_COUNTS = [3, 10, 50, 100] as const;
 const RESULTS_PATH = new URL('./results.json', import.meta.url);
 
-const MEASUREMENTS = ['throughput', 'overhead', 'deadline', 'saturation', 'rounds', 'feeds', 'scale'] as const;
+const MEASUREMENTS = ['throughput', 'signatures', 'overhead', 'deadline', 'saturation', 'rounds', 'feeds', 'store', 'scale'] as const;
 type Measurement = (typeof MEASUREMENTS)[number];
 const USAGE = `usage: npm run bench [-- --quick] [-- --only ${MEASUREMENTS.join(',')}]
   --quick  a few seconds per measurement (CI); default: 10 s each after a 3 s warm-up
@@ -60,7 +62,7 @@ const context: BenchContext = { profile, fleet, coordinator, baseline, progress,
 const reads = { rounds: selected('rounds'), latest: selected('feeds') };
 const steps =
   (selected('throughput') ? THROUGHPUT_WORKER_COUNTS.length : 0) +
-  (['overhead', 'deadline', 'saturation', 'feeds', 'scale'] as const).filter(selected).length +
+  (['signatures', 'overhead', 'deadline', 'saturation', 'feeds', 'store', 'scale'] as const).filter(selected).length +
   (reads.rounds || reads.latest ? 1 : 0);
 let step = 0;
 const announce = (what: string) => progress(`${++step}/${steps} ${what}`);
@@ -75,6 +77,12 @@ try {
         `  coordinator ${Math.round(row.coordinator.rps)} req/s, baseline ${Math.round(row.baseline.rps)} req/s, ratio ${row.ratio.toFixed(2)}`,
       );
     }
+  }
+  if (selected('signatures')) {
+    announce('signatures: 10 zero-delay workers, signed (--require-signatures on) and unsigned (off) in alternating slices');
+    results.signatures = await measureSignatures(context);
+    const { on, off, ratio } = results.signatures;
+    progress(`  on ${Math.round(on.rps)} req/s, off ${Math.round(off.rps)} req/s, ratio ${ratio.toFixed(2)}`);
   }
   if (selected('overhead')) {
     announce('latency overhead, 10 workers of 20 ms, 1 connection');
@@ -110,6 +118,14 @@ try {
     announce('feed event delivery to 100 subscribers, a publication every 100 ms');
     results.feedEvents = await measureFeedEvents(context);
     progress(`  p50 ${results.feedEvents.delayMs.p50.toFixed(1)} ms, p99 ${results.feedEvents.delayMs.p99.toFixed(1)} ms`);
+  }
+  if (selected('store')) {
+    announce('store: 10 zero-delay workers, memory, --store redis, and --store redis --processes 2 in alternating slices');
+    results.store = await measureStore(context);
+    const { memory, redis, cluster, redisRatio, clusterRatio } = results.store;
+    progress(
+      `  memory ${Math.round(memory.rps)} req/s, redis ${Math.round(redis.rps)} req/s (${redisRatio.toFixed(2)}×), 2 processes ${Math.round(cluster.rps)} req/s (${clusterRatio.toFixed(2)}×)`,
+    );
   }
   if (selected('scale')) {
     // The 1,000-worker runs use a fresh coordinator; the first two are idle from here on.

@@ -13,14 +13,16 @@ import { percentileOfSorted, sortAscending } from '../src/stats/quantiles.ts';
 import type { OracleRequestSubmission } from '../src/contract/models.ts';
 import type { Profile } from './context.ts';
 import { cpuBetween, snapshotCpu, type CpuUsage } from './cpu.ts';
-import { benchPids, type ServiceProcess } from './processes.ts';
+import type { ServiceProcess } from './processes.ts';
 
 export interface LoadSpec {
   url: string;
   /** POST (the default) with a JSON body, or GET without one. */
   method?: 'GET' | 'POST';
-  /** The process behind `url`, for its CPU figure. */
+  /** The process behind `url`, for its CPU figure (with its descendants). */
   servicePid: number;
+  /** Other processes whose CPU to report beside the service's, by name (e.g. the fleet). */
+  peers?: Readonly<Record<string, number>>;
   /** The JSON body of every request (POST). */
   body?: unknown;
   /** Instead of `body`: connection i sends `connectionBodies[i % length]` every time. */
@@ -150,13 +152,13 @@ function fire(spec: LoadSpec, durationSec: number): Promise<Omit<Slice, 'cpu' | 
 
 async function measureSlice(spec: LoadSpec, durationSec: number): Promise<Slice> {
   const countersBefore = await spec.readCounters?.();
-  const before = await snapshotCpu(benchPids());
+  const before = await snapshotCpu();
   const slice = await fire(spec, durationSec);
-  const after = await snapshotCpu(benchPids());
+  const after = await snapshotCpu();
   const countersAfter = await spec.readCounters?.();
   return {
     ...slice,
-    cpu: cpuBetween(before, after, spec.servicePid),
+    cpu: cpuBetween(before, after, spec.servicePid, spec.peers),
     counted: countersAfter && increase(countersBefore ?? {}, countersAfter),
   };
 }
@@ -171,6 +173,18 @@ function addCounts(total: Record<string, number>, counts: Record<string, number>
   return total;
 }
 
+/** Percentages of equal-length slices: their plain mean is the whole period's figure. */
+function meanCpu(usages: readonly CpuUsage[]): CpuUsage {
+  const mean = (pick: (cpu: CpuUsage) => number) => usages.reduce((sum, cpu) => sum + pick(cpu), 0) / usages.length;
+  const peers = Object.keys(usages[0]?.peersPct ?? {});
+  return {
+    machineBusyPct: mean((c) => c.machineBusyPct),
+    foreignPct: mean((c) => c.foreignPct),
+    servicePct: mean((c) => c.servicePct),
+    ...(peers.length === 0 ? {} : { peersPct: Object.fromEntries(peers.map((name) => [name, mean((c) => c.peersPct?.[name] ?? 0)])) }),
+  };
+}
+
 function combine(slices: readonly Slice[]): LoadResult {
   const durationSec = slices.reduce((sum, slice) => sum + slice.durationSec, 0);
   const latencies = slices.flatMap((slice) => slice.latencies);
@@ -180,18 +194,13 @@ function combine(slices: readonly Slice[]): LoadResult {
     ? slices.reduce<Record<string, number>>((total, slice) => addCounts(total, slice.counted ?? {}), {})
     : undefined;
   const timed = slices.filter((slice): slice is Slice & { cpu: CpuUsage } => slice.cpu !== undefined);
-  // Percentages of equal-length slices: their plain mean is the whole period's figure.
-  const mean = (pick: (cpu: CpuUsage) => number) => timed.reduce((sum, slice) => sum + pick(slice.cpu), 0) / timed.length;
   return {
     rps: latencies.length / durationSec,
     durationSec,
     latencyMs: summarize(latencies),
     statuses,
     errors: slices.reduce((sum, slice) => sum + slice.errors, 0),
-    cpu:
-      timed.length === 0
-        ? undefined
-        : { machineBusyPct: mean((c) => c.machineBusyPct), foreignPct: mean((c) => c.foreignPct), servicePct: mean((c) => c.servicePct) },
+    cpu: timed.length === 0 ? undefined : meanCpu(timed.map((slice) => slice.cpu)),
     counted,
   };
 }

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createCoordinatorApi } from '../src/client/api.ts';
+import { childrenRunning, jiffiesBetween, snapshotCpu } from './cpu.ts';
 import { freePort } from '../src/process/free-port.ts';
 import { entryPoint, spawnTsx, TSX_EXEC_ARGV } from '../src/process/tsx.ts';
 
@@ -34,11 +35,6 @@ export interface ServiceProcess {
   output(): string;
   /** SIGTERM, then SIGKILL if it has not exited within a few seconds. */
   stop(): Promise<void>;
-}
-
-/** This process and every child it started: what the CPU accounting counts as the benchmark's own. */
-export function benchPids(): number[] {
-  return [process.pid, ...[...running].flatMap((child) => (child.pid === undefined ? [] : [child.pid]))];
 }
 
 function track(child: ChildProcess, name: string) {
@@ -100,21 +96,66 @@ export async function startHttpService(name: string, entry: string, args: readon
   return { name, pid: child.pid, url, output, stop };
 }
 
+export interface CoordinatorOptions {
+  /** `--require-signatures`: on (the default) refuses unsigned workers and answers, and signs a report. */
+  requireSignatures?: 'on' | 'off';
+  /** Further flags, e.g. `--store redis://…`. */
+  args?: readonly string[];
+  /** The process's name in messages; "coordinator" by default. */
+  name?: string;
+}
+
 /** The coordinator under test, exactly as `npm run start:coordinator` runs it. */
-export function startCoordinator(extraArgs: readonly string[] = []): Promise<ServiceProcess> {
-  return startHttpService('coordinator', entryPoint('coordinator'), [
+export function startCoordinator({
+  requireSignatures = 'on',
+  args = [],
+  name = 'coordinator',
+}: CoordinatorOptions = {}): Promise<ServiceProcess> {
+  return startHttpService(name, entryPoint('coordinator'), [
     '--log-level',
     'warn',
     // The fleet sends no heartbeats (they would add load the baseline does not get): keep its
     // workers registered for the whole run instead.
     '--worker-ttl-ms',
     '86400000',
-    ...extraArgs,
+    '--require-signatures',
+    requireSignatures,
+    ...args,
   ]);
 }
 
 export function startBaseline(): Promise<ServiceProcess> {
   return startHttpService('baseline', 'bench/baseline.ts', []);
+}
+
+/** A process that used at most this many jiffies (10 ms each) in a quarter of a second is done starting. */
+const IDLE_JIFFIES = 2;
+const SETTLE_STEP_MS = 250;
+
+/**
+ * Waits until a coordinator started with `--processes count` has that many node:cluster
+ * children, each done starting. The primary answers GET /healthz as soon as one child listens;
+ * until the others do, every connection goes to that one, and a measurement would be of fewer
+ * processes than asked for. Without /proc, a fixed wait.
+ */
+export async function waitForProcesses(service: ServiceProcess, count: number, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let previous = await snapshotCpu();
+  if (previous === undefined) return sleep(3_000);
+  for (;;) {
+    await sleep(SETTLE_STEP_MS);
+    const current = await snapshotCpu();
+    if (current === undefined) return;
+    const children = childrenRunning(current, service.pid, 'node');
+    const before = previous;
+    const settled = children.every((pid) => before.processes.has(pid) && jiffiesBetween(before, current, pid) <= IDLE_JIFFIES);
+    if (children.length === count && settled) return;
+    if (Date.now() > deadline)
+      throw new Error(
+        `${service.name} had ${children.length} of ${count} processes ready after ${timeoutMs / 1000} s:\n${service.output()}`,
+      );
+    previous = current;
+  }
 }
 
 /** Forks a Node process running a TypeScript module with an IPC channel. */

@@ -17,6 +17,8 @@ import {
   type SaturationFigures,
 } from './scenarios/saturation.ts';
 import { ASK_COUNT, DEFAULT_FAN_OUT_CONNECTIONS, type ScaleFigures } from './scenarios/scale.ts';
+import type { RequestCpu, SignatureFigures } from './scenarios/signatures.ts';
+import { CLUSTER_PROCESSES, type StoreFigures } from './scenarios/store.ts';
 import type { ThroughputFigures } from './scenarios/throughput.ts';
 
 export const TARGETS = {
@@ -35,6 +37,14 @@ export const TARGETS = {
   roundsRatio: 5,
   /** GET /feeds/{id}/latest req/s ÷ fan-out req/s (10 workers, 32 connections), at least */
   latestRatio: 10,
+  /**
+   * The coordinator's CPU per request added by signatures (10 workers) ÷ what its Ed25519 work
+   * (10 verifications, 1 report signature) costs alone, at most: the code around the crypto may
+   * add half as much again, not more.
+   */
+  signatureCpuShare: 1.5,
+  /** --store redis req/s ÷ in-memory req/s (10 workers, 16 connections), at least */
+  redisRatio: 0.8,
 } as const;
 
 export interface Machine {
@@ -56,6 +66,8 @@ export interface BenchResults {
   saturation?: SaturationFigures;
   reads?: ReadsFigures;
   feedEvents?: FeedEventFigures;
+  signatures?: SignatureFigures;
+  store?: StoreFigures;
   targets: TargetVerdict[];
   /** Measurements that misbehaved; any makes the run exit non-zero. */
   failures: string[];
@@ -87,7 +99,11 @@ const signedMs = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(2)}
 const rate = (value: number) => `${Math.round(value).toLocaleString('en-US')} req/s`;
 /** The service's CPU (% of one core) and what processes outside the benchmark took (% of the machine). */
 const cpuText = (cpu: CpuUsage | undefined) =>
-  cpu ? ` · cpu ${Math.round(cpu.servicePct)} % · others ${Math.round(cpu.foreignPct)} %` : '';
+  cpu
+    ? ` · cpu ${Math.round(cpu.servicePct)} %${Object.entries(cpu.peersPct ?? {})
+        .map(([name, pct]) => ` · ${name} ${Math.round(pct)} %`)
+        .join('')} · others ${Math.round(cpu.foreignPct)} %`
+    : '';
 const cpuOf = (result: LoadResult) => cpuText(result.cpu);
 const load = (result: LoadResult) =>
   result.latencyMs.count === 0
@@ -160,6 +176,28 @@ export function judgeTargets(results: Omit<BenchResults, 'targets' | 'elapsedSec
       verdict: judge(latest.ratio >= TARGETS.latestRatio),
     });
   }
+  if (results.signatures) {
+    const { cpuOn, cpuOff } = results.signatures;
+    const floor = coordinatorCryptoUs(results.signatures);
+    const share =
+      cpuOn.coordinatorUs === undefined || cpuOff.coordinatorUs === undefined
+        ? undefined
+        : (cpuOn.coordinatorUs - cpuOff.coordinatorUs) / floor;
+    verdicts.push({
+      name: SIGNATURE_CPU_TARGET,
+      target: `≤ ${TARGETS.signatureCpuShare}× Ed25519 alone`,
+      measured: share === undefined ? 'n/a (no /proc)' : `${share.toFixed(2)}×`,
+      verdict: share === undefined ? 'n/a' : judge(share <= TARGETS.signatureCpuShare),
+    });
+  }
+  if (results.store) {
+    verdicts.push({
+      name: 'Redis store ÷ memory store, 10 workers',
+      target: `≥ ${TARGETS.redisRatio}`,
+      measured: results.store.redisRatio.toFixed(2),
+      verdict: judge(results.store.redisRatio >= TARGETS.redisRatio),
+    });
+  }
   if (results.scale) {
     const peak = Math.max(results.scale.residentIdleBytes, results.scale.residentAfterAskCountBytes ?? 0) / MIB;
     verdicts.push({
@@ -203,6 +241,10 @@ type Row = [measurement: string, coordinator: string, baseline: string, ratio: s
 function verdictOf(results: BenchResults, name: string): [string, string] {
   const verdict = results.targets.find((t) => t.name === name);
   return verdict ? [verdict.target, verdict.verdict] : ['', ''];
+}
+
+function verdictMeasured(results: BenchResults, name: string): string {
+  return results.targets.find((t) => t.name === name)?.measured ?? '';
 }
 
 function rowsOf(results: BenchResults): Row[] {
@@ -296,6 +338,8 @@ function rowsOf(results: BenchResults): Row[] {
       '',
     ]);
   }
+  if (results.signatures) rows.push(...signatureRows(results, results.signatures));
+  if (results.store) rows.push(...storeRows(results, results.store));
   if (results.scale) {
     const s = results.scale;
     rows.push([
@@ -333,6 +377,64 @@ function rowsOf(results: BenchResults): Row[] {
   return rows;
 }
 
+const micros = (value: number) => `${Math.round(value).toLocaleString('en-US')} µs`;
+
+/** How much more CPU a signed request took than an unsigned one, e.g. "+610 µs (560 → 1,170 µs)". */
+function addedCpu(off: number | undefined, on: number | undefined): string {
+  if (off === undefined || on === undefined) return 'n/a (no /proc)';
+  return `${on >= off ? '+' : '−'}${micros(Math.abs(on - off))} (${micros(off)} → ${micros(on)})`;
+}
+
+const SIGNATURE_CPU_TARGET = 'coordinator CPU added by signatures, 10 workers';
+
+/** What the coordinator's Ed25519 work per signed request costs alone: a verification per answer and the report's signature. */
+function coordinatorCryptoUs(f: SignatureFigures): number {
+  return f.workers * f.crypto.verifyUs + f.crypto.signUs;
+}
+
+function signatureRows(results: BenchResults, f: SignatureFigures): Row[] {
+  const what = `POST /request, ${f.workers} workers of 0 ms, ${f.connections} conns`;
+  const perRequest = (pick: (cpu: RequestCpu) => number | undefined) => addedCpu(pick(f.cpuOff), pick(f.cpuOn));
+  const { signUs, verifyUs } = f.crypto;
+  return [
+    [`${what}, unsigned workers, --require-signatures off`, load(f.off), '', '', '', ''],
+    [`${what}, signed workers, --require-signatures on (information)`, load(f.on), '', `${f.ratio.toFixed(2)}× off`, '', ''],
+    [
+      `signing and verifying, CPU per request, ${f.workers} workers`,
+      [
+        `coordinator ${perRequest((c) => c.coordinatorUs)}`,
+        `fleet ${perRequest((c) => c.fleetUs)}`,
+        `Ed25519 alone here: verify ${verifyUs.toFixed(1)} µs, sign ${signUs.toFixed(1)} µs, so ${f.workers} verifications + 1 report ${micros(coordinatorCryptoUs(f))} and ${f.workers} signatures ${micros(f.workers * signUs)}`,
+      ].join(' · '),
+      '',
+      verdictMeasured(results, SIGNATURE_CPU_TARGET),
+      ...verdictOf(results, SIGNATURE_CPU_TARGET),
+    ],
+  ];
+}
+
+function storeRows(results: BenchResults, f: StoreFigures): Row[] {
+  const what = `POST /request, ${f.workers} workers of 0 ms, ${f.connections} conns`;
+  return [
+    [`${what}, memory store`, load(f.memory), '', '', '', ''],
+    [
+      `${what}, --store redis`,
+      load(f.redis),
+      '',
+      `${f.redisRatio.toFixed(2)}× memory`,
+      ...verdictOf(results, 'Redis store ÷ memory store, 10 workers'),
+    ],
+    [
+      `${what}, --store redis, --processes ${CLUSTER_PROCESSES} (information)`,
+      load(f.cluster),
+      '',
+      `${f.clusterRatio.toFixed(2)}× 1 process`,
+      '',
+      '',
+    ],
+  ];
+}
+
 function allLoads(results: BenchResults): LoadResult[] {
   const loads = results.throughput.flatMap((row) => [row.coordinator, row.baseline]);
   if (results.overhead) loads.push(results.overhead.coordinator.service, results.overhead.baseline.service);
@@ -342,6 +444,8 @@ function allLoads(results: BenchResults): LoadResult[] {
     const { fanOut, rounds, latest } = results.reads;
     loads.push(fanOut, ...(rounds ? [rounds.oneQuery.result, rounds.queries.result] : []), ...(latest ? [latest.result] : []));
   }
+  if (results.signatures) loads.push(results.signatures.off, results.signatures.on);
+  if (results.store) loads.push(results.store.memory, results.store.redis, results.store.cluster);
   if (results.scale) {
     if (results.scale.askCount.supported) loads.push(results.scale.askCount.result);
     loads.push(results.scale.defaultFanOut.result);

@@ -17,7 +17,6 @@ import { defineFeed, deleteFeed, deregisterWorkers, registerWorkers, waitForPubl
 import type { BenchContext } from '../context.ts';
 import { cpuBetween, snapshotCpu, type CpuUsage } from '../cpu.ts';
 import { summarize, type LatencySummary } from '../measure.ts';
-import { benchPids } from '../processes.ts';
 import { waitUntil } from '../wait.ts';
 
 export const EVENT_SUBSCRIBERS = 100;
@@ -94,10 +93,10 @@ export async function measureFeedEvents(context: BenchContext): Promise<FeedEven
     const latestSeen = () => Math.max(0, ...arrivals.map((mine) => mine.at(-1)?.sequence ?? 0));
     // Every publication after this one reaches every subscriber (each had an earlier one).
     const first = latestSeen();
-    const before = await snapshotCpu(benchPids());
+    const before = await snapshotCpu();
     const started = performance.now();
     await sleep(windowSec * 1000);
-    const after = await snapshotCpu(benchPids());
+    const after = await snapshotCpu();
     const measuredSec = (performance.now() - started) / 1000;
     const last = latestSeen();
     await waitUntil(() => arrivals.every((mine) => (mine.at(-1)?.sequence ?? 0) >= last), STRAGGLERS_MS);

@@ -10,7 +10,7 @@
  */
 import { deregisterWorkers, registerWorkers } from '../admin.ts';
 import { SUBMISSION, type BenchContext } from '../context.ts';
-import type { FleetWorker } from '../fleet-protocol.ts';
+import type { BenchWorker } from '../fleet-client.ts';
 import { requestLoad, runLoad, summarize, unexpectedOutcomes, type LatencySummary, type LoadResult } from '../measure.ts';
 import type { ServiceProcess } from '../processes.ts';
 import { probeFullAnswer } from './throughput.ts';
@@ -31,7 +31,7 @@ async function measureService(
   context: BenchContext,
   service: ServiceProcess,
   batch: string,
-  workers: FleetWorker[],
+  workers: BenchWorker[],
 ): Promise<OverheadFigures> {
   const problem = await probeFullAnswer(service, workers.length);
   if (problem) context.fail(problem);

@@ -50,7 +50,7 @@ export async function measureReads(context: BenchContext, which: { rounds: boole
   let defined = false;
   try {
     await registerWorkers(coordinator.url, workers);
-    const problem = await probeFullAnswer(coordinator, workers.length);
+    const problem = await probeFullAnswer(coordinator, workers.length, { signed: true });
     if (problem) context.fail(problem);
     if (which.latest) {
       await defineFeed(coordinator.url, LATEST_FEED_ID, LATEST_FEED);

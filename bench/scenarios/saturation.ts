@@ -45,7 +45,7 @@ export async function measureSaturation(context: BenchContext): Promise<Saturati
     context.fleet.start('sat-hang', 1, { kind: 'hang' }),
   ]);
   const hangId = hanging[0]?.id ?? 'sat-hang-1';
-  const coordinator = await startCoordinator(['--max-ejected-share', '0']);
+  const coordinator = await startCoordinator({ args: ['--max-ejected-share', '0'] });
   const background = new AbortController();
   try {
     await registerWorkers(coordinator.url, [...answering, ...hanging]);
