@@ -3,6 +3,7 @@
  * a task for every active worker, turns their answers into an OracleResult or a problem, learns
  * from each task how far to trust each worker, and drains for shutdown.
  */
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { v4 as uuidv4 } from 'uuid';
@@ -83,6 +84,8 @@ export class Coordinator {
 
   constructor(private readonly options: CoordinatorOptions) {
     this.#now = options.now ?? Date.now;
+    // Every request in flight listens for shutdown (and lets go when it ends): many at once is no leak.
+    setMaxListeners(0, this.#shutdown.signal);
   }
 
   get draining(): boolean {

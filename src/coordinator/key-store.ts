@@ -1,7 +1,10 @@
 /**
  * What the coordinator keeps about keys, beside the registry: which key each worker id is bound
  * to, the coordinators' own public keys (so that a report signed by any coordinator of a shared
- * store stays verifiable) and the nonces of recent signed calls (so that none is replayed). The
+ * store stays verifiable while what it signed may still be served; each running coordinator
+ * renews its own, and one not renewed for the retention is dropped, so that the keys of
+ * processes long gone are not trusted for ever) and the nonces of recent signed calls (so that
+ * none is replayed). The
  * memory store is the default; RedisKeyStore shares all of it between coordinators.
  *
  * A binding outlives the registry entry: a worker that leaves, or is evicted, keeps its id's
@@ -18,9 +21,10 @@ export interface KeyStore {
   unbind(id: string): Promise<boolean>;
   /** Every binding, as [id, key]. */
   bindings(): Promise<[string, string][]>;
-  /** Keeps a coordinator's public key for good. */
-  addCoordinatorKey(key: string): Promise<void>;
-  coordinatorKeys(): Promise<string[]>;
+  /** Records that a coordinator signs with `key` now; call it again to keep the key listed. */
+  renewCoordinatorKey(key: string, nowMs: number): Promise<void>;
+  /** The coordinator keys renewed since `sinceMs`; older ones are forgotten. */
+  coordinatorKeys(sinceMs: number): Promise<string[]>;
   /** True the first time `nonce` is claimed for `id` within `ttlMs`; false for a replay. */
   claimNonce(id: string, nonce: string, ttlMs: number): Promise<boolean>;
 }
@@ -30,7 +34,8 @@ const MAX_NONCES = 1_000_000;
 
 export class MemoryKeyStore implements KeyStore {
   readonly #bindings = new Map<string, string>();
-  readonly #coordinators = new Set<string>();
+  /** Key → when it was last renewed. */
+  readonly #coordinators = new Map<string, number>();
   /** Nonce → when it may be forgotten, in claim order (and so, with one TTL, in expiry order). */
   readonly #nonces = new Map<string, number>();
 
@@ -56,13 +61,14 @@ export class MemoryKeyStore implements KeyStore {
     return Promise.resolve([...this.#bindings]);
   }
 
-  addCoordinatorKey(key: string): Promise<void> {
-    this.#coordinators.add(key);
+  renewCoordinatorKey(key: string, nowMs: number): Promise<void> {
+    this.#coordinators.set(key, nowMs);
     return Promise.resolve();
   }
 
-  coordinatorKeys(): Promise<string[]> {
-    return Promise.resolve([...this.#coordinators]);
+  coordinatorKeys(sinceMs: number): Promise<string[]> {
+    for (const [key, renewedAt] of this.#coordinators) if (renewedAt < sinceMs) this.#coordinators.delete(key);
+    return Promise.resolve([...this.#coordinators.keys()]);
   }
 
   claimNonce(id: string, nonce: string, ttlMs: number): Promise<boolean> {

@@ -19,6 +19,10 @@ import { generateSigningKey, type SigningKey } from '../signing/ed25519.ts';
 import { configuredKey } from '../signing/key-file.ts';
 import { WorkerAuthority } from './worker-auth.ts';
 
+/** How often a running coordinator tells the store its key is still in use, and how long it is listed at least. */
+const COORDINATOR_KEY_RENEWAL_MS = 60_000;
+const COORDINATOR_KEY_MIN_RETENTION_MS = 24 * 3_600_000;
+
 /** Most bytes waiting to be written to one event stream before its reader is dropped as too slow. */
 const SSE_MAX_BUFFERED_BYTES = 1 << 20;
 
@@ -60,12 +64,15 @@ export async function startCoordinatorServer(
     logger,
   );
   const { workers, rounds } = stores;
-  await stores.keys.addCoordinatorKey(signing.key.publicKey.raw);
+  const renewKey = () => stores.keys.renewCoordinatorKey(signing.key.publicKey.raw, Date.now());
+  await renewKey();
   const auth = new WorkerAuthority({
     keys: stores.keys,
     trusted: config.trustedWorkers,
     requireKeys: signing.requireSignatures,
     capacity: config.maxWorkers,
+    // What this coordinator signed is served from the history, and a feed's last publication may be older.
+    coordinatorKeyRetentionMs: Math.max(config.historyMaxAgeMs, COORDINATOR_KEY_MIN_RETENTION_MS),
   });
   const metrics = new CoordinatorMetrics(workers.view, () => rounds.size().catch(() => 0));
   const endpointPolicy = createEndpointPolicy(config.allowedWorkerNetworks);
@@ -127,6 +134,12 @@ export async function startCoordinatorServer(
   const url = await listen(server, config.port, config.host);
   for (const { feed_id, ...definition } of config.feeds) await feeds.ensure(feed_id, definition);
   await feeds.start();
+  const keyRenewal = setInterval(() => {
+    renewKey().catch((error: unknown) =>
+      logger.warn({ err: (error as Error).message }, 'could not renew the report signing key in the store'),
+    );
+  }, COORDINATOR_KEY_RENEWAL_MS);
+  keyRenewal.unref();
   const sweeper = setInterval(() => {
     coordinator.evictStale().catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'could not sweep stale workers'));
   }, config.sweepIntervalMs);
@@ -140,6 +153,7 @@ export async function startCoordinatorServer(
     feeds,
     async close() {
       clearInterval(sweeper);
+      clearInterval(keyRenewal);
       // Feeds stop polling (and give their leases to another coordinator) and their streams end
       // before the rounds in flight drain.
       await feeds.stop();

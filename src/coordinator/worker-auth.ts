@@ -23,6 +23,8 @@ export interface WorkerAuthOptions {
   readonly requireKeys: boolean;
   /** Most ids bound to keys at once. */
   readonly capacity: number;
+  /** How long a coordinator key stays listed after its coordinator last renewed it. */
+  readonly coordinatorKeyRetentionMs: number;
   readonly now?: () => number;
 }
 
@@ -101,7 +103,7 @@ export class WorkerAuthority {
   async keySet(): Promise<KeySet> {
     const { keys, trusted } = this.options;
     const [coordinators, workers] = await Promise.all([
-      keys.coordinatorKeys(),
+      keys.coordinatorKeys(this.#now() - this.options.coordinatorKeyRetentionMs),
       trusted === undefined ? keys.bindings() : Promise.resolve([...trusted].map(([id, key]): [string, string] => [id, key.raw])),
     ]);
     return {

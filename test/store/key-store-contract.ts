@@ -43,7 +43,7 @@ export function describeKeyStore(name: string, factory: KeyStoreFactory): void {
       }
     });
 
-    it('claims a nonce once per worker within its TTL, and keeps the coordinator keys', async () => {
+    it('claims a nonce once per worker within its TTL, and lists the coordinator keys renewed within the retention', async () => {
       const { store, close } = await factory(Date.now);
       try {
         expect(await store.claimNonce('w1', 'nonce-0000000001', 200)).toBe(true);
@@ -51,10 +51,13 @@ export function describeKeyStore(name: string, factory: KeyStoreFactory): void {
         expect(await store.claimNonce('w2', 'nonce-0000000001', 200)).toBe(true);
         await new Promise((resolve) => setTimeout(resolve, 300));
         expect(await store.claimNonce('w1', 'nonce-0000000001', 200)).toBe(true);
-        await store.addCoordinatorKey('coordinator-a');
-        await store.addCoordinatorKey('coordinator-b');
-        await store.addCoordinatorKey('coordinator-a');
-        expect((await store.coordinatorKeys()).sort()).toEqual(['coordinator-a', 'coordinator-b']);
+        await store.renewCoordinatorKey('coordinator-a', 1_000);
+        await store.renewCoordinatorKey('coordinator-b', 2_000);
+        await store.renewCoordinatorKey('coordinator-a', 3_000);
+        expect((await store.coordinatorKeys(500)).sort()).toEqual(['coordinator-a', 'coordinator-b']);
+        // A key not renewed within the retention is forgotten for good.
+        expect(await store.coordinatorKeys(2_500)).toEqual(['coordinator-a']);
+        expect(await store.coordinatorKeys(0)).toEqual(['coordinator-a']);
       } finally {
         await close();
       }

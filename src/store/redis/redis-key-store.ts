@@ -2,7 +2,7 @@
  * The key store in Redis, shared by every coordinator on the same Redis and prefix:
  *
  *   keys                 hash id → base64 of the key the id is bound to
- *   coordinator-keys     set of base64 coordinator keys
+ *   coordinator-keys     sorted set of base64 coordinator keys, by when each was last renewed
  *   nonce:<id>:<nonce>   a claimed nonce, expiring with its TTL (SET NX PX)
  */
 import type { BindOutcome, KeyStore } from '../../coordinator/key-store.ts';
@@ -46,12 +46,14 @@ export class RedisKeyStore implements KeyStore {
     return Object.entries(await inStore(() => this.context.redis.hgetall(this.#keys)));
   }
 
-  async addCoordinatorKey(key: string): Promise<void> {
-    await inStore(() => this.context.redis.sadd(this.#coordinators, key));
+  async renewCoordinatorKey(key: string, nowMs: number): Promise<void> {
+    await inStore(() => this.context.redis.zadd(this.#coordinators, nowMs, key));
   }
 
-  coordinatorKeys(): Promise<string[]> {
-    return inStore(() => this.context.redis.smembers(this.#coordinators));
+  async coordinatorKeys(sinceMs: number): Promise<string[]> {
+    const { redis } = this.context;
+    await inStore(() => redis.zremrangebyscore(this.#coordinators, '-inf', `(${String(sinceMs)}`));
+    return inStore(() => redis.zrange(this.#coordinators, 0, -1));
   }
 
   async claimNonce(id: string, nonce: string, ttlMs: number): Promise<boolean> {
