@@ -4,6 +4,9 @@
  * with `undici.request` over a keep-alive Agent (configured as the coordinator's task client
  * is), averages the usable values and replies with an OracleResult-shaped body. No framework, no
  * validation, no logging, no metrics: the ratio coordinator/baseline is the price of those.
+ * Like for like with a coordinator that requires signatures, it does the cryptography that is
+ * essential to the answer: it verifies each signed answer against the worker's registered key
+ * and signs a report over the observations (the same node:crypto calls, src/signing/).
  * Used only by the benchmark, never by the product.
  *
  *   node --import tsx bench/baseline.ts --port 8090
@@ -14,11 +17,15 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import type { OracleRequest, OracleRequestSubmission, OracleResult, WorkerRegistration, WorkerResult } from '../src/contract/models.ts';
+import { generateSigningKey, parsePublicKey, verifySignature, type PublicKey } from '../src/signing/ed25519.ts';
+import { observationMessage } from '../src/signing/messages.ts';
+import { signReport } from '../src/signing/report.ts';
 
 const DEFAULT_TIMEOUT_MS = 2000;
 const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
-/** Worker id → endpoint; registration order, like the coordinator's registry. */
-const workers = new Map<string, string>();
+/** Worker id → endpoint and key; registration order, like the coordinator's registry. */
+const workers = new Map<string, { endpoint: string; key: PublicKey | undefined }>();
+const reportKey = generateSigningKey();
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
@@ -33,7 +40,13 @@ function sendJson(res: ServerResponse, status: number, payload: unknown): void {
 }
 
 /** One worker's answer, or why there is none; never throws. */
-async function askWorker(id: string, endpoint: string, task: OracleRequest, taskBody: string, signal: AbortSignal): Promise<WorkerResult> {
+async function askWorker(
+  id: string,
+  { endpoint, key }: { endpoint: string; key: PublicKey | undefined },
+  task: OracleRequest,
+  taskBody: string,
+  signal: AbortSignal,
+): Promise<WorkerResult> {
   const started = performance.now();
   const settle = (fields: { value: number } | { err: string }): WorkerResult => {
     const base = { worker_id: id, request_id: task.id, response_time: `${Math.round(performance.now() - started)}ms` };
@@ -61,6 +74,12 @@ async function askWorker(id: string, endpoint: string, task: OracleRequest, task
     ) {
       return settle({ err: 'unusable answer' });
     }
+    if (key !== undefined) {
+      const timeMs = Date.parse(answer.observed_at ?? '');
+      const message = observationMessage({ request_id: task.id, worker_id: id, query: task.query, time_ms: timeMs, value: answer.value });
+      if (!Number.isSafeInteger(timeMs) || !verifySignature(key, message, answer.signature ?? '')) return settle({ err: 'bad signature' });
+      return { ...settle({ value: answer.value }), signature: answer.signature ?? '', observed_at: answer.observed_at ?? '' };
+    }
     return settle({ value: answer.value });
   } catch (error) {
     return settle({ err: signal.aborted ? 'timed out' : `transport error: ${error instanceof Error ? error.message : String(error)}` });
@@ -80,7 +99,7 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise
   const timer = setTimeout(() => controller.abort(), submission.timeout_ms ?? DEFAULT_TIMEOUT_MS);
   let responses: WorkerResult[];
   try {
-    responses = await Promise.all([...workers].map(([id, endpoint]) => askWorker(id, endpoint, task, taskBody, controller.signal)));
+    responses = await Promise.all([...workers].map(([id, worker]) => askWorker(id, worker, task, taskBody, controller.signal)));
   } finally {
     clearTimeout(timer);
   }
@@ -89,14 +108,37 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse): Promise
     sendJson(res, 503, { status: 503, title: 'no usable answer', request_id: task.id, worker_responses: responses });
     return;
   }
+  const finalValue = values.reduce((sum, value) => sum + value, 0) / values.length;
+  const signed = responses.filter((r) => r.signature !== undefined);
+  const report =
+    signed.length === 0
+      ? undefined
+      : signReport(reportKey, {
+          request_id: task.id,
+          query: task.query,
+          strategy: 'average',
+          trim: 0,
+          mad_k: 0,
+          tolerance: 0,
+          final_value: finalValue,
+          observations: signed.map((r) => ({
+            worker_id: r.worker_id,
+            key_id: workers.get(r.worker_id)?.key?.keyId ?? '',
+            time_ms: Date.parse(r.observed_at ?? ''),
+            value: r.value,
+            weight: 1,
+            signature: r.signature ?? '',
+          })),
+        });
   const result: OracleResult = {
     request_id: task.id,
-    final_value: values.reduce((sum, value) => sum + value, 0) / values.length,
+    final_value: finalValue,
     worker_responses: responses,
     reliability_note:
       values.length === responses.length
         ? 'All workers responded successfully'
         : `${values.length} of ${responses.length} workers answered`,
+    ...(report === undefined ? {} : { report }),
   };
   sendJson(res, 200, result);
 }
@@ -106,7 +148,10 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method === 'POST' && url === '/request') return handleRequest(req, res);
   if (req.method === 'POST' && url === '/register') {
     const registration = (await readJson(req)) as WorkerRegistration;
-    workers.set(registration.id, registration.endpoint);
+    workers.set(registration.id, {
+      endpoint: registration.endpoint,
+      key: registration.public_key === undefined ? undefined : parsePublicKey(registration.public_key),
+    });
     sendJson(res, 200, { status: 'registered' });
     return;
   }

@@ -3,14 +3,16 @@
  * fleet each get a process of their own, so that none of them shares an event loop with the
  * load generator (autocannon) or with each other.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createCoordinatorApi } from '../src/client/api.ts';
 import { childrenRunning, jiffiesBetween, snapshotCpu } from './cpu.ts';
 import { freePort } from '../src/process/free-port.ts';
-import { entryPoint, spawnTsx, TSX_EXEC_ARGV } from '../src/process/tsx.ts';
+import { spawnTsx, TSX_EXEC_ARGV } from '../src/process/tsx.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUTPUT_LINES_KEPT = 200;
@@ -71,7 +73,10 @@ function track(child: ChildProcess, name: string) {
 /** Starts `node --import tsx <entry> --port <free> ...args` and waits for its GET /healthz. */
 export async function startHttpService(name: string, entry: string, args: readonly string[]): Promise<ServiceProcess> {
   const port = await freePort();
-  const child = spawnTsx(entry, ['--port', String(port), ...args], { cwd: REPO_ROOT });
+  // Built JavaScript runs on node alone, as in production; TypeScript through tsx.
+  const child = entry.endsWith('.js')
+    ? spawn(process.execPath, [entry, '--port', String(port), ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawnTsx(entry, ['--port', String(port), ...args], { cwd: REPO_ROOT });
   const { exited, output, stop } = track(child, name);
   const url = `http://127.0.0.1:${port}`;
   const health = createCoordinatorApi({ baseUrl: url });
@@ -105,13 +110,17 @@ export interface CoordinatorOptions {
   name?: string;
 }
 
-/** The coordinator under test, exactly as `npm run start:coordinator` runs it. */
+/** The production build of the coordinator (`npm run build`, which `npm run bench` runs first). */
+export const BUILT_COORDINATOR = join(REPO_ROOT, 'dist', 'src', 'coordinator', 'main.js');
+
+/** The coordinator under test, as production runs it: the build, on node without a loader. */
 export function startCoordinator({
   requireSignatures = 'on',
   args = [],
   name = 'coordinator',
 }: CoordinatorOptions = {}): Promise<ServiceProcess> {
-  return startHttpService(name, entryPoint('coordinator'), [
+  if (!existsSync(BUILT_COORDINATOR)) throw new Error(`${BUILT_COORDINATOR} is missing: run npm run build (npm run bench does)`);
+  return startHttpService(name, BUILT_COORDINATOR, [
     '--log-level',
     'warn',
     // The fleet sends no heartbeats (they would add load the baseline does not get): keep its

@@ -62,7 +62,7 @@ export function formatVerification(subject: Verifiable, verification: Verificati
   const report = subject.kind === 'result' ? subject.result.report : subject.value.report;
   if (verification.valid && report !== undefined) {
     return (
-      `verified: ${report.observations.length} worker signatures, the coordinator's signature (key ${report.key_id}), ` +
+      `verified: ${report.observations.length} worker signature${report.observations.length === 1 ? '' : 's'}, the coordinator's signature (key ${report.key_id}), ` +
       `and the final value recomputed with ${report.strategy}\n`
     );
   }
