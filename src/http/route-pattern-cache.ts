@@ -22,9 +22,12 @@ export function cacheRoutePatterns(): void {
   if (module[MEMOIZED] === true) return;
   const compile = module.pathToRegexp;
   const cache = new Map<string, unknown>();
-  module.pathToRegexp = (path, options) => {
+  module.pathToRegexp = (path, options = {}) => {
     if (typeof path !== 'string') return compile(path, options);
-    const key = `${JSON.stringify(options ?? {})}\n${path}`;
+    // The lookup runs for every route on every request: a key of the options that matter, not JSON.
+    const { sensitive, strict, end, trailing, delimiter, ...other } = options;
+    const known = `${String(sensitive)}|${String(strict)}|${String(end)}|${String(trailing)}|${String(delimiter)}`;
+    const key = `${Object.keys(other).length === 0 ? known : JSON.stringify(options)}\n${path}`;
     let compiled = cache.get(key);
     if (compiled === undefined) {
       compiled = compile(path, options);
