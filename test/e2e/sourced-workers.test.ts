@@ -8,14 +8,16 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createOracleClient, verifyOracleResult } from '../../src/client/client.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { parseRecording } from '../../src/market/recording.ts';
 import { openRecorder } from '../../src/worker/sources/recorder.ts';
 import { expectData, submitRequest, workerApi } from '../helpers/clients.ts';
 import { fakeResolver } from '../helpers/fake-dns.ts';
-import { Cleanup, register, silentLogger, startTestCoordinator } from '../helpers/network.ts';
+import { Cleanup, silentLogger, startTestCoordinator } from '../helpers/network.ts';
 import { providerBodies, startPriceFixture, type FixtureReply, type PriceFixture } from '../helpers/price-fixtures.ts';
 import { observerOf, sourcesFrom, startSourcedWorker } from '../helpers/sources.ts';
+import { registerSigned } from '../helpers/signing.ts';
 import { temporaryDirectory } from '../helpers/temporary.ts';
 
 const cleanup = new Cleanup();
@@ -289,8 +291,8 @@ describe('recording', () => {
 });
 
 describe('a coordinator with three sourced workers', () => {
-  it('aggregates their answers over real HTTP', async () => {
-    const coordinator = cleanup.add(await startTestCoordinator());
+  it('aggregates their signed answers over real HTTP, into a result anyone can verify', async () => {
+    const coordinator = cleanup.add(await startTestCoordinator({ requireSignatures: 'on' }));
     for (const [i, amount] of ['100.0', '100.1', '100.2'].entries()) {
       const fixture = await coinbaseLike(amount);
       const kraken = cleanup.add(await startPriceFixture(() => ({ body: providerBodies.krakenTicker(amount) })));
@@ -304,7 +306,7 @@ sources:
 `),
         ),
       );
-      await register(coordinator.url, `sourced-${i + 1}`, worker.url);
+      expectData(await registerSigned(coordinator, { id: `sourced-${i + 1}`, endpoint: worker.url }, worker.key));
     }
     const result = expectData(await submitRequest(coordinator, { query: 'BTC/USD', strategy: 'median' }));
     expect(result.final_value).toBeCloseTo(100.1, 10);
@@ -315,5 +317,8 @@ sources:
       ['sourced-3', 100.2, true],
     ]);
     expect(result.reliability_note).toBe('All workers responded successfully');
+    // A real observation is signed like a simulated one.
+    const keys = await createOracleClient({ baseUrl: coordinator.url }).getKeys();
+    expect(verifyOracleResult(result, keys)).toEqual({ valid: true, failures: [] });
   });
 });

@@ -1,5 +1,7 @@
 /** Real service processes (node --import tsx src/<service>/main.ts) for tests that need kill -9 and restarts. */
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { entryPoint, spawnTsx } from '../../src/process/tsx.ts';
@@ -16,10 +18,21 @@ export interface ServiceProcess {
 
 const running = new Set<ChildProcess>();
 
-export function spawnService(service: 'coordinator' | 'worker', args: string[], env: Record<string, string> = {}): ServiceProcess {
-  const child = spawnTsx(entryPoint(service), args, {
-    env: { ...process.env, XDG_CONFIG_HOME: TEST_CONFIG_HOME, LOG_LEVEL: 'info', ...env },
-  });
+type Service = 'coordinator' | 'worker';
+
+const environment = (env: Record<string, string>) => ({ ...process.env, XDG_CONFIG_HOME: TEST_CONFIG_HOME, LOG_LEVEL: 'info', ...env });
+
+export function spawnService(service: Service, args: string[], env: Record<string, string> = {}): ServiceProcess {
+  return watch(spawnTsx(entryPoint(service), args, { env: environment(env) }));
+}
+
+/** The production build of a service (dist/src/<service>/main.js, after `npm run build`), on node without a loader. */
+export function spawnBuilt(service: Service, args: string[], env: Record<string, string> = {}): ServiceProcess {
+  const entry = fileURLToPath(new URL(`../../dist/src/${service}/main.js`, import.meta.url));
+  return watch(spawn(process.execPath, [entry, ...args], { env: environment(env), stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+function watch(child: ChildProcessByStdio<null, Readable, Readable>): ServiceProcess {
   running.add(child);
   const lines: string[] = [];
   const listeners = new Set<(line: string) => void>();
