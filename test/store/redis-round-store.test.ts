@@ -150,7 +150,8 @@ describe('redis round store when Redis goes away', () => {
       try {
         const elapsed = await expectStoreUnavailable(() => store.get('before'));
         expect(elapsed).toBeGreaterThanOrEqual(100);
-        expect(elapsed).toBeLessThan(1_000);
+        // A paused Redis never answers: only the command timeout ends the wait (bounded loosely for a loaded machine).
+        expect(elapsed).toBeLessThan(5_000);
       } finally {
         server.resume();
       }

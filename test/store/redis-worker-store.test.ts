@@ -92,7 +92,9 @@ describe('two coordinators on one Redis', () => {
       await own.stop();
       const started = performance.now();
       await expect(store.register('w2', 'http://127.0.0.1:2', '127.0.0.1')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
-      expect(performance.now() - started).toBeLessThan(1_000);
+      // Refused, not queued until Redis comes back (it comes back only below): a generous bound
+      // that a loaded machine cannot break, and a queued command could never meet.
+      expect(performance.now() - started).toBeLessThan(10_000);
       expect(store.view.get('w1')).toBeDefined();
       await own.restart();
       await expect
