@@ -1,7 +1,6 @@
 /** Everything the docs consist of for a set of APIs: bundled specs, rendered pages and assets. */
 import type { ApiDoc } from './apis.ts';
 import { DOCS_ASSETS } from './assets.ts';
-import { bundleSpec } from './bundle-spec.ts';
 import { renderApiPage, renderIndexPage, type DocsLinks, type DocumentedApi } from './pages.ts';
 
 export interface DocsSiteApi {
@@ -25,6 +24,8 @@ export interface DocsSite {
 }
 
 export async function buildDocsSite(apis: readonly ApiDoc[], links: DocsLinks): Promise<DocsSite> {
+  // The bundler (Redocly's openapi-core) is loaded with the first docs request, not with the service: megabytes most never use.
+  const { bundleSpec } = await import('./bundle-spec.ts');
   const [documented, assets] = await Promise.all([
     Promise.all(apis.map(async (api): Promise<DocumentedApi> => ({ name: api.name, spec: await bundleSpec(api.specPath) }))),
     Promise.all(

@@ -3,8 +3,6 @@
  * memory (the default: nothing else to run, nothing shared, all gone on restart) or Redis
  * (shared by every coordinator on the same Redis and prefix, kept as long as Redis keeps it).
  */
-import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { LocalFeedBus, LocalFeedLeases, type FeedBus, type FeedLeases } from '../coordinator/feeds/feed-coordination.ts';
 import type { FeedStore } from '../coordinator/feeds/feed-store.ts';
 import { MemoryFeedStore } from '../coordinator/feeds/memory-feed-store.ts';
@@ -16,12 +14,6 @@ import type { EvictionReason, RoundStore } from '../coordinator/rounds/round-sto
 import type { HealthPolicy } from '../coordinator/worker-health.ts';
 import type { WorkerStore } from '../coordinator/worker-store.ts';
 import type { Logger } from '../logging/logger.ts';
-import { connectRedis, createRedisClient } from './redis/client.ts';
-import { RedisFeedBus, RedisFeedLeases } from './redis/redis-feed-coordination.ts';
-import { RedisFeedStore } from './redis/redis-feed-store.ts';
-import { RedisKeyStore } from './redis/redis-key-store.ts';
-import { RedisRoundStore } from './redis/redis-round-store.ts';
-import { RedisWorkerStore } from './redis/redis-worker-store.ts';
 
 export interface StoreSettings {
   /** "memory", or a Redis URL (redis://host:port/db). */
@@ -66,44 +58,7 @@ export async function openStores(settings: StoreSettings, logger: Logger): Promi
       close: () => Promise.resolve(),
     };
   }
+  // Loaded only when asked for: ioredis and the Redis stores are megabytes a memory store never needs.
+  const { openRedisStores } = await import('./redis/redis-stores.ts');
   return openRedisStores(settings, logger);
-}
-
-async function openRedisStores(settings: StoreSettings, logger: Logger): Promise<Stores> {
-  const clients: Redis[] = [];
-  const connect = async (role: string) => {
-    const client = createRedisClient(settings.store, logger, role);
-    clients.push(client);
-    await connectRedis(client);
-    return client;
-  };
-  try {
-    const [redis, workerChanges, feedEvents] = await Promise.all([connect('commands'), connect('worker-changes'), connect('feed-events')]);
-    const context = { redis, prefix: settings.prefix };
-    const workers = new RedisWorkerStore({
-      ...context,
-      subscriber: workerChanges,
-      policy: settings.policy,
-      limits: settings.registryLimits,
-      logger,
-    });
-    const bus = new RedisFeedBus(context, feedEvents, logger);
-    await Promise.all([workers.start(), bus.start()]);
-    return {
-      workers,
-      rounds: new RedisRoundStore(context, { ...settings.history, onEvict: settings.onRoundEvicted }),
-      feeds: new RedisFeedStore(context),
-      leases: new RedisFeedLeases(context, `${process.pid}-${randomUUID()}`, settings.feedLeaseMs),
-      bus,
-      keys: new RedisKeyStore(context),
-      isReady: () => redis.status === 'ready',
-      async close() {
-        await workers.close();
-        for (const client of clients) client.disconnect();
-      },
-    };
-  } catch (error) {
-    for (const client of clients) client.disconnect();
-    throw error;
-  }
 }
