@@ -2,6 +2,7 @@
 import type { WorkerInfo } from '../contract/models.ts';
 import type { PublicKey } from '../signing/ed25519.ts';
 import type { Registry, RegisterOutcome } from './registry.ts';
+import { completesFailureRun } from './worker-health.ts';
 import type { Ejection, EvictedWorker, TaskUpdate, WorkerPage, WorkerStore } from './worker-store.ts';
 
 export class MemoryWorkerStore implements WorkerStore {
@@ -29,11 +30,14 @@ export class MemoryWorkerStore implements WorkerStore {
 
   /** Applied before it returns, so that the next request already sees what this one taught. */
   recordTasks(updates: readonly TaskUpdate[], nowMs: number): Promise<Ejection[]> {
-    let budget = this.view.ejectionBudget();
+    const { policy } = this.view;
+    // Counting the ejected workers goes over the whole registry: only when a failure could eject.
+    let budget: number | undefined;
     const ejections: Ejection[] = [];
     for (const { entry, outcome } of updates) {
-      if (entry.health.record(outcome, this.view.policy, nowMs, budget > 0)) {
-        budget--;
+      const mayEject = completesFailureRun(entry.health.counters, outcome, policy) && (budget ??= this.view.ejectionBudget()) > 0;
+      if (entry.health.record(outcome, policy, nowMs, mayEject)) {
+        budget = (budget ?? 0) - 1;
         ejections.push({ id: entry.id, until: entry.health.ejectedUntil, streak: entry.health.ejectionStreak });
       }
     }

@@ -122,9 +122,14 @@ export function nextHealth(
     failures: health.failures + (outcome.kind === 'timeout' ? 0 : 1),
     consecutiveFailures: health.consecutiveFailures + 1,
   };
-  if (failed.consecutiveFailures < policy.ejectAfterFailures || !mayEject) return failed;
+  if (!completesFailureRun(health, outcome, policy) || !mayEject) return failed;
   const length = Math.min(policy.ejectionMaxMs, policy.ejectionBaseMs * 2 ** health.ejectionStreak);
   return { ...failed, ejectionStreak: health.ejectionStreak + 1, consecutiveFailures: 0, ejectedUntil: nowMs + length };
+}
+
+/** Whether `outcome` ends a run of `ejectAfterFailures` failures, which ejects the worker if the cap allows. */
+export function completesFailureRun(health: HealthCounters, outcome: TaskOutcome, policy: HealthPolicy): boolean {
+  return outcome.kind !== 'success' && health.consecutiveFailures + 1 >= policy.ejectAfterFailures;
 }
 
 /** A worker's health as the registry holds it: its counters and a fixed-size ring of recent latencies. */

@@ -154,8 +154,10 @@ export class RedisWorkerStore implements WorkerStore {
           policy.ejectionMaxMs,
           LATENCY_ALPHA,
           LATENCY_WINDOW,
-          // Across coordinators the cap on ejected workers is judged from this one's view.
-          this.view.ejectionBudget(),
+          // Across coordinators the cap on ejected workers is judged from this one's view; counting
+          // it goes over the whole registry, so only when a failure could eject (the script ejects
+          // on failures alone).
+          updates.some(({ outcome }) => outcome.kind !== 'success') ? this.view.ejectionBudget() : 0,
           ...perWorker.map((value) => (typeof value === 'number' ? formatNumber(value) : value)),
         ],
       ),
