@@ -6,11 +6,17 @@
  */
 import type { Report } from '../contract/models.ts';
 
+// One scratch double and a byte table: f64Hex runs a dozen times per request (each observation
+// is verified and reported), and a Buffer per call was a visible share of the allocations.
+const SCRATCH = new DataView(new ArrayBuffer(8));
+const HEX_BYTES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
 /** A double as 16 lower-case hex digits, big-endian: exact, and the same in every language. */
 export function f64Hex(value: number): string {
-  const bytes = Buffer.alloc(8);
-  bytes.writeDoubleBE(value);
-  return bytes.toString('hex');
+  SCRATCH.setFloat64(0, value);
+  let hex = '';
+  for (let index = 0; index < 8; index++) hex += HEX_BYTES[SCRATCH.getUint8(index)] ?? '';
+  return hex;
 }
 
 export interface ObservationFields {

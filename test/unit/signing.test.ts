@@ -12,6 +12,7 @@ import {
   verifySignature,
 } from '../../src/signing/ed25519.ts';
 import { configuredKey, KeyFileError, loadOrCreateKeyFile } from '../../src/signing/key-file.ts';
+import { createRandom } from '../../src/market/random.ts';
 import { f64Hex, observationMessage, workerCallMessage } from '../../src/signing/messages.ts';
 import { Cleanup } from '../helpers/network.ts';
 import { temporaryDirectory } from '../helpers/temporary.ts';
@@ -25,6 +26,18 @@ describe('the canonical encodings', () => {
     expect(f64Hex(1)).toBe('3ff0000000000000');
     expect(f64Hex(-0)).toBe('8000000000000000');
     expect(f64Hex(0)).toBe('0000000000000000');
+    expect(f64Hex(Number.MIN_VALUE)).toBe('0000000000000001');
+    expect(f64Hex(-Number.MAX_VALUE)).toBe('ffefffffffffffff');
+  });
+
+  it('writes every double as node:buffer does, whatever its bytes', () => {
+    const random = createRandom(7);
+    for (let i = 0; i < 2_000; i++) {
+      const bytes = Buffer.from(Array.from({ length: 8 }, () => Math.floor(random() * 256)));
+      const value = bytes.readDoubleBE(0);
+      if (Number.isNaN(value)) continue;
+      expect(f64Hex(value)).toBe(bytes.toString('hex'));
+    }
   });
 
   it('joins the observation lines with line feeds and no trailing one', () => {
