@@ -13,6 +13,7 @@ import { createCoordinatorApi } from '../src/client/api.ts';
 import { childrenRunning, jiffiesBetween, snapshotCpu } from './cpu.ts';
 import { freePort } from '../src/process/free-port.ts';
 import { spawnTsx, TSX_EXEC_ARGV } from '../src/process/tsx.ts';
+import { SERVICE_NODE_FLAGS } from '../src/process/service-node-flags.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUTPUT_LINES_KEPT = 200;
@@ -73,9 +74,12 @@ function track(child: ChildProcess, name: string) {
 /** Starts `node --import tsx <entry> --port <free> ...args` and waits for its GET /healthz. */
 export async function startHttpService(name: string, entry: string, args: readonly string[]): Promise<ServiceProcess> {
   const port = await freePort();
-  // Built JavaScript runs on node alone, as in production; TypeScript through tsx.
+  // Built JavaScript runs on node alone with production's flags; TypeScript through tsx.
   const child = entry.endsWith('.js')
-    ? spawn(process.execPath, [entry, '--port', String(port), ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    ? spawn(process.execPath, [...SERVICE_NODE_FLAGS, entry, '--port', String(port), ...args], {
+        cwd: REPO_ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
     : spawnTsx(entry, ['--port', String(port), ...args], { cwd: REPO_ROOT });
   const { exited, output, stop } = track(child, name);
   const url = `http://127.0.0.1:${port}`;

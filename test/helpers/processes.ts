@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { entryPoint, spawnTsx } from '../../src/process/tsx.ts';
+import { SERVICE_NODE_FLAGS } from '../../src/process/service-node-flags.ts';
 import { TEST_CONFIG_HOME } from './temporary.ts';
 
 export interface ServiceProcess {
@@ -26,10 +27,12 @@ export function spawnService(service: Service, args: string[], env: Record<strin
   return watch(spawnTsx(entryPoint(service), args, { env: environment(env) }));
 }
 
-/** The production build of a service (dist/src/<service>/main.js, after `npm run build`), on node without a loader. */
+/** The production build of a service (dist/src/<service>/main.js, after `npm run build`), on node without a loader, with production's flags. */
 export function spawnBuilt(service: Service, args: string[], env: Record<string, string> = {}): ServiceProcess {
   const entry = fileURLToPath(new URL(`../../dist/src/${service}/main.js`, import.meta.url));
-  return watch(spawn(process.execPath, [entry, ...args], { env: environment(env), stdio: ['ignore', 'pipe', 'pipe'] }));
+  return watch(
+    spawn(process.execPath, [...SERVICE_NODE_FLAGS, entry, ...args], { env: environment(env), stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
 }
 
 function watch(child: ChildProcessByStdio<null, Readable, Readable>): ServiceProcess {
