@@ -63,18 +63,7 @@ export async function measureFeedEvents(context: BenchContext): Promise<FeedEven
     await defineFeed(coordinator.url, FEED_ID, FEED);
     defined = true;
     await waitForPublication(coordinator.url, FEED_ID, READY_WITHIN_MS);
-    // Node 20's fetch (undici 6) makes a Request's signal follow the caller's through a WeakRef:
-    // once the Request that openapi-fetch built for a stream is garbage-collected, aborting no
-    // longer reaches the open stream and watchFeed never returns (nodejs/node#55428). Holding
-    // every Request until the streams are closed keeps the abort working.
-    const requests = new Set<Request>();
-    const client = createOracleClient({
-      baseUrl: coordinator.url,
-      fetch: (input, init) => {
-        if (input instanceof Request) requests.add(input);
-        return fetch(input, init);
-      },
-    });
+    const client = createOracleClient({ baseUrl: coordinator.url });
     let ended = 0;
     const watching = arrivals.map((mine) =>
       client
@@ -105,7 +94,6 @@ export async function measureFeedEvents(context: BenchContext): Promise<FeedEven
       context.fail(
         `feed events: ${watching.length - ended} of ${watching.length} streams still open ${CLOSE_WITHIN_MS / 1000} s after the abort`,
       );
-    requests.clear();
 
     const delays: number[] = [];
     const publications = last - first;

@@ -102,7 +102,7 @@ export function createOracleClient(options: OracleClientOptions): OracleClient {
       let last = lastEventId;
       for (;;) {
         try {
-          const stream = dataOf(
+          const stream: ReadableStream<Uint8Array> | null = dataOf(
             await api.GET('/feeds/{feed_id}/events', {
               params: { path: { feed_id: feedId }, ...(last === undefined ? {} : { header: { 'Last-Event-ID': last } }) },
               parseAs: 'stream',
@@ -110,13 +110,15 @@ export function createOracleClient(options: OracleClientOptions): OracleClient {
               signal,
             }),
           );
-          await readEventStream(stream as AsyncIterable<Uint8Array>, {
+          if (stream === null) throw new Error('the event stream answered without a body');
+          await readEventStream(chunksUntilAborted(stream, signal), {
             onEvent(event) {
               if (event.event !== 'update') return;
               last = event.id ?? last;
               onUpdate(JSON.parse(event.data) as FeedValue);
             },
           });
+          signal?.throwIfAborted();
           return;
         } catch (error) {
           if (signal?.aborted === true || error instanceof ProblemResponseError) throw error;
@@ -129,6 +131,31 @@ export function createOracleClient(options: OracleClientOptions): OracleClient {
       return dataOf(await api.GET('/keys', { signal }));
     },
   };
+}
+
+/**
+ * The chunks of an event stream until it ends or `signal` aborts. fetch's own abort does not
+ * always reach an open body on Node 20: its Request follows the caller's signal through a
+ * WeakRef (nodejs/node#55428), and openapi-fetch keeps no Request once the response is in, so
+ * after a garbage collection the stream would be read on forever. Cancelling our own reader
+ * ends the read (and the connection) whatever fetch does.
+ */
+async function* chunksUntilAborted(stream: ReadableStream<Uint8Array>, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader();
+  const cancel = () => void reader.cancel(signal?.reason).catch(() => undefined);
+  if (signal?.aborted === true) cancel();
+  else signal?.addEventListener('abort', cancel, { once: true });
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      yield value;
+    }
+  } finally {
+    signal?.removeEventListener('abort', cancel);
+    // A read that stopped early (a handler threw) lets the connection go too; after the end, a no-op.
+    cancel();
+  }
 }
 
 /** The body of a success, or the problem of a failure thrown as a ProblemResponseError. */

@@ -1,6 +1,8 @@
 /** The client library and CLI on feeds: `feeds` and `watch`, as a user runs them. */
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOracleClient } from '../../src/client/client.ts';
 import type { FeedValue } from '../../src/contract/models.ts';
@@ -9,6 +11,10 @@ import { entryPoint, spawnTsx } from '../../src/process/tsx.ts';
 import { startAnsweringWorker } from '../helpers/fake-workers.ts';
 import { Cleanup, register, startTestCoordinator } from '../helpers/network.ts';
 import { runClient } from '../helpers/run-program.ts';
+
+// A full garbage collection on demand, without starting vitest with --expose-gc.
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
 const cleanup = new Cleanup();
 let coordinator: CoordinatorServer;
@@ -48,6 +54,26 @@ describe('the client library on feeds', () => {
       [102, 'deviation'],
       [105, 'deviation'],
     ]);
+  });
+
+  it('stops watching when aborted, even once a garbage collection has run (Node 20 fetch, nodejs/node#55428)', async () => {
+    const client = createOracleClient({ baseUrl: coordinator.url });
+    const stop = new AbortController();
+    const seen: FeedValue[] = [];
+    const lastEventId = (await client.readFeed('btc-usd')).round_id;
+    const watching = client.watchFeed('btc-usd', (value) => seen.push(value), { signal: stop.signal, lastEventId });
+    const outcome = watching.then(
+      () => 'returned',
+      (error: unknown) => (error instanceof Error ? error.name : String(error)),
+    );
+    market.value = 107;
+    await expect.poll(() => seen.length).toBe(1);
+    // Before the fix, this collected the Request that carried the abort to the open stream.
+    collectGarbage();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    stop.abort();
+    const gaveUp = new Promise((resolve) => setTimeout(() => resolve('still watching 3 s after the abort'), 3_000).unref());
+    expect(await Promise.race([outcome, gaveUp])).toBe('AbortError');
   });
 });
 
