@@ -15,7 +15,13 @@ describe('memory worker store', () => {
     const [a, b] = store.view.entries();
     if (a === undefined || b === undefined) throw new Error('not registered');
     const answered = { kind: 'success', latencyMs: 5, deadlineMs: 1000, deviation: 0 } as const;
-    await store.recordTasks([{ entry: a, outcome: answered }, { entry: b, outcome: answered }], Date.now());
+    await store.recordTasks(
+      [
+        { entry: a, outcome: answered },
+        { entry: b, outcome: answered },
+      ],
+      Date.now(),
+    );
     await store.recordTasks([{ entry: a, outcome: { kind: 'failure' } }], Date.now());
     expect(counting).not.toHaveBeenCalled();
     // The second failure in a row (ejectAfterFailures 2) may eject: now the cap is looked up.
