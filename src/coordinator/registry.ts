@@ -208,14 +208,12 @@ export class Registry {
     return count;
   }
 
-  /** How many more workers may be ejected now, within the policy's cap on the ejected share. */
+  /**
+   * How many more workers may be ejected now, within the policy's cap on the ejected share. A
+   * pass over every entry: for when a failure could eject, not for every request.
+   */
   ejectionBudget(): number {
     return Math.max(0, Math.floor(this.policy.maxEjectedShare * this.#entries.size) - this.ejectedCount());
-  }
-
-  /** Whether one more ejection keeps the ejected share within the policy's cap. */
-  canEjectAnother(): boolean {
-    return this.ejectionBudget() > 0;
   }
 
   info(entry: RegistryEntry): WorkerInfo {
