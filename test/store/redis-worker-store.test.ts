@@ -80,6 +80,35 @@ describe('two coordinators on one Redis', () => {
     }
   });
 
+  it('reloads its view once both of its connections are back, whichever returns last', async () => {
+    const prefix = `test:${randomUUID()}:`;
+    const other = await openStore(prefix);
+    const clients: Redis[] = [createRedisClient(redis.url, logger, 'test'), createRedisClient(redis.url, logger, 'test-subscriber')];
+    await Promise.all(clients.map((client) => connectRedis(client)));
+    const [client, subscriber] = clients as [Redis, Redis];
+    const store = new RedisWorkerStore({ redis: client, subscriber, prefix, policy: CONTRACT_POLICY, limits: {}, logger });
+    try {
+      await store.start();
+      await store.register('w1', 'http://127.0.0.1:1', '127.0.0.1');
+      // Both connections drop, and w2 registers meanwhile: its message is lost to this store.
+      const ended = clients.map((c) => new Promise((resolve) => c.once('end', resolve)));
+      client.disconnect();
+      subscriber.disconnect();
+      await Promise.all(ended);
+      await other.store.register('w2', 'http://127.0.0.1:2', '127.0.0.1');
+      // The subscription is back first, and its reload cannot read through the command connection yet.
+      await subscriber.connect();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(store.view.entries().map((e) => e.id)).toEqual(['w1']);
+      await client.connect();
+      await expect.poll(() => store.view.entries().map((e) => e.id), { timeout: 5_000, interval: 50 }).toEqual(['w1', 'w2']);
+    } finally {
+      await store.close();
+      for (const c of clients) c.disconnect();
+      await other.close();
+    }
+  });
+
   it('answers STORE_UNAVAILABLE while Redis is down, and works again once it is back', async () => {
     const own = await startRedis();
     const clients: Redis[] = [createRedisClient(own.url, logger, 'test'), createRedisClient(own.url, logger, 'test-subscriber')];
@@ -108,8 +137,9 @@ describe('two coordinators on one Redis', () => {
         )
         .toBe(true);
       expect((await store.page(0, 10)).workers.map((w) => w.id)).toEqual(['w2']);
-      // The view reloads when its subscription is back, which may be a moment after the commands are.
-      await expect.poll(() => store.view.entries().map((e) => e.id)).toEqual(['w2']);
+      // The view reloads when the later of its two connections is back: the subscription may be a
+      // moment after the commands (each reconnects on its own back-off, up to 1 s apart).
+      await expect.poll(() => store.view.entries().map((e) => e.id), { timeout: 10_000, interval: 100 }).toEqual(['w2']);
     } finally {
       await store.close();
       for (const c of clients) c.disconnect();

@@ -51,6 +51,7 @@ export class RedisWorkerStore implements WorkerStore {
   /** Each worker's version in the view: a published state older than it is ignored. */
   readonly #versions = new Map<string, number>();
   #resync: NodeJS.Timeout | undefined;
+  readonly #reloadNow = () => void this.#reload();
 
   constructor(private readonly options: RedisWorkerStoreOptions) {
     this.#now = options.now ?? Date.now;
@@ -66,8 +67,12 @@ export class RedisWorkerStore implements WorkerStore {
     this.#subscriber.on('message', (channel: string, message: string) => {
       if (channel === this.#channel) this.#applyMessage(message);
     });
-    // After an outage the subscription is restored by ioredis, but what was published meanwhile is gone.
-    this.#subscriber.on('ready', () => void this.#reload());
+    // After an outage the subscription is restored by ioredis, but what was published meanwhile
+    // is gone: reload. The reload reads through the command connection, which reconnects on its
+    // own schedule; reloading when either comes back means the later of the two finds both up
+    // (else a failed reload left the view stale until the next resync).
+    this.#subscriber.on('ready', this.#reloadNow);
+    this.#redis.on('ready', this.#reloadNow);
     await this.#subscriber.subscribe(this.#channel);
     await this.#reload();
     this.#resync = setInterval(() => void this.#reload(), RESYNC_MS);
@@ -187,6 +192,9 @@ export class RedisWorkerStore implements WorkerStore {
 
   close(): Promise<void> {
     clearInterval(this.#resync);
+    // The connections may outlive the store (its owner closes them).
+    this.#subscriber.off('ready', this.#reloadNow);
+    this.#redis.off('ready', this.#reloadNow);
     return Promise.resolve();
   }
 
