@@ -63,7 +63,7 @@ describe('two coordinators on one Redis', () => {
     const b = await openStore(prefix);
     try {
       await a.store.register('w1', 'http://127.0.0.1:1', '127.0.0.1');
-      await expect.poll(() => b.store.view.get('w1')).toBeDefined();
+      await expect.poll(() => b.store.view.get('w1'), { timeout: 5_000, interval: 10 }).toBeDefined();
       const answer = { kind: 'success', latencyMs: 5, deadlineMs: 1000, deviation: 0 } as const;
       const lessons = (store: RedisWorkerStore) =>
         Array.from({ length: 100 }, () => {
