@@ -123,6 +123,20 @@ export function describeWorkerStore(name: string, factory: WorkerStoreFactory): 
       }
     });
 
+    it('counts one address under each of its spellings (IPv4, IPv4-mapped IPv6, ::1 for loopback)', async () => {
+      const { store, close } = await open({ perAddress: 2 });
+      try {
+        await store.register('w1', 'http://127.0.0.1:1', '127.0.0.1');
+        expect(await store.heartbeat('w1', '::ffff:127.0.0.1')).toBe(T0);
+        expect(await store.heartbeat('w1', '::1')).toBe(T0);
+        await store.register('w2', 'http://127.0.0.1:2', '::1');
+        await expect(store.register('w3', 'http://127.0.0.1:3', '::ffff:127.0.0.1')).rejects.toBeInstanceOf(AddressLimitError);
+        expect(await store.deregister('w2', '::ffff:127.0.0.1')).toBe(true);
+      } finally {
+        await close();
+      }
+    });
+
     it('deregisters from its own address only, and evicts the silent', async () => {
       const { store, clock, close } = await open();
       try {

@@ -16,6 +16,7 @@ import {
   Registry,
   RegistryFullError,
   WorkerIdTakenError,
+  sourceKey,
   workerInfoOf,
   type RegisterOutcome,
   type RegistryLimits,
@@ -85,7 +86,16 @@ export class RedisWorkerStore implements WorkerStore {
       REGISTER.run(
         this.#redis,
         [this.#key('workers'), this.#key('seen'), this.#key('seq'), this.#key('sources'), this.#workerKey(id)],
-        [id, endpoint, source, this.#now(), limits.capacity ?? UNLIMITED, limits.perAddress ?? UNLIMITED, this.#channel, key?.raw ?? ''],
+        [
+          id,
+          endpoint,
+          sourceKey(source),
+          this.#now(),
+          limits.capacity ?? UNLIMITED,
+          limits.perAddress ?? UNLIMITED,
+          this.#channel,
+          key?.raw ?? '',
+        ],
       ),
     );
     const [outcome, previous, fields] = reply;
@@ -99,7 +109,7 @@ export class RedisWorkerStore implements WorkerStore {
   async heartbeat(id: string, source: string, reportedEndpoint?: string): Promise<number | undefined> {
     const now = this.#now();
     const [outcome, detail] = await inStore(() =>
-      HEARTBEAT.run(this.#redis, [this.#workerKey(id), this.#key('seen')], [id, source, reportedEndpoint ?? '', now]),
+      HEARTBEAT.run(this.#redis, [this.#workerKey(id), this.#key('seen')], [id, sourceKey(source), reportedEndpoint ?? '', now]),
     );
     if (outcome === 'unknown') return undefined;
     if (outcome === 'taken') throw new WorkerIdTakenError(id);
@@ -117,7 +127,7 @@ export class RedisWorkerStore implements WorkerStore {
 
   async #deregister(id: string, source: string, anySource: '' | '1'): Promise<boolean> {
     const [outcome] = await inStore(() =>
-      DEREGISTER.run(this.#redis, [this.#workerKey(id)], [this.#prefix, id, source, this.#channel, anySource]),
+      DEREGISTER.run(this.#redis, [this.#workerKey(id)], [this.#prefix, id, sourceKey(source), this.#channel, anySource]),
     );
     if (outcome === 'taken') throw new WorkerIdTakenError(id);
     if (outcome === 'unknown') return false;
