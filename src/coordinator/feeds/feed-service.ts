@@ -14,7 +14,7 @@ import { crossFieldProblems, staleAfterMs, updatePolicyOf } from './feed-definit
 import type { FeedBus, FeedBusListener, FeedChange, FeedLeases } from './feed-coordination.ts';
 import type { FeedEvents } from './feed-events.ts';
 import type { FeedMetrics } from './feed-metrics.ts';
-import type { FeedRecord, FeedStore, Publication } from './feed-store.ts';
+import { PUBLICATIONS_KEPT, type FeedRecord, type FeedStore, type Publication } from './feed-store.ts';
 import { decideUpdate, type PollResult } from './update-rule.ts';
 
 export interface FeedServiceOptions {
@@ -172,11 +172,12 @@ export class FeedService implements FeedBusListener {
     if (last !== undefined && publication.sequence <= last) return;
     const definition = this.#runners.get(feedId)?.definition ?? (await this.options.store.get(feedId).catch(() => undefined))?.definition;
     if (definition === undefined) return;
-    // A message lost on the way (a reconnection) leaves a gap: what it carried is in the store.
+    // A message lost on the way (a reconnection) leaves a gap: what it carried is in the store,
+    // among the newest publications (this one, and any published since, are stored too).
     const missed =
       last === undefined || publication.sequence === last + 1
         ? []
-        : (await this.options.store.publications(feedId, publication.sequence - last - 1).catch(() => []))
+        : (await this.options.store.publications(feedId, PUBLICATIONS_KEPT).catch(() => []))
             .filter((p) => p.sequence > last && p.sequence < publication.sequence)
             .reverse();
     for (const value of [...missed, publication]) {
