@@ -6,6 +6,7 @@
 import type { paths } from '../../generated/coordinator.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Feed, FeedValue, KeySet, OracleRequestSubmission, OracleResult, Round, RoundList, WorkerInfo } from '../contract/models.ts';
+import { bearerHeader } from '../http/bearer.ts';
 import { problemOf, ProblemResponseError } from '../http/problems.ts';
 import { createCoordinatorApi } from './api.ts';
 import { readEventStream } from './event-stream.ts';
@@ -44,8 +45,10 @@ export interface OracleClient {
   readFeed(feedId: string, signal?: AbortSignal): Promise<FeedValue>;
   /**
    * Follows the feed's event stream, calling `onUpdate` for each publication in order, until the
-   * feed is deleted (the stream ends) or `signal` aborts. A dropped connection is resumed after
-   * the server's retry delay with Last-Event-ID, so no publication is missed or repeated.
+   * feed is deleted or `signal` aborts. A stream that ends or drops is resumed with
+   * Last-Event-ID, so no publication is missed or repeated: at once after a clean end (the
+   * server ends streams when the feed is deleted, and when it shuts down; a deleted feed then
+   * answers 404), after 2 s after an error.
    */
   watchFeed(feedId: string, onUpdate: (value: FeedValue) => void, options?: WatchOptions): Promise<void>;
   /** The keys to verify results with (GET /keys): the coordinators' and the workers'. */
@@ -60,13 +63,13 @@ export interface WatchOptions {
   onReconnect?: (error: unknown) => void;
 }
 
-/** What a dropped stream waits before reconnecting (the server says 2 s; the client keeps to it). */
+/** What a dropped stream waits before reconnecting: the `retry` the server sends (2 s), fixed here. */
 const RECONNECT_MS = 2_000;
 
 export function createOracleClient(options: OracleClientOptions): OracleClient {
   const api = createCoordinatorApi({ baseUrl: options.baseUrl, token: options.apiKey, fetch: options.fetch });
   // Reads carry the read token instead of the API key, when there is one.
-  const headers = options.readToken === undefined ? {} : { authorization: `Bearer ${options.readToken}` };
+  const headers = bearerHeader(options.readToken);
   return {
     async submitOracleRequest(query, { signal, ...fields } = {}) {
       const body: OracleRequestSubmission = { ...fields, query };
@@ -100,6 +103,7 @@ export function createOracleClient(options: OracleClientOptions): OracleClient {
     },
     async watchFeed(feedId, onUpdate, { signal, lastEventId, onReconnect } = {}) {
       let last = lastEventId;
+      let followed = false;
       for (;;) {
         try {
           const stream: ReadableStream<Uint8Array> | null = dataOf(
@@ -111,6 +115,7 @@ export function createOracleClient(options: OracleClientOptions): OracleClient {
             }),
           );
           if (stream === null) throw new Error('the event stream answered without a body');
+          followed = true;
           await readEventStream(chunksUntilAborted(stream, signal), {
             onEvent(event) {
               if (event.event !== 'update') return;
@@ -119,9 +124,14 @@ export function createOracleClient(options: OracleClientOptions): OracleClient {
             },
           });
           signal?.throwIfAborted();
-          return;
         } catch (error) {
-          if (signal?.aborted === true || error instanceof ProblemResponseError) throw error;
+          if (signal?.aborted === true) throw error;
+          if (error instanceof ProblemResponseError) {
+            // A feed that was being followed and is now unknown was deleted.
+            if (followed && error.problem.code === 'FEED_NOT_FOUND') return;
+            // Refusals stand (an unknown feed, a wrong token); a coordinator's own trouble passes.
+            if (error.status < 500) throw error;
+          }
           onReconnect?.(error);
           await sleep(RECONNECT_MS, undefined, signal === undefined ? {} : { signal });
         }

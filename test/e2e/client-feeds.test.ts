@@ -77,6 +77,42 @@ describe('the client library on feeds', () => {
   });
 });
 
+describe('the client library when the coordinator restarts', () => {
+  it('follows the feed across the restart, and returns once the feed is deleted', { timeout: 20_000 }, async () => {
+    const feed = { feed_id: 'eth-usd', query: 'ETH/USD', deviation_bps: 50, heartbeat_ms: 60_000, poll_interval_ms: 30 };
+    const price = { value: 100 };
+    const worker = cleanup.add(await startAnsweringWorker('w1', () => price.value));
+    const first = await startTestCoordinator({ feeds: [feed] });
+    await register(first.url, 'w1', worker.url);
+    const client = createOracleClient({ baseUrl: first.url });
+    const seen: number[] = [];
+    const reconnects: unknown[] = [];
+    let watching: Promise<void> | undefined;
+    let second: CoordinatorServer | undefined;
+    try {
+      await expect.poll(async () => (await client.getFeed('eth-usd')).latest?.value, { timeout: 5_000 }).toBe(100);
+      const lastEventId = (await client.readFeed('eth-usd')).round_id;
+      watching = client.watchFeed('eth-usd', (value) => seen.push(value.value), { lastEventId, onReconnect: (e) => reconnects.push(e) });
+      price.value = 102;
+      await expect.poll(() => seen, { timeout: 5_000 }).toEqual([102]);
+      // A graceful stop ends the streams cleanly: the client must not take that for a deletion.
+      const { port } = new URL(first.url);
+      await first.close();
+      second = await startTestCoordinator({ port: Number(port), feeds: [feed] });
+      await register(second.url, 'w1', worker.url);
+      price.value = 105;
+      await expect.poll(() => seen.at(-1), { timeout: 10_000 }).toBe(105);
+      await fetch(`${second.url}/feeds/eth-usd`, { method: 'DELETE' });
+      await watching;
+      expect(seen[0]).toBe(102);
+      expect(reconnects.length).toBeGreaterThan(0);
+    } finally {
+      await second?.close();
+      await first.close().catch(() => undefined);
+    }
+  });
+});
+
 describe('npm run client on feeds', () => {
   it('prints the feeds as a table', async () => {
     const run = await runClient('feeds', '--coordinator', coordinator.url);
