@@ -5,6 +5,7 @@ import { formatSpan } from './format.ts';
 import type { LabRun, VariantRun } from './run.ts';
 import { describeRequests, type FeedSetting } from './scenario.ts';
 import { SCORECARD_COLUMNS, scoreLab, scorecardRows } from './scorecard.ts';
+import { maximum, minimum } from '../stats/quantiles.ts';
 import { lineChart, niceRange, PALETTE, stripChart, type LineSeries } from './svg.ts';
 
 const MAX_WORKER_LINES = 12;
@@ -115,7 +116,7 @@ function feedValues(query: string, run: VariantRun, records: readonly FeedStudyR
     }),
   ];
   const values = series.flatMap((s) => s.points.map((p) => p[1]));
-  const [yMin, yMax] = niceRange(Math.min(...values), Math.max(...values));
+  const [yMin, yMax] = niceRange(minimum(values), maximum(values));
   return lineChart(series, {
     title: `${run.variant.label}: the truth and the published value a reader reads`,
     xLabel: 'simulated minutes',
@@ -152,7 +153,7 @@ function feedTradeoff(variant: string, records: readonly FeedStudyRecord[]): str
       { label: `${label}, p99`, color, dashed: true, marks: true, unlisted: true, points: points((r) => r.figures.p99ErrorBps) },
     ];
   });
-  const ceilingOf = (values: number[]) => niceCeiling(Math.max(1, ...values));
+  const ceilingOf = (values: number[]) => niceCeiling(maximum(values, 1));
   return lineChart(series, {
     title: `${variant}: updates against the reader's error (solid: mean, dashed: p99)`,
     xLabel: 'publications per simulated hour',
@@ -193,7 +194,10 @@ function errorOverTime(lab: LabRun): string {
     label: run.variant.label,
     points: run.records.flatMap((r) => (r.errorBps === undefined ? [] : [[r.index, r.errorBps] as const])),
   }));
-  const max = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p[1])));
+  const max = maximum(
+    series.flatMap((s) => s.points.map((p) => p[1])),
+    1,
+  );
   return lineChart(series, { title: 'Error per request', xLabel: 'request', yLabel: 'error (bps)', yMin: 0, yMax: niceCeiling(max) });
 }
 

@@ -1,5 +1,5 @@
 /** Per-strategy figures of a lab run, and their table. */
-import { percentile } from '../stats/quantiles.ts';
+import { maximum, percentile } from '../stats/quantiles.ts';
 import type { LabRun, VariantRun } from './run.ts';
 import { formatBps, formatTable } from './format.ts';
 
@@ -22,7 +22,7 @@ export function scoreRun(run: VariantRun): Score {
     label: run.variant.label,
     meanErrorBps: errors.length === 0 ? undefined : errors.reduce((a, b) => a + b, 0) / errors.length,
     p99ErrorBps: percentile(errors, 99),
-    worstErrorBps: errors.length === 0 ? undefined : Math.max(...errors),
+    worstErrorBps: errors.length === 0 ? undefined : maximum(errors),
     availability: run.records.length === 0 ? 0 : errors.length / run.records.length,
     p50LatencyMs: percentile(latencies, 50) ?? 0,
     p99LatencyMs: percentile(latencies, 99) ?? 0,

@@ -4,7 +4,7 @@
  * stepped lines, optionally with labelled dots).
  */
 import { escapeMarkup } from '../markup/escape.ts';
-import { percentileOfSorted, sortAscending } from '../stats/quantiles.ts';
+import { maximum, minimum, percentileOfSorted, sortAscending } from '../stats/quantiles.ts';
 
 export const PALETTE = ['#1b6ac9', '#d1495b', '#2e933c', '#edae49', '#8e44ad', '#00798c', '#6c757d', '#e07a5f', '#3d405b', '#81b29a'];
 
@@ -29,7 +29,7 @@ export function stripChart(rows: readonly StripRow[], options: { title: string; 
   const top = 36;
   const height = top + rows.length * rowHeight + 40;
   const all = rows.flatMap((r) => r.values);
-  const max = Math.max(options.floor * 10, ...all);
+  const max = maximum(all, options.floor * 10);
   const lo = Math.log10(options.floor);
   const hi = Math.ceil(Math.log10(max));
   const x = (v: number) => left + ((Math.log10(Math.max(v, options.floor)) - lo) / (hi - lo)) * (width - left - right);
@@ -98,8 +98,8 @@ export function lineChart(
   const bottom = 50;
   const height = 300;
   const xs = series.flatMap((s) => s.points.map((p) => p[0]));
-  const xMin = Math.min(0, ...xs);
-  const xMax = options.xMax ?? Math.max(1, ...xs);
+  const xMin = minimum(xs, 0);
+  const xMax = options.xMax ?? maximum(xs, 1);
   const x = (v: number) => left + ((v - xMin) / (xMax - xMin)) * (width - left - right);
   const y = (v: number) => top + (1 - (v - options.yMin) / (options.yMax - options.yMin)) * (height - top - bottom);
   const parts: string[] = [];

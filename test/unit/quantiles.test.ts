@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { median, percentile, percentileOfSorted } from '../../src/stats/quantiles.ts';
+import { lineChart } from '../../src/lab/svg.ts';
+import { maximum, median, minimum, percentile, percentileOfSorted } from '../../src/stats/quantiles.ts';
 
 describe('percentile (nearest rank)', () => {
   it.each([
@@ -31,5 +32,25 @@ describe('median', () => {
 
   it('does not overflow for huge values', () => {
     expect(median([Number.MAX_VALUE, Number.MAX_VALUE])).toBe(Number.MAX_VALUE);
+  });
+});
+
+describe('maximum and minimum', () => {
+  it('take any number of values, from a floor or ceiling, as Math.max and Math.min do', () => {
+    expect(maximum([3, 9, 1], 1)).toBe(9);
+    expect(maximum([], 1)).toBe(1);
+    expect(minimum([3, 9, 1])).toBe(1);
+    expect(minimum([], 0)).toBe(0);
+    expect(maximum([1, Number.NaN])).toBeNaN();
+    // Math.max(...values) throws RangeError past some 120,000 arguments.
+    const many = Array.from({ length: 300_000 }, (_, i) => i);
+    expect(maximum(many)).toBe(299_999);
+    expect(minimum(many, 5)).toBe(0);
+  });
+
+  it('lets a chart of 300,000 points be drawn', () => {
+    const points = Array.from({ length: 300_000 }, (_, i) => [i, i % 7] as const);
+    const svg = lineChart([{ label: 'many', points }], { title: 't', xLabel: 'x', yLabel: 'y', yMin: 0, yMax: 10 });
+    expect(svg).toContain('<svg');
   });
 });
