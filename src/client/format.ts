@@ -74,14 +74,15 @@ export function formatFeeds(feeds: readonly Feed[]): string {
   return `${alignColumns([header, ...rows], new Set([5])).join('\n')}\n`;
 }
 
-/** One publication as it arrives: `17:40:00.210 btc-usd 42,135.50 deviation +61.2 bps (#7, 3 workers)`. */
+/** One publication as it arrives: `17:40:00.210 btc-usd 42,135.50 deviation 61.2 bps (#7, 3 workers, round <id>)`. */
 export function formatUpdate(value: FeedValue): string {
   const moved = value.deviation_bps === undefined ? '' : ` ${formatBps(value.deviation_bps)}`;
   return `${value.published_at.slice(11, 23)} ${value.feed_id} ${formatNumber(value.value)} ${value.reason}${moved} (#${value.sequence}, ${value.workers_answered} workers, round ${value.round_id})\n`;
 }
 
+/** deviationInBps gives Number.MAX_VALUE for a move away from 0, which has no size in bps. */
 function formatBps(bps: number): string {
-  return bps >= 1e6 ? 'from 0' : `${bps.toFixed(1)} bps`;
+  return bps === Number.MAX_VALUE ? 'from 0' : `${bps.toFixed(1)} bps`;
 }
 
 function formatMs(ms: number): string {
