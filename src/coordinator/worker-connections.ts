@@ -13,10 +13,11 @@
  * returned false) is free again at its 'drain', which undici emits a moment after the answer
  * (setImmediate); a task that finds every Client busy and no room for another waits in a plain
  * array, empty almost always, for the first 'drain'; a Client whose connection failed is
- * dropped, as it cannot be reused (nodejs/undici#3895); and its events reach the Agent, which
- * counts connections with them and closes this dispatcher once none is left.
+ * dropped, as it cannot be reused (nodejs/undici#3895); the Clients share one connector; and
+ * their events reach the Agent, which counts connections with them and closes this dispatcher
+ * once none is left.
  */
-import { Client, Dispatcher } from 'undici';
+import { buildConnector, Client, Dispatcher, errors } from 'undici';
 
 type ClientOptions = Client.Options & { connections?: number | null };
 
@@ -33,11 +34,22 @@ export class WorkerConnections extends Dispatcher {
   #destroyed = false;
   #whenEmpty: (() => void) | undefined;
 
-  constructor(origin: string | URL, { connections, ...options }: ClientOptions) {
+  constructor(origin: string | URL, { connections, connect, connectTimeout, maxCachedSessions, ...options }: ClientOptions) {
     super();
     this.#origin = origin;
-    this.#options = options;
-    this.#limit = connections ?? Number.POSITIVE_INFINITY;
+    // One connector for all of the worker's connections, as the Pool builds it: one TLS session
+    // cache, instead of one per Client.
+    const connector =
+      typeof connect === 'function'
+        ? connect
+        : buildConnector({
+            ...(maxCachedSessions === undefined ? {} : { maxCachedSessions }),
+            ...(connectTimeout === undefined ? {} : { timeout: connectTimeout }),
+            ...connect,
+          });
+    this.#options = { ...options, connect: connector };
+    // 0 or none: no limit, as for the Pool.
+    this.#limit = connections || Number.POSITIVE_INFINITY;
   }
 
   get closed(): boolean {
@@ -80,11 +92,10 @@ export class WorkerConnections extends Dispatcher {
     const callback = typeof first === 'function' ? first : second;
     this.#closed = true;
     this.#destroyed = true;
-    // Tasks still waiting go to a Client first, which fails them as it is destroyed.
-    if (this.#waiting.length > 0) {
-      const client = this.#clients[0] ?? this.#open();
-      for (const { options, handler } of this.#waiting.splice(0)) client.dispatch(options, handler);
-    }
+    // Tasks still waiting fail at once, as the Pool fails its queue.
+    const reason = err ?? new errors.ClientDestroyedError();
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- the Agent hands dispatchers handlers in this form (undici 7)
+    for (const { handler } of this.#waiting.splice(0)) handler.onError?.(reason);
     const destroyed = Promise.all(this.#clients.map((client) => client.destroy(err))).then(() => undefined);
     if (callback === undefined) return destroyed;
     void destroyed.then(callback);
@@ -99,6 +110,8 @@ export class WorkerConnections extends Dispatcher {
   #open(): Client {
     const client = new Client(this.#origin, this.#options);
     client.on('drain', (origin) => {
+      // A Client dropped after a failed connection drains too; it takes no more tasks.
+      if (!this.#clients.includes(client)) return;
       this.#busy.delete(client);
       this.#feed(client, origin);
     });
@@ -113,7 +126,7 @@ export class WorkerConnections extends Dispatcher {
   }
 
   /** A Client is free: it takes the waiting tasks while it stays so. */
-  #feed(client: Client, origin: URL): void {
+  #feed(client: Client, origin: string | URL): void {
     for (let next = this.#waiting.shift(); next !== undefined; next = this.#waiting.shift()) {
       if (!client.dispatch(next.options, next.handler)) {
         this.#busy.add(client);
@@ -130,7 +143,7 @@ export class WorkerConnections extends Dispatcher {
   /** A Client's event as the Pool passes it on: with this dispatcher first among the targets. */
   #forward(
     event: 'drain' | 'connect' | 'disconnect' | 'connectionError',
-    origin: URL,
+    origin: string | URL,
     targets: readonly Dispatcher[],
     error?: Error,
   ): void {
@@ -144,12 +157,11 @@ export class WorkerConnections extends Dispatcher {
     if (index !== -1) this.#clients.splice(index, 1);
     this.#busy.delete(client);
     // Tasks waiting for a connection take the room it leaves.
-    if (this.#waiting.length > 0 && !this.#closed) {
+    if (this.#waiting.length > 0) {
       queueMicrotask(() => {
-        if (this.#waiting.length > 0 && this.#clients.length < this.#limit) {
+        if (this.#waiting.length > 0 && !this.#destroyed && this.#clients.length < this.#limit) {
           const fresh = this.#open();
-          const next = this.#waiting.shift();
-          if (next !== undefined && !fresh.dispatch(next.options, next.handler)) this.#busy.add(fresh);
+          this.#feed(fresh, this.#origin);
         }
       });
     }

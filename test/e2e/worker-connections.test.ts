@@ -118,6 +118,20 @@ describe('the connections to one worker', () => {
     expect(await answer).toBe('ok');
   });
 
+  it('fails the tasks still waiting for a connection when the agent is destroyed, without opening one for them', async () => {
+    const server = await startCountingServer();
+    const agent = new Agent({ connections: 1, factory: (origin, options) => new WorkerConnections(origin, options) });
+    const running = get(server.url, agent);
+    const waiting = get(server.url, agent);
+    await expect.poll(() => server.held(), { timeout: 5_000, interval: 10 }).toBe(1);
+    const outcomes = Promise.allSettled([running, waiting]);
+    await agent.destroy(new Error('shutting down'));
+    const [first, second] = await outcomes;
+    expect(first?.status).toBe('rejected');
+    expect(second).toMatchObject({ status: 'rejected', reason: { message: 'shutting down' } });
+    expect(server.sockets.size).toBe(1);
+  });
+
   it('closes its connections when the agent closes', async () => {
     const server = await startCountingServer();
     const agent = new Agent({ connections: 4, factory: (origin, options) => new WorkerConnections(origin, options) });
