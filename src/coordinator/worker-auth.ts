@@ -9,8 +9,16 @@
 import type { KeySet, WorkerRegistration } from '../contract/models.ts';
 import { ProblemError } from '../http/problems.ts';
 import { InvalidKeyError, jwkXOf, parsePublicKey, verifySignature, type PublicKey } from '../signing/ed25519.ts';
-import { workerCallMessage, type WorkerCallFields } from '../signing/messages.ts';
-import { CALL_CLOCK_SKEW_MS, CALL_PATHS, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../signing/worker-call.ts';
+import { workerCallMessage } from '../signing/messages.ts';
+import { compareIds } from '../signing/report.ts';
+import {
+  CALL_CLOCK_SKEW_MS,
+  CALL_PATHS,
+  NONCE_HEADER,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  type CallToSign,
+} from '../signing/worker-call.ts';
 import type { KeyStore } from './key-store.ts';
 
 export type CallHeaders = Readonly<Record<string, string | string[] | undefined>>;
@@ -28,8 +36,6 @@ export interface WorkerAuthOptions {
   readonly now?: () => number;
 }
 
-type SignedCall = Omit<WorkerCallFields, 'timestampMs' | 'nonce'>;
-
 export class WorkerAuthority {
   readonly #now: () => number;
   /** Keys parsed once, by their base64. */
@@ -37,10 +43,6 @@ export class WorkerAuthority {
 
   constructor(private readonly options: WorkerAuthOptions) {
     this.#now = options.now ?? Date.now;
-  }
-
-  get requireKeys(): boolean {
-    return this.options.requireKeys;
   }
 
   /** Whether the operator pinned the workers' keys (--trusted-workers). */
@@ -56,11 +58,7 @@ export class WorkerAuthority {
   async authorizeRegistration(registration: WorkerRegistration, headers: CallHeaders): Promise<PublicKey | undefined> {
     const { id, endpoint } = registration;
     const offered = registration.public_key === undefined ? undefined : offeredKey(registration.public_key);
-    const { trusted } = this.options;
-    const bound = trusted === undefined ? await this.#boundKey(id) : trusted.get(id);
-    if (trusted !== undefined && bound === undefined) {
-      throw new ProblemError('WORKER_NOT_TRUSTED', `Worker ${id} is not in this coordinator's trusted workers`);
-    }
+    const bound = await this.#keyFor(id);
     if (bound !== undefined && offered?.raw !== bound.raw) {
       throw new ProblemError(
         'WORKER_KEY_MISMATCH',
@@ -85,13 +83,18 @@ export class WorkerAuthority {
   }
 
   /** A heartbeat or deregistration of a bound id must be signed by its key: 401 BAD_SIGNATURE otherwise. */
-  async authorizeCall(call: SignedCall, headers: CallHeaders): Promise<void> {
-    const { trusted } = this.options;
-    const key = trusted === undefined ? await this.#boundKey(call.workerId) : trusted.get(call.workerId);
-    if (trusted !== undefined && key === undefined) {
-      throw new ProblemError('WORKER_NOT_TRUSTED', `Worker ${call.workerId} is not in this coordinator's trusted workers`);
-    }
+  async authorizeCall(call: CallToSign, headers: CallHeaders): Promise<void> {
+    const key = await this.#keyFor(call.workerId);
     if (key !== undefined) await this.#verifyCall(key, call, headers);
+  }
+
+  /** The key `id` must sign with: pinned (403 WORKER_NOT_TRUSTED for an id not pinned), or bound. */
+  async #keyFor(id: string): Promise<PublicKey | undefined> {
+    const { trusted } = this.options;
+    if (trusted === undefined) return this.#boundKey(id);
+    const key = trusted.get(id);
+    if (key === undefined) throw new ProblemError('WORKER_NOT_TRUSTED', `Worker ${id} is not in this coordinator's trusted workers`);
+    return key;
   }
 
   /** Forgets `id`'s key (an operator's re-keying); false when it had none. Pinned keys stay pinned. */
@@ -109,7 +112,7 @@ export class WorkerAuthority {
     return {
       keys: [
         ...coordinators.flatMap((raw) => this.#jwk(raw, 'coordinator')),
-        ...workers.sort(([a], [b]) => (a < b ? -1 : 1)).flatMap(([id, raw]) => this.#jwk(raw, 'worker', id)),
+        ...workers.sort(([a], [b]) => compareIds(a, b)).flatMap(([id, raw]) => this.#jwk(raw, 'worker', id)),
       ],
     };
   }
@@ -132,7 +135,7 @@ export class WorkerAuthority {
     }
   }
 
-  async #verifyCall(key: PublicKey, call: SignedCall, headers: CallHeaders): Promise<void> {
+  async #verifyCall(key: PublicKey, call: CallToSign, headers: CallHeaders): Promise<void> {
     const signature = header(headers, SIGNATURE_HEADER);
     const timestamp = header(headers, TIMESTAMP_HEADER);
     const nonce = header(headers, NONCE_HEADER);

@@ -3,21 +3,12 @@
  * parameters and the final value, signed with the coordinator's key (components.yaml's Report).
  */
 import { parseInstant } from '../contract/instant.ts';
-import type { Report, SignedObservation, Strategy } from '../contract/models.ts';
+import type { Report } from '../contract/models.ts';
 import type { SigningKey } from './ed25519.ts';
 import { reportMessage } from './messages.ts';
 
-export interface ReportFields {
-  readonly request_id: string;
-  readonly query: string;
-  readonly strategy: Strategy;
-  readonly trim: number;
-  readonly mad_k: number;
-  readonly tolerance: number;
-  readonly as_of?: string | undefined;
-  readonly final_value: number;
-  readonly observations: readonly SignedObservation[];
-}
+/** What the coordinator fills in: the Report but for what signing adds. */
+export type ReportFields = Omit<Report, 'version' | 'key_id' | 'signature'>;
 
 export function signReport(key: SigningKey, fields: ReportFields): Report {
   const { as_of, observations, ...rest } = fields;
