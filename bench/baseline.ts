@@ -1,8 +1,8 @@
 /**
  * The bare baseline: what the coordinator's `POST /request` costs with nothing but the essentials.
  * A plain node:http server parses the JSON body, fans the task out to every registered worker
- * with `undici.request` over a keep-alive Agent (configured as the coordinator's task client
- * is), averages the usable values and replies with an OracleResult-shaped body. No framework, no
+ * with `undici.request` over a keep-alive Agent (undici's Pool per worker, as many connections
+ * as the coordinator allows a worker), averages the usable values and replies with an OracleResult-shaped body. No framework, no
  * validation, no logging, no metrics: the ratio coordinator/baseline is the price of those.
  * Like for like with a coordinator that requires signatures, it does the cryptography that is
  * essential to the answer: it verifies each signed answer against the worker's registered key
@@ -17,12 +17,13 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
 import type { OracleRequest, OracleRequestSubmission, OracleResult, WorkerRegistration, WorkerResult } from '../src/contract/models.ts';
+import { DEFAULT_TASKS_PER_WORKER } from '../src/coordinator/task-client.ts';
 import { generateSigningKey, parsePublicKey, verifySignature, type PublicKey } from '../src/signing/ed25519.ts';
 import { observationMessage } from '../src/signing/messages.ts';
 import { signReport } from '../src/signing/report.ts';
 
 const DEFAULT_TIMEOUT_MS = 2000;
-const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+const agent = new Agent({ keepAliveTimeout: 30_000, connections: DEFAULT_TASKS_PER_WORKER });
 /** Worker id → endpoint and key; registration order, like the coordinator's registry. */
 const workers = new Map<string, { endpoint: string; key: PublicKey | undefined }>();
 const reportKey = generateSigningKey();

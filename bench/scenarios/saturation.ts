@@ -15,6 +15,7 @@
  */
 import type { OracleRequestSubmission, OracleResult } from '../../src/contract/models.ts';
 import { createOracleClient } from '../../src/client/client.ts';
+import { DEFAULT_TASKS_PER_WORKER } from '../../src/coordinator/task-client.ts';
 import { probeRequest, readCounterBy, readMetric, registerWorkers } from '../admin.ts';
 import { SUBMISSION, type BenchContext } from '../context.ts';
 import { requestLoad, runLoad, unexpectedOutcomes, type LoadResult } from '../measure.ts';
@@ -25,7 +26,7 @@ import { DEADLINE_MS } from './deadline.ts';
 export const SATURATION_BACKGROUND_REQUESTS = 70;
 export const SATURATION_BACKGROUND_TIMEOUT_MS = 20_000;
 /** The coordinator's cap on tasks in flight to one worker (its connections to it). */
-export const SATURATION_WORKER_CAP = 64;
+export const SATURATION_WORKER_CAP = DEFAULT_TASKS_PER_WORKER;
 export const SATURATION_CONNECTIONS = 4;
 const ANSWERING_WORKERS = 2;
 const READY_WITHIN_MS = 10_000;

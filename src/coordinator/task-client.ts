@@ -55,7 +55,7 @@ export class WorkerOverloadedError extends TaskTransportError {
   override name = 'WorkerOverloadedError';
 }
 
-const DEFAULT_TASKS_PER_WORKER = 64;
+export const DEFAULT_TASKS_PER_WORKER = 64;
 
 export function createTaskClient(options: TaskClientOptions): TaskClient {
   const maxTasksPerWorker = options.maxTasksPerWorker ?? DEFAULT_TASKS_PER_WORKER;

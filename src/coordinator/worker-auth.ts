@@ -6,7 +6,7 @@
  * re-keys the id. Ids registered without a key (allowed unless keys are required) keep the
  * older rule: the address that registered them acts for them.
  */
-import type { KeySet, WorkerRegistration } from '../contract/models.ts';
+import type { Jwk, KeySet, WorkerRegistration } from '../contract/models.ts';
 import { ProblemError } from '../http/problems.ts';
 import { InvalidKeyError, jwkXOf, parsePublicKey, verifySignature, type PublicKey } from '../signing/ed25519.ts';
 import { workerCallMessage } from '../signing/messages.ts';
@@ -169,7 +169,7 @@ export class WorkerAuthority {
     return key;
   }
 
-  #jwk(raw: string, role: 'coordinator' | 'worker', workerId?: string): KeySet['keys'] {
+  #jwk(raw: string, role: 'coordinator' | 'worker', workerId?: string): Jwk[] {
     let key: PublicKey;
     try {
       key = this.#parse(raw);

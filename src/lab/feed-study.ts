@@ -45,7 +45,7 @@ export function studyFeeds(lab: LabRun, plan: FeedPlan, settings: readonly FeedS
 }
 
 /** A variant's requests as the polls of a feed: a 503 is no usable answer, a partial result stays partial. */
-export function recordedPolls(run: VariantRun): RecordedPoll[] {
+function recordedPolls(run: VariantRun): RecordedPoll[] {
   return run.records.map((record) => {
     const result: PollResult =
       record.finalValue === undefined ? { answered: false } : { answered: true, value: record.finalValue, partial: record.partial };

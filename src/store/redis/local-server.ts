@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../process/free-port.ts';
 
-export const MISSING_BINARY =
+const MISSING_BINARY =
   'redis-server is not installed: install the redis-server package (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis)';
 
 export interface RedisServer {

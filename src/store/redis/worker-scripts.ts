@@ -119,7 +119,7 @@ return evicted
  * step for step. ARGV: prefix, channel, now, score alpha, tolerance, eject after, ejection
  * base, ejection max, latency alpha, latency window, ejection budget, then per worker: id, seq,
  * kind, latency, deadline, deviation or ''. A worker no longer registered under that seq is
- * skipped. → {ejected ids…, '|', fields of each worker changed…} flattened as {n, fields…}.
+ * skipped. → {ejected ids, {the fields of each worker changed}}.
  */
 export const RECORD_TASKS = new LuaScript<[string[], string[][]]>(`${PRELUDE}
 local prefix, channel, now = ARGV[1], ARGV[2], tonumber(ARGV[3])

@@ -12,7 +12,7 @@ export type Json = null | boolean | number | string | object;
 
 const DECIMAL = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/;
 
-export function valuesAt(json: Json, path: string): unknown[] {
+function valuesAt(json: Json, path: string): unknown[] {
   const found: unknown = JSONPath({ path, json, wrap: true, eval: false });
   return Array.isArray(found) ? found : [];
 }

@@ -7,7 +7,7 @@
  */
 export type Redact = (text: string) => string;
 
-export const REDACTED = '[redacted]';
+const REDACTED = '[redacted]';
 
 export function createRedactor(secrets: Iterable<string>): Redact {
   const forms = new Set<string>();

@@ -36,7 +36,7 @@ export interface SourcedObserverOptions {
  * Live sources price the present: a task whose `as_of` is further than this from now fails
  * (the lab prices past moments with simulated workers and a recorded truth instead).
  */
-export const LIVE_TOLERANCE_MS = 10_000;
+const LIVE_TOLERANCE_MS = 10_000;
 
 /** WorkerResult's `err` is at most 2048 characters. */
 const MAX_ERR_LENGTH = 2048;
