@@ -39,6 +39,8 @@ export interface AnsweringWorker {
 export interface SignaturePolicy {
   /** Refuse unsigned answers from workers with a key. */
   readonly required: boolean;
+  /** The task's `as_of` in ms (undefined without one), read once per task rather than per answer. */
+  readonly asOfMs: number | undefined;
   /** When the task was sent and now: `observed_at` must fall between them, give or take the clock skew. */
   readonly sentAtMs: number;
   readonly nowMs: number;
@@ -85,7 +87,7 @@ function checkSignature(
   if (body.signature === undefined) return `answer is not signed, and ${worker.id} has a registered key (${worker.key.keyId})`;
   let timeMs: number | undefined;
   if (task.as_of !== undefined) {
-    timeMs = parseInstant(task.as_of);
+    timeMs = policy.asOfMs;
   } else {
     if (body.observed_at === undefined) return 'signed answer has no observed_at, the time its signature covers';
     timeMs = parseInstant(body.observed_at);

@@ -7,6 +7,7 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { formatDuration } from '../contract/duration.ts';
+import { parseInstant } from '../contract/instant.ts';
 import type { OracleRequest, WorkerResult } from '../contract/models.ts';
 import type { PublicKey } from '../signing/ed25519.ts';
 import { checkAnswer, type SignedAnswer } from './answer-check.ts';
@@ -79,7 +80,9 @@ export async function dispatchToWorkers<T extends DispatchTarget>(
     else signal.addEventListener('abort', forwardAbort, { once: true });
   }
   try {
-    return await Promise.all(targets.map((target) => callWorker(target, task, controller.signal, aborted, options)));
+    // The time a task's signatures cover, read once for all of its workers.
+    const asOfMs = task.as_of === undefined ? undefined : parseInstant(task.as_of);
+    return await Promise.all(targets.map((target) => callWorker(target, task, asOfMs, controller.signal, aborted, options)));
   } finally {
     clearTimeout(timer);
     for (const signal of signals) signal.removeEventListener('abort', forwardAbort);
@@ -89,6 +92,7 @@ export async function dispatchToWorkers<T extends DispatchTarget>(
 async function callWorker<T extends DispatchTarget>(
   target: T,
   task: OracleRequest,
+  asOfMs: number | undefined,
   signal: AbortSignal,
   aborted: Promise<never>,
   options: DispatchOptions,
@@ -114,7 +118,12 @@ async function callWorker<T extends DispatchTarget>(
   };
   try {
     const answer = await Promise.race([options.sendTask(target.endpoint, task, signal), aborted]);
-    const verdict = checkAnswer(task, target, answer, { required: options.requireSignatures ?? false, sentAtMs, nowMs: Date.now() });
+    const verdict = checkAnswer(task, target, answer, {
+      required: options.requireSignatures ?? false,
+      asOfMs,
+      sentAtMs,
+      nowMs: Date.now(),
+    });
     return verdict.usable ? settle('success', verdict) : settle('failure', { err: verdict.err });
   } catch (error) {
     if (error instanceof WorkerOverloadedError) return settle('overloaded', { err: error.message });
