@@ -4,9 +4,8 @@
  * present in the environment, names used twice, a URL the endpoint policy refuses); every error
  * names the file and the line, and the worker does not start.
  */
-import { readFileSync } from 'node:fs';
 import type { ErrorObject } from 'ajv';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { parseYamlText, readYamlFile, type YamlFile } from '../../cli/yaml-file.ts';
 import { createSchemaValidator } from '../../contract/schemas.ts';
 import type { EndpointPolicy } from '../../net/endpoint-policy.ts';
 import { isPresetName, PRESET_NAMES, PRESETS, type PresetName } from './presets.ts';
@@ -58,26 +57,21 @@ export class SourcesFileError extends Error {
 
 const validateFile = createSchemaValidator().compile<SourcesFileFields>(sourcesFileSchema(PRESET_NAMES));
 
+const fileError = (message: string) => new SourcesFileError(message);
+
 export function loadSourcesFile(path: string, env: NodeJS.ProcessEnv, policy?: EndpointPolicy): SourcesConfiguration {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new SourcesFileError(`${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  return parseSourcesFile(text, path, env, policy);
+  return sourcesOf(readYamlFile(path, fileError), path, env, policy);
 }
 
 /** `path` only names the file in errors. */
 export function parseSourcesFile(text: string, path: string, env: NodeJS.ProcessEnv, policy?: EndpointPolicy): SourcesConfiguration {
-  const lines = new LineCounter();
-  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  const syntax = document.errors[0];
-  if (syntax !== undefined)
-    throw new SourcesFileError(`${path}:${lines.linePos(syntax.pos[0]).line}: ${syntax.message.split('\n')[0] ?? ''}`);
+  return sourcesOf(parseYamlText(text, path, fileError), path, env, policy);
+}
+
+function sourcesOf(file: YamlFile, path: string, env: NodeJS.ProcessEnv, policy?: EndpointPolicy): SourcesConfiguration {
   const fail = (at: readonly (string | number)[], message: string) =>
-    new SourcesFileError(`${path}:${lineOf(document, lines, at)}: ${describePath(at)} ${message}`);
-  const data: unknown = document.toJS();
+    new SourcesFileError(`${path}:${file.lineAt(at)}: ${describePath(at)} ${message}`);
+  const data: unknown = file.document.toJS();
   if (!validateFile(data)) {
     const error = validateFile.errors?.[0];
     const at = error === undefined ? [] : pathOf(error);
@@ -205,15 +199,4 @@ function describeSchemaError(error: ErrorObject): string {
 function describePath(at: readonly (string | number)[]): string {
   if (at.length === 0) return 'the file';
   return at.map((segment, i) => (typeof segment === 'number' ? `[${segment}]` : i === 0 ? segment : `.${segment}`)).join('');
-}
-
-/** The line of the deepest node on the path that the document has (a missing field: its parent's). */
-function lineOf(document: Document, lines: LineCounter, at: readonly (string | number)[]): number {
-  for (let length = at.length; length > 0; length--) {
-    const node: unknown = document.getIn(at.slice(0, length), true);
-    const range = (node as { range?: [number, number, number] } | undefined)?.range;
-    if (range !== undefined) return lines.linePos(range[0]).line;
-  }
-  const root = document.contents?.range;
-  return root ? lines.linePos(root[0]).line : 1;
 }
