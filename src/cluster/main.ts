@@ -1,6 +1,6 @@
-import { booleanOption, choiceOption, integerOption, runMain, stringOption, type Option } from '../cli/options.ts';
+import { booleanOption, choiceOption, integerOption, runMain, stringOption, UsageError } from '../cli/options.ts';
 import { startRedis, type RedisServer } from '../store/redis/local-server.ts';
-import { loadFeedsFile, type DefinedFeed } from '../coordinator/feeds/feed-definition.ts';
+import { FeedsFileError, loadFeedsFile, type DefinedFeed } from '../coordinator/feeds/feed-definition.ts';
 import { handleShutdown } from '../cli/shutdown.ts';
 import { createLogger, LOG_LEVELS } from '../logging/logger.ts';
 import { LOCAL_FEEDS_FILE, startCluster, type Cluster } from './cluster.ts';
@@ -26,12 +26,7 @@ const clusterOptions = {
     4_294_967_295,
   ),
   logLevel: choiceOption('Log level of every process', 'LOG_LEVEL', LOG_LEVELS, 'info'),
-  feeds: {
-    description: 'Feeds file the coordinator defines at start-up; "none" for no feeds',
-    env: 'CLUSTER_FEEDS',
-    default: LOCAL_FEEDS_FILE,
-    parse: (path: string) => path,
-  } satisfies Option<string>,
+  feeds: stringOption('Feeds file the coordinator defines at start-up; "none" for no feeds', 'CLUSTER_FEEDS', LOCAL_FEEDS_FILE),
   ha: booleanOption(
     'High availability on this machine: a local redis-server as the shared store, and two coordinator processes on the port',
     'CLUSTER_HA',
@@ -88,9 +83,8 @@ await runMain(
     try {
       feeds = values.feeds === 'none' ? undefined : loadFeedsFile(values.feeds);
     } catch (error) {
-      process.stderr.write(`${(error as Error).message}\n`);
-      process.exitCode = 2;
-      return;
+      if (error instanceof FeedsFileError) throw new UsageError(error.message);
+      throw error;
     }
     const starting = new AbortController();
     let cluster: Cluster | undefined;

@@ -10,9 +10,10 @@
  * all). The caller stops waiting on its own; the call ends by its timeout, or by `clear`.
  */
 import { LRUCache } from 'lru-cache';
+import type { Observation } from '../observer.ts';
 
 /** One upstream call's result: a price (× times, not inverted), or why there is none. */
-export type Outcome = { readonly value: number } | { readonly err: string };
+export type Outcome = Observation;
 
 export interface OutcomeCache {
   get(key: string): Promise<Outcome>;
