@@ -4,12 +4,14 @@
  * and an independent verifier that knows only the spec.
  */
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { createOracleClient, verifyOracleResult } from '../../src/client/client.ts';
 import type { OracleResult } from '../../src/contract/models.ts';
+import { COORDINATOR_SPEC_PATH } from '../../src/contract/spec-paths.ts';
 import { generateSigningKey } from '../../src/signing/ed25519.ts';
 import { coordinatorApi, expectData, expectError, submitRequest } from '../helpers/clients.ts';
 import { answerOf, replyJson, startFakeWorker } from '../helpers/fake-workers.ts';
@@ -349,18 +351,15 @@ describe('signed reports', () => {
 describe('the read token', () => {
   it('protects the registry, the history, the feeds and the metrics, but not the keys or requests', async () => {
     const coordinator = cleanup.add(await startTestCoordinator({ readToken: 'reader' }));
-    for (const path of [
-      '/workers',
-      '/workers/w',
-      '/rounds',
-      '/rounds/r',
-      '/feeds',
-      '/feeds/f',
-      '/feeds/f/latest',
-      '/feeds/f/rounds',
-      '/feeds/f/events',
-      '/metrics',
-    ]) {
+    // Every read the spec puts under the readToken scheme, so that the app's list cannot drift from it.
+    const spec = parseYaml(await readFile(COORDINATOR_SPEC_PATH, 'utf8')) as {
+      paths: Record<string, { get?: { security?: Record<string, unknown>[] } }>;
+    };
+    const reads = Object.entries(spec.paths)
+      .filter(([, item]) => item.get?.security?.some((scheme) => 'readToken' in scheme) === true)
+      .map(([path]) => path.replaceAll(/\{[^}]+\}/g, 'x'));
+    expect(reads.length).toBeGreaterThanOrEqual(10);
+    for (const path of reads) {
       const refused = await fetch(`${coordinator.url}${path}`);
       expect(refused.status, path).toBe(401);
       expect(refused.headers.get('www-authenticate'), path).toBe('Bearer');
