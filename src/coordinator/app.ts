@@ -218,18 +218,21 @@ export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
     validateResponses: options.validateResponses,
     mountUnvalidated: mountCoordinatorDocs,
     mountGuards(app) {
-      // Limits first, so that guessing tokens is throttled too.
-      app.post('/register', limitPerClient(options.registerRateLimit ?? 0, 'registrations'));
-      app.post('/request', limitPerClient(options.requestRateLimit ?? 0, 'requests'));
+      // Limits first, so that guessing tokens is throttled too. A guard that is off is not
+      // mounted: every request would still be matched against its paths.
+      if ((options.registerRateLimit ?? 0) > 0) app.post('/register', limitPerClient(options.registerRateLimit ?? 0, 'registrations'));
+      if ((options.requestRateLimit ?? 0) > 0) app.post('/request', limitPerClient(options.requestRateLimit ?? 0, 'requests'));
       const worker = workerGuard(options.registrationToken, options.adminToken, auth.pinned);
       app.post('/register', worker);
       app.post('/workers/:id/heartbeat', worker);
       app.delete('/workers/:id', worker);
-      app.get(READ_PATHS, requireBearer(options.readToken, 'read token'));
-      app.post('/request', requireBearer(options.apiKey, 'API key'));
-      const admin = requireBearer(options.adminToken, 'admin token');
-      app.put('/feeds/:feed_id', admin);
-      app.delete('/feeds/:feed_id', admin);
+      if (options.readToken !== undefined) app.get(READ_PATHS, requireBearer(options.readToken, 'read token'));
+      if (options.apiKey !== undefined) app.post('/request', requireBearer(options.apiKey, 'API key'));
+      if (options.adminToken !== undefined) {
+        const admin = requireBearer(options.adminToken, 'admin token');
+        app.put('/feeds/:feed_id', admin);
+        app.delete('/feeds/:feed_id', admin);
+      }
     },
     mountApi(app) {
       app.post('/register', handleRegister);
