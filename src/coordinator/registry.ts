@@ -240,7 +240,7 @@ export class Registry {
       existing.key = key;
       if (existing.source !== record.source) {
         this.#release(existing.source);
-        this.#idsPerSource.set(record.source, (this.#idsPerSource.get(record.source) ?? 0) + 1);
+        this.#count(record.source);
         existing.source = record.source;
       }
       existing.health.replace(record.health);
@@ -249,7 +249,7 @@ export class Registry {
     if (existing !== undefined) this.#remove([existing]);
     const { id, endpoint, source, seq, registeredAtMs, lastSeenMs } = record;
     this.#entries.set(id, { id, endpoint, source, seq, registeredAtMs, lastSeenMs, key, health: new WorkerHealth(record.health) });
-    this.#idsPerSource.set(record.source, (this.#idsPerSource.get(record.source) ?? 0) + 1);
+    this.#count(record.source);
     this.#nextSeq = Math.max(this.#nextSeq, record.seq + 1);
     this.#reorder();
   }
@@ -270,9 +270,13 @@ export class Registry {
 
   /** One more id held by `owner`; AddressLimitError when it holds its share already. */
   #claim(owner: string): void {
-    const held = this.#idsPerSource.get(owner) ?? 0;
-    if (held >= this.#perAddress) throw new AddressLimitError(this.#perAddress);
-    this.#idsPerSource.set(owner, held + 1);
+    if ((this.#idsPerSource.get(owner) ?? 0) >= this.#perAddress) throw new AddressLimitError(this.#perAddress);
+    this.#count(owner);
+  }
+
+  /** One more id held by `owner`, past any limit: what another store already decided. */
+  #count(owner: string): void {
+    this.#idsPerSource.set(owner, (this.#idsPerSource.get(owner) ?? 0) + 1);
   }
 
   #release(owner: string): void {
