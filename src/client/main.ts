@@ -1,16 +1,17 @@
 import { booleanOption, choiceOption, integerOption, runMain, secretOption, stringOption, type OptionValues } from '../cli/options.ts';
-import { STRATEGIES, type FeedValue } from '../contract/models.ts';
+import { STRATEGIES, type FeedValue, type KeySet } from '../contract/models.ts';
 import { ProblemResponseError } from '../http/problems.ts';
 import { createOracleClient, type OracleClient } from './client.ts';
 import { formatFeeds, formatHistory, formatResult, formatRound, formatUpdate } from './format.ts';
-import { formatVerification, parseVerifiable, readKeySet, verify, VerificationInputError, type Verifiable } from './verification.ts';
-import { readFile } from 'node:fs/promises';
-import { text as readAll } from 'node:stream/consumers';
-import type { KeySet } from '../contract/models.ts';
-
-function readStdin(): Promise<string> {
-  return readAll(process.stdin);
-}
+import {
+  formatVerification,
+  parseVerifiable,
+  readInput,
+  readKeySet,
+  verify,
+  VerificationInputError,
+  type Verifiable,
+} from './verification.ts';
 
 const clientOptions = {
   coordinator: stringOption('Coordinator base URL', 'COORDINATOR_URL', 'http://127.0.0.1:8080', /^https?:\/\/\S+$/),
@@ -96,13 +97,7 @@ async function runCommand(client: OracleClient, positionals: readonly string[], 
       if (file === undefined || more.length > 0) {
         throw new UsageProblem('verify takes one file (an OracleResult, a Round or a FeedValue as JSON; - for stdin).');
       }
-      const text =
-        file === '-'
-          ? await readStdin()
-          : await readFile(file, 'utf8').catch((error: unknown) => {
-              throw new VerificationInputError(`${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-            });
-      return verified(parseVerifiable(text, file === '-' ? 'stdin' : file), keys, '');
+      return verified(parseVerifiable(await readInput(file), file === '-' ? 'stdin' : file), keys, '');
     }
     case undefined:
       throw new UsageProblem('Give a query, e.g. `npm run client -- BTC/USD`, or a command: history, round, feeds, watch, verify.');

@@ -3,6 +3,7 @@
  * against a key set, which comes from a file the user trusts or from the coordinator itself.
  */
 import { readFile } from 'node:fs/promises';
+import { text as readAll } from 'node:stream/consumers';
 import type { FeedValue, KeySet, OracleResult, Round } from '../contract/models.ts';
 import { componentValidator } from '../contract/schemas.ts';
 import { verifyFeedValue, verifyOracleResult, type Verification } from '../signing/verify.ts';
@@ -36,15 +37,19 @@ export function verify(subject: Verifiable, keys: KeySet): Verification {
   return subject.kind === 'result' ? verifyOracleResult(subject.result, keys) : verifyFeedValue(subject.value, keys);
 }
 
-/** A key set from a file (as GET /keys serves it). */
-export async function readKeySet(path: string): Promise<KeySet> {
-  let text: string;
+/** A file's text, or standard input's for `-`; VerificationInputError when it cannot be read. */
+export async function readInput(path: string): Promise<string> {
+  if (path === '-') return readAll(process.stdin);
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (error) {
     throw new VerificationInputError(`${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  const data = parseJson(text, path);
+}
+
+/** A key set from a file (as GET /keys serves it). */
+export async function readKeySet(path: string): Promise<KeySet> {
+  const data = parseJson(await readInput(path), path);
   if (!isKeySet(data)) throw new VerificationInputError(`${path}: not a key set ({"keys": [...]}, as GET /keys serves it)`);
   return data;
 }
