@@ -127,7 +127,7 @@ describe('the connections to one worker', () => {
     const outcomes = Promise.allSettled([running, waiting]);
     await agent.destroy(new Error('shutting down'));
     const [first, second] = await outcomes;
-    expect(first?.status).toBe('rejected');
+    expect(first.status).toBe('rejected');
     expect(second).toMatchObject({ status: 'rejected', reason: { message: 'shutting down' } });
     expect(server.sockets.size).toBe(1);
   });
