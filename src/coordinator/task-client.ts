@@ -8,7 +8,7 @@
  * Request/Response objects and web streams for every task, and the benchmark measured it at a
  * fifth of the throughput of `request` (bench/README.md).
  */
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import type { paths as WorkerPaths } from '../../generated/worker.ts';
 import { bearerHeader } from '../http/bearer.ts';
 import type { RawAnswer } from './answer-check.ts';
@@ -57,6 +57,29 @@ export class WorkerOverloadedError extends TaskTransportError {
 
 export const DEFAULT_TASKS_PER_WORKER = 64;
 
+/** Most endpoints whose parsed task URL is kept; registrations, not requests, add to them. */
+const MAX_TASK_TARGETS = 10_000;
+
+/**
+ * Where a worker's tasks go, parsed once per endpoint: `request(url)` would build a URL and copy
+ * its options for every task. The URL is the one `request` would have parsed, so an endpoint with
+ * a path prefix keeps it.
+ */
+class TaskTargets {
+  readonly #parsed = new Map<string, { origin: string; path: string }>();
+
+  of(endpoint: string): { origin: string; path: string } {
+    let target = this.#parsed.get(endpoint);
+    if (target === undefined) {
+      const url = new URL(endpoint.endsWith('/') ? `${endpoint.slice(0, -1)}${TASK_PATH}` : `${endpoint}${TASK_PATH}`);
+      target = { origin: url.origin, path: `${url.pathname}${url.search}` };
+      if (this.#parsed.size >= MAX_TASK_TARGETS) this.#parsed.clear();
+      this.#parsed.set(endpoint, target);
+    }
+    return target;
+  }
+}
+
 export function createTaskClient(options: TaskClientOptions): TaskClient {
   const maxTasksPerWorker = options.maxTasksPerWorker ?? DEFAULT_TASKS_PER_WORKER;
   const agent = new Agent({
@@ -79,14 +102,24 @@ export function createTaskClient(options: TaskClientOptions): TaskClient {
     if (left === 0) inFlight.delete(endpoint);
     else inFlight.set(endpoint, left);
   };
+  const targets = new TaskTargets();
+  // A fan-out sends the same task (never changed once sent) to every worker in one synchronous
+  // pass: serialise it once, to bytes that undici writes as they are (a string body it would
+  // copy into a new Buffer for every task).
+  let lastTask: TaskBody | undefined;
+  let lastBody = Buffer.alloc(0);
   return {
     async sendTask(endpoint, task, signal) {
       const busy = inFlight.get(endpoint) ?? 0;
       if (busy >= maxTasksPerWorker) throw new WorkerOverloadedError(`overloaded: ${busy} tasks already in flight to this worker`);
       inFlight.set(endpoint, busy + 1);
       try {
-        const url = endpoint.endsWith('/') ? `${endpoint.slice(0, -1)}${TASK_PATH}` : `${endpoint}${TASK_PATH}`;
-        const answer = await request(url, { method: 'POST', headers, body: JSON.stringify(task), signal, dispatcher: agent });
+        if (task !== lastTask) {
+          lastBody = Buffer.from(JSON.stringify(task), 'utf8');
+          lastTask = task;
+        }
+        const { origin, path } = targets.of(endpoint);
+        const answer = await agent.request({ origin, path, method: 'POST', headers, body: lastBody, signal });
         const contentType = answer.headers['content-type'];
         return {
           status: answer.statusCode,
