@@ -15,25 +15,44 @@ interface PathToRegexpModule {
 
 const MEMOIZED = Symbol.for('oracle-network.route-pattern-cache');
 
+/** The options a pattern is compiled with (the validator passes `strict` too, which path-to-regexp 8 ignores); a call with any other is compiled afresh. */
+const KNOWN_OPTIONS = ['sensitive', 'strict', 'end', 'trailing', 'delimiter'] as const;
+
+interface CompiledPattern {
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly value: unknown;
+}
+
+function sameKnownOptions(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): boolean {
+  for (const name of KNOWN_OPTIONS) if (a[name] !== b[name]) return false;
+  return true;
+}
+
+function hasOnlyKnownOptions(options: Record<string, unknown>): boolean {
+  for (const name in options) if (!(KNOWN_OPTIONS as readonly string[]).includes(name)) return false;
+  return true;
+}
+
 export function cacheRoutePatterns(): void {
   const fromHere = createRequire(import.meta.url);
   const validator = fromHere.resolve('express-openapi-validator');
   const module = createRequire(validator)('path-to-regexp') as PathToRegexpModule & { [MEMOIZED]?: true };
   if (module[MEMOIZED] === true) return;
   const compile = module.pathToRegexp;
-  const cache = new Map<string, unknown>();
+  // By path, then by the options that matter: the lookup runs for every route on every request,
+  // and the path strings come from the validator's route map, so their hashes are computed once.
+  const cache = new Map<string, CompiledPattern[]>();
   module.pathToRegexp = (path, options = {}) => {
-    if (typeof path !== 'string') return compile(path, options);
-    // The lookup runs for every route on every request: a key of the options that matter, not JSON.
-    const { sensitive, strict, end, trailing, delimiter, ...other } = options;
-    const known = `${String(sensitive)}|${String(strict)}|${String(end)}|${String(trailing)}|${String(delimiter)}`;
-    const key = `${Object.keys(other).length === 0 ? known : JSON.stringify(options)}\n${path}`;
-    let compiled = cache.get(key);
+    if (typeof path !== 'string' || !hasOnlyKnownOptions(options)) return compile(path, options);
+    let compiled = cache.get(path);
     if (compiled === undefined) {
-      compiled = compile(path, options);
-      cache.set(key, compiled);
+      compiled = [];
+      cache.set(path, compiled);
     }
-    return compiled;
+    for (const entry of compiled) if (sameKnownOptions(entry.options, options)) return entry.value;
+    const value = compile(path, options);
+    compiled.push({ options: { ...options }, value });
+    return value;
   };
   module[MEMOIZED] = true;
 }
