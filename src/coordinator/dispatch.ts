@@ -99,23 +99,7 @@ async function callWorker<T extends DispatchTarget>(
 ): Promise<DispatchedTask<T>> {
   const started = performance.now();
   const sentAtMs = Date.now();
-  const settle = (
-    kind: DispatchKind,
-    fields: { value: number; signed?: SignedAnswer | undefined } | { err: string },
-  ): DispatchedTask<T> => {
-    const latencyMs = performance.now() - started;
-    const base = { worker_id: target.id, request_id: task.id, response_time: formatDuration(latencyMs) };
-    if ('err' in fields) return { target, kind, latencyMs, result: { ...base, value: 0, err: fields.err, reliable: false } };
-    const { signed } = fields;
-    const result: WorkerResult = {
-      ...base,
-      value: fields.value,
-      reliable: true,
-      ...(signed?.observedAt === undefined ? {} : { observed_at: signed.observedAt }),
-      ...(signed === undefined ? {} : { signature: signed.signature }),
-    };
-    return { target, kind, latencyMs, result, signed };
-  };
+  const settle = (kind: DispatchKind, fields: Settled) => settled(target, task.id, started, kind, fields);
   try {
     const answer = await Promise.race([options.sendTask(target.endpoint, task, signal), aborted]);
     const verdict = checkAnswer(task, target, answer, {
@@ -132,6 +116,37 @@ async function callWorker<T extends DispatchTarget>(
     if (reason instanceof DeadlineExceeded) return settle('timeout', { err: reason.message });
     return settle('cancelled', { err: reason instanceof Cancellation ? reason.message : 'cancelled' });
   }
+}
+
+type Settled = { value: number; signed?: SignedAnswer | undefined } | { err: string };
+
+/** A task's outcome, built member by member in the wire's order (the hot path: one per worker). */
+function settled<T extends DispatchTarget>(
+  target: T,
+  requestId: string,
+  started: number,
+  kind: DispatchKind,
+  fields: Settled,
+): DispatchedTask<T> {
+  const latencyMs = performance.now() - started;
+  const responseTime = formatDuration(latencyMs);
+  if ('err' in fields) {
+    const result = { worker_id: target.id, request_id: requestId, response_time: responseTime, value: 0, err: fields.err, reliable: false };
+    return { target, kind, latencyMs, result, signed: undefined };
+  }
+  const { signed } = fields;
+  const result: WorkerResult = {
+    worker_id: target.id,
+    request_id: requestId,
+    response_time: responseTime,
+    value: fields.value,
+    reliable: true,
+  };
+  if (signed !== undefined) {
+    if (signed.observedAt !== undefined) result.observed_at = signed.observedAt;
+    result.signature = signed.signature;
+  }
+  return { target, kind, latencyMs, result, signed };
 }
 
 /** A worker's `err` for a call that never got an answer: "unreachable: ECONNREFUSED", "refused: …", "transport error: …". */
