@@ -29,14 +29,8 @@ export interface ObservationFields {
 }
 
 export function observationMessage(o: ObservationFields): string {
-  return [
-    'oracle-observation/v1',
-    `request_id:${o.request_id}`,
-    `worker_id:${o.worker_id}`,
-    `query:${o.query}`,
-    `time_ms:${integer(o.time_ms)}`,
-    `value:${f64Hex(o.value)}`,
-  ].join('\n');
+  // One template rather than lines joined: it runs for every answer verified.
+  return `oracle-observation/v1\nrequest_id:${o.request_id}\nworker_id:${o.worker_id}\nquery:${o.query}\ntime_ms:${integer(o.time_ms)}\nvalue:${f64Hex(o.value)}`;
 }
 
 /** What the coordinator signs: every member of the report but `signature`. */
