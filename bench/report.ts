@@ -16,7 +16,7 @@ import {
   SATURATION_CONNECTIONS,
   type SaturationFigures,
 } from './scenarios/saturation.ts';
-import { ASK_COUNT, DEFAULT_FAN_OUT_CONNECTIONS, type ScaleFigures } from './scenarios/scale.ts';
+import { ASK_COUNT, SETTLE_MS, DEFAULT_FAN_OUT_CONNECTIONS, type ScaleFigures } from './scenarios/scale.ts';
 import type { RequestCpu, SignatureFigures } from './scenarios/signatures.ts';
 import { CLUSTER_PROCESSES, type StoreFigures } from './scenarios/store.ts';
 import type { ThroughputFigures } from './scenarios/throughput.ts';
@@ -215,7 +215,7 @@ export function judgeTargets(results: Omit<BenchResults, 'targets' | 'elapsedSec
   }
   if (results.scale) {
     const idle = results.scale.residentIdleBytes / MIB;
-    const afterLoad = Math.max(results.scale.residentAfterAskCountBytes ?? 0, results.scale.residentAfterDefaultFanOutBytes) / MIB;
+    const afterLoad = results.scale.residentSettledBytes / MIB;
     const workers = results.scale.workers.toLocaleString('en-US');
     verdicts.push({
       name: `resident memory idle, ${workers} workers`,
@@ -383,11 +383,19 @@ function rowsOf(results: BenchResults): Row[] {
       ...verdictOf(results, `resident memory idle, ${workers} workers`),
     ]);
     rows.push([
-      `resident memory, ${workers} registered workers, after the load`,
+      `resident memory, ${workers} registered workers, at the end of the loads (information)`,
       [
-        `after ask_count run ${s.residentAfterAskCountBytes === undefined ? 'n/a' : mib(s.residentAfterAskCountBytes)}`,
-        `after the runs without ask_count ${mib(s.residentAfterDefaultFanOutBytes)}`,
+        `at the ask_count run's last request ${s.residentAfterAskCountBytes === undefined ? 'n/a' : mib(s.residentAfterAskCountBytes)}`,
+        `at the last request without ask_count ${mib(s.residentAfterDefaultFanOutBytes)}`,
       ].join(' · '),
+      '',
+      '',
+      '',
+      '',
+    ]);
+    rows.push([
+      `resident memory, ${workers} registered workers, after the load (${SETTLE_MS / 1000} s without requests)`,
+      `${mib(s.residentSettledBytes)} (reached ${(s.settledAfterMs / 1000).toFixed(0)} s after the last request)`,
       '',
       '',
       ...verdictOf(results, `resident memory after load, ${workers} workers`),
