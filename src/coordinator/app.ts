@@ -235,12 +235,13 @@ export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
       }
     },
     mountApi(app) {
+      // The hot path first: Express tries the routes in order, and none of them overlap.
+      app.post('/request', handleRequest);
       app.post('/register', handleRegister);
       app.get('/workers', handleListWorkers);
       app.get('/workers/:id', handleGetWorker);
       app.delete('/workers/:id', handleDeregister);
       app.post('/workers/:id/heartbeat', handleHeartbeat);
-      app.post('/request', handleRequest);
       app.get('/rounds', handleListRounds);
       app.get('/rounds/:request_id', handleGetRound);
       mountFeedRoutes(app, options.feeds, options.events);

@@ -4,7 +4,7 @@
  * it outside the OpenAPI validator: these routes are not part of the APIs they document.
  */
 import { createHash } from 'node:crypto';
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { ProblemError } from '../http/problems.ts';
 import type { ApiDoc } from './apis.ts';
 import { DOCS_ASSETS } from './assets.ts';
@@ -20,7 +20,7 @@ interface DocsResource {
   readonly etag: string;
 }
 
-export function createDocsRouter(apis: readonly ApiDoc[]): Router {
+export function createDocsRouter(apis: readonly ApiDoc[]): RequestHandler {
   const loadResources = cacheSuccess(async () => resourcesByPath(await buildDocsSite(apis, SERVED_LINKS)));
   const paths = [
     SERVED_LINKS.index,
@@ -38,7 +38,18 @@ export function createDocsRouter(apis: readonly ApiDoc[]): Router {
       })
       .all(refuseMethod);
   }
-  return router;
+  // Every other request (all of the APIs' own) skips the router's routes at the cost of one test
+  // of its path's first segment, as matched case-insensitively like the routes themselves.
+  const segments = [...new Set(paths.map((path) => path.split('/')[1] ?? ''))];
+  const underDocs = new RegExp(`^/(?:${segments.map(escapeRegExp).join('|')})(?:/|$)`, 'i');
+  return (req, res, next) => {
+    if (underDocs.test(req.path)) router(req, res, next);
+    else next();
+  };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function resourcesByPath(site: DocsSite): Map<string, DocsResource> {
