@@ -93,6 +93,14 @@ const cases: Case[] = [
     code: 'UNSUPPORTED_MEDIA_TYPE',
   },
   {
+    name: 'a multipart body',
+    path: '/request',
+    body: '--b\r\ncontent-disposition: form-data; name="query"\r\n\r\nBTC/USD\r\n--b--\r\n',
+    contentType: 'multipart/form-data; boundary=b',
+    status: 415,
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
+  {
     name: 'an ftp endpoint',
     path: '/register',
     body: '{"id":"worker-9","endpoint":"ftp://127.0.0.1/"}',
