@@ -17,6 +17,30 @@ export interface Verification {
   readonly failures: readonly string[];
 }
 
+/** Most parsed keys kept between calls; a key set of that many workers still parses each once. */
+const PARSED_KEYS_KEPT = 4096;
+/**
+ * Parsed keys by their JWK `x`: verifying many results against the same key set (the lab does it
+ * for every request) would otherwise parse every key of the set again each time. Keyed by the
+ * key's own bytes, not by the set, so a set changed between calls is read afresh.
+ */
+const parsedKeys = new Map<string, PublicKey | InvalidKeyError>();
+
+function parseJwkX(x: string): PublicKey | InvalidKeyError {
+  let parsed = parsedKeys.get(x);
+  if (parsed === undefined) {
+    try {
+      parsed = publicKeyFromJwkX(x);
+    } catch (error) {
+      if (!(error instanceof InvalidKeyError)) throw error;
+      parsed = error;
+    }
+    if (parsedKeys.size >= PARSED_KEYS_KEPT) parsedKeys.clear();
+    parsedKeys.set(x, parsed);
+  }
+  return parsed;
+}
+
 /** The keys of a key set by role: coordinators by key id, workers by id and key id. */
 class KeyRing {
   readonly #coordinators = new Map<string, PublicKey>();
@@ -24,13 +48,8 @@ class KeyRing {
 
   constructor(set: KeySet) {
     for (const jwk of set.keys) {
-      let key: PublicKey;
-      try {
-        key = publicKeyFromJwkX(jwk.x);
-      } catch (error) {
-        if (error instanceof InvalidKeyError) continue;
-        throw error;
-      }
+      const key = parseJwkX(jwk.x);
+      if (key instanceof InvalidKeyError) continue;
       // A kid that is not the key's thumbprint names nothing.
       if (key.keyId !== jwk.kid) continue;
       if (jwk.oracle_role === 'coordinator') this.#coordinators.set(key.keyId, key);
