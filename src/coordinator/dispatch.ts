@@ -120,7 +120,12 @@ async function callWorker<T extends DispatchTarget>(
 
 type Settled = { value: number; signed?: SignedAnswer | undefined } | { err: string };
 
-/** A task's outcome, built member by member in the wire's order (the hot path: one per worker). */
+/**
+ * A task's outcome. Its wire form is one object literal per shape, every member in the wire's
+ * order: the history keeps these objects (copied with `reliable` judged), and V8 stores members
+ * added after the literal outside the object (on Node 20, 120 bytes for a signed response
+ * instead of 96).
+ */
 function settled<T extends DispatchTarget>(
   target: T,
   requestId: string,
@@ -129,22 +134,20 @@ function settled<T extends DispatchTarget>(
   fields: Settled,
 ): DispatchedTask<T> {
   const latencyMs = performance.now() - started;
-  const responseTime = formatDuration(latencyMs);
+  const worker_id = target.id;
+  const response_time = formatDuration(latencyMs);
   if ('err' in fields) {
-    const result = { worker_id: target.id, request_id: requestId, response_time: responseTime, value: 0, err: fields.err, reliable: false };
+    const result = { worker_id, request_id: requestId, response_time, value: 0, err: fields.err, reliable: false };
     return { target, kind, latencyMs, result, signed: undefined };
   }
-  const { signed } = fields;
-  const result: WorkerResult = {
-    worker_id: target.id,
-    request_id: requestId,
-    response_time: responseTime,
-    value: fields.value,
-    reliable: true,
-  };
-  if (signed !== undefined) {
-    if (signed.observedAt !== undefined) result.observed_at = signed.observedAt;
-    result.signature = signed.signature;
+  const { value, signed } = fields;
+  let result: WorkerResult;
+  if (signed === undefined) result = { worker_id, request_id: requestId, response_time, value, reliable: true };
+  else if (signed.observedAt === undefined) {
+    result = { worker_id, request_id: requestId, response_time, value, reliable: true, signature: signed.signature };
+  } else {
+    const { observedAt: observed_at, signature } = signed;
+    result = { worker_id, request_id: requestId, response_time, value, reliable: true, observed_at, signature };
   }
   return { target, kind, latencyMs, result, signed };
 }
