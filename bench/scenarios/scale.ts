@@ -66,19 +66,16 @@ async function readResident(service: ServiceProcess): Promise<{ bytes: number; s
 
 /** Reads resident memory every second until it has settled after a load that ended at `loadedBytes`. */
 async function settle(service: ServiceProcess, loadedBytes: number): Promise<{ bytes: number; afterMs: number; settled: boolean }> {
-  let steadySinceMs: number | undefined;
-  let steadyBytes = loadedBytes;
+  // The reading that opened the current hold, and when: a hold opens once memory has fallen by
+  // SETTLE_DROP and lasts while it stays within SETTLE_STEADY of that reading.
+  let hold: { atMs: number; bytes: number } | undefined;
   let bytes = loadedBytes;
   for (let atMs = SETTLE_POLL_MS; atMs <= SETTLE_MAX_MS; atMs += SETTLE_POLL_MS) {
     await sleep(SETTLE_POLL_MS);
     bytes = (await readResident(service)).bytes;
-    const dropped = bytes <= loadedBytes * (1 - SETTLE_DROP);
-    if (!dropped || Math.abs(bytes - steadyBytes) > steadyBytes * SETTLE_STEADY) {
-      steadySinceMs = dropped ? atMs : undefined;
-      steadyBytes = bytes;
-    } else if (steadySinceMs !== undefined && atMs - steadySinceMs >= SETTLE_HOLD_MS) {
-      return { bytes, afterMs: steadySinceMs, settled: true };
-    }
+    if (bytes > loadedBytes * (1 - SETTLE_DROP)) hold = undefined;
+    else if (hold === undefined || Math.abs(bytes - hold.bytes) > hold.bytes * SETTLE_STEADY) hold = { atMs, bytes };
+    else if (atMs - hold.atMs >= SETTLE_HOLD_MS) return { bytes, afterMs: hold.atMs, settled: true };
   }
   return { bytes, afterMs: SETTLE_MAX_MS, settled: false };
 }
