@@ -17,27 +17,28 @@ export interface Verification {
   readonly failures: readonly string[];
 }
 
-/** Most parsed keys kept between calls; a key set of that many workers still parses each once. */
+/** Most parsed keys kept between calls; with more, the cache is emptied and filled again. */
 const PARSED_KEYS_KEPT = 4096;
 /**
- * Parsed keys by their JWK `x`: verifying many results against the same key set (the lab does it
- * for every request) would otherwise parse every key of the set again each time. Keyed by the
- * key's own bytes, not by the set, so a set changed between calls is read afresh.
+ * Keys parsed from valid JWK `x` values: verifying many results against the same key set (the lab
+ * does it for every request) would otherwise parse every key of the set again each time. Keyed
+ * by the key's own bytes, not by the set, so a set changed between calls is read afresh; a value
+ * that is not a key is not kept.
  */
-const parsedKeys = new Map<string, PublicKey | InvalidKeyError>();
+const parsedKeys = new Map<string, PublicKey>();
 
 function parseJwkX(x: string): PublicKey | InvalidKeyError {
-  let parsed = parsedKeys.get(x);
-  if (parsed === undefined) {
-    try {
-      parsed = publicKeyFromJwkX(x);
-    } catch (error) {
-      if (!(error instanceof InvalidKeyError)) throw error;
-      parsed = error;
-    }
-    if (parsedKeys.size >= PARSED_KEYS_KEPT) parsedKeys.clear();
-    parsedKeys.set(x, parsed);
+  const kept = parsedKeys.get(x);
+  if (kept !== undefined) return kept;
+  let parsed: PublicKey;
+  try {
+    parsed = publicKeyFromJwkX(x);
+  } catch (error) {
+    if (error instanceof InvalidKeyError) return error;
+    throw error;
   }
+  if (parsedKeys.size >= PARSED_KEYS_KEPT) parsedKeys.clear();
+  parsedKeys.set(x, parsed);
   return parsed;
 }
 
