@@ -220,8 +220,9 @@ export function createCoordinatorApp(options: CoordinatorAppOptions): Express {
     mountGuards(app) {
       // Limits first, so that guessing tokens is throttled too. A guard that is off is not
       // mounted: every request would still be matched against its paths.
-      if ((options.registerRateLimit ?? 0) > 0) app.post('/register', limitPerClient(options.registerRateLimit ?? 0, 'registrations'));
-      if ((options.requestRateLimit ?? 0) > 0) app.post('/request', limitPerClient(options.requestRateLimit ?? 0, 'requests'));
+      const { registerRateLimit = 0, requestRateLimit = 0 } = options;
+      if (registerRateLimit > 0) app.post('/register', limitPerClient(registerRateLimit, 'registrations'));
+      if (requestRateLimit > 0) app.post('/request', limitPerClient(requestRateLimit, 'requests'));
       const worker = workerGuard(options.registrationToken, options.adminToken, auth.pinned);
       app.post('/register', worker);
       app.post('/workers/:id/heartbeat', worker);
