@@ -49,6 +49,11 @@ async function startCountingServer(port = 0): Promise<CountingServer> {
   };
 }
 
+/** Waits until the server holds `count` requests. */
+async function untilHeld(server: CountingServer, count: number): Promise<void> {
+  await expect.poll(() => server.held(), { timeout: 5_000, interval: 10 }).toBe(count);
+}
+
 function agentWith(connections: number): Agent {
   const agent = new Agent({ connections, factory: (origin, options) => new WorkerConnections(origin, options) });
   cleanup.add(agent);
@@ -65,14 +70,14 @@ describe('the connections to one worker', () => {
     const server = await startCountingServer();
     const agent = agentWith(8);
     const first = Array.from({ length: 3 }, () => get(server.url, agent));
-    await expect.poll(() => server.held(), { timeout: 5_000, interval: 10 }).toBe(3);
+    await untilHeld(server, 3);
     expect(server.sockets.size).toBe(3);
     server.release();
     expect(await Promise.all(first)).toEqual(['ok', 'ok', 'ok']);
     // undici frees a connection a moment after its answer (its 'drain' comes on setImmediate).
     await new Promise((resolve) => setImmediate(resolve));
     const second = Array.from({ length: 3 }, () => get(server.url, agent));
-    await expect.poll(() => server.held(), { timeout: 5_000, interval: 10 }).toBe(3);
+    await untilHeld(server, 3);
     expect(server.sockets.size).toBe(3);
     server.release();
     expect(await Promise.all(second)).toEqual(['ok', 'ok', 'ok']);
@@ -82,12 +87,12 @@ describe('the connections to one worker', () => {
     const server = await startCountingServer();
     const agent = agentWith(3);
     const first = Array.from({ length: 3 }, () => get(server.url, agent));
-    await expect.poll(() => server.held(), { timeout: 5_000, interval: 10 }).toBe(3);
+    await untilHeld(server, 3);
     server.release();
     await Promise.all(first);
     // At once: every connection still counts as busy, so these wait for the first ones freed.
     const second = Array.from({ length: 3 }, () => get(server.url, agent));
-    await expect.poll(() => server.held(), { timeout: 5_000, interval: 10 }).toBe(3);
+    await untilHeld(server, 3);
     expect(server.sockets.size).toBe(3);
     server.release();
     expect(await Promise.all(second)).toEqual(['ok', 'ok', 'ok']);
@@ -97,10 +102,10 @@ describe('the connections to one worker', () => {
     const server = await startCountingServer();
     const agent = agentWith(2);
     const tasks = Array.from({ length: 3 }, () => get(server.url, agent));
-    await expect.poll(() => server.held(), { timeout: 5_000, interval: 10 }).toBe(2);
+    await untilHeld(server, 2);
     expect(server.sockets.size).toBe(2);
     server.release();
-    await expect.poll(() => server.held(), { timeout: 5_000, interval: 10 }).toBe(1);
+    await untilHeld(server, 1);
     server.release();
     expect(await Promise.all(tasks)).toEqual(['ok', 'ok', 'ok']);
     expect(server.sockets.size).toBe(2);
@@ -113,7 +118,7 @@ describe('the connections to one worker', () => {
     await expect(get(url, agent)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     const server = await startCountingServer(port);
     const answer = get(url, agent);
-    await expect.poll(() => server.held(), { timeout: 5_000, interval: 10 }).toBe(1);
+    await untilHeld(server, 1);
     server.release();
     expect(await answer).toBe('ok');
   });
@@ -123,7 +128,7 @@ describe('the connections to one worker', () => {
     const agent = new Agent({ connections: 1, factory: (origin, options) => new WorkerConnections(origin, options) });
     const running = get(server.url, agent);
     const waiting = get(server.url, agent);
-    await expect.poll(() => server.held(), { timeout: 5_000, interval: 10 }).toBe(1);
+    await untilHeld(server, 1);
     const outcomes = Promise.allSettled([running, waiting]);
     await agent.destroy(new Error('shutting down'));
     const [first, second] = await outcomes;
@@ -136,7 +141,7 @@ describe('the connections to one worker', () => {
     const server = await startCountingServer();
     const agent = new Agent({ connections: 4, factory: (origin, options) => new WorkerConnections(origin, options) });
     const answer = get(server.url, agent);
-    await expect.poll(() => server.held(), { timeout: 5_000, interval: 10 }).toBe(1);
+    await untilHeld(server, 1);
     server.release();
     expect(await answer).toBe('ok');
     const [socket] = [...server.sockets];
