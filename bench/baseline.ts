@@ -2,8 +2,9 @@
  * The bare baseline: what the coordinator's `POST /request` costs with nothing but the essentials.
  * A plain node:http server parses the JSON body, fans the task out to every registered worker
  * with `undici.request` over a keep-alive Agent (undici's Pool per worker, as many connections
- * as the coordinator allows a worker), averages the usable values and replies with an OracleResult-shaped body. No framework, no
- * validation, no logging, no metrics: the ratio coordinator/baseline is the price of those.
+ * as the coordinator allows a worker), averages the usable values and replies with an
+ * OracleResult-shaped body. No framework, no validation, no logging, no metrics: the ratio
+ * coordinator/baseline is the price of those.
  * Like for like with a coordinator that requires signatures, it does the cryptography that is
  * essential to the answer: it verifies each signed answer against the worker's registered key
  * and signs a report over the observations (the same node:crypto calls, src/signing/).
