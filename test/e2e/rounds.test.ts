@@ -110,15 +110,31 @@ describe('the history of rounds', () => {
     expect(everything?.rounds).toHaveLength(10);
   });
 
-  it('evicts the oldest rounds beyond --history-limit and past --history-max-age-ms, and counts them', async () => {
-    const { api, metrics } = await setUp(THREE, { historyLimit: 3, historyMaxAgeMs: 200 });
+  it('evicts the oldest rounds beyond --history-limit, and counts them', async () => {
+    // The age limit is far away so that a slow machine cannot evict by age first.
+    const { api, metrics } = await setUp(THREE, { historyLimit: 3, historyMaxAgeMs: 3_600_000 });
     for (let i = 1; i <= 5; i++) await api.POST('/request', { body: { query: 'BTC/USD', request_id: `r${i}` } });
     expect((await api.GET('/rounds')).data?.rounds.map((r) => r.request_id)).toEqual(['r5', 'r4', 'r3']);
     expect((await api.GET('/rounds/{request_id}', { params: { path: { request_id: 'r1' } } })).response.status).toBe(404);
-    expect(valueOf(await metrics(), 'oracle_rounds_evicted_total', { reason: 'count' })).toBe(2);
-    expect(valueOf(await metrics(), 'oracle_rounds_stored')).toBe(3);
-    await expect.poll(async () => (await api.GET('/rounds')).data?.rounds.length, { timeout: 3_000, interval: 50 }).toBe(0);
-    expect(valueOf(await metrics(), 'oracle_rounds_evicted_total', { reason: 'age' })).toBe(3);
+    const samples = await metrics();
+    expect(valueOf(samples, 'oracle_rounds_evicted_total', { reason: 'count' })).toBe(2);
+    expect(valueOf(samples, 'oracle_rounds_stored')).toBe(3);
+  });
+
+  it('evicts rounds past --history-max-age-ms, no sooner, and counts them', async () => {
+    const maxAgeMs = 200;
+    const { api, metrics } = await setUp(THREE, { historyMaxAgeMs: maxAgeMs });
+    await api.POST('/request', { body: { query: 'BTC/USD', request_id: 'r1' } });
+    await api.POST('/request', { body: { query: 'BTC/USD', request_id: 'r2' } });
+    const lastStarted = Date.now();
+    await api.POST('/request', { body: { query: 'BTC/USD', request_id: 'r3' } });
+    await expect.poll(async () => (await api.GET('/rounds')).data?.rounds.length, { timeout: 3_000, interval: 20 }).toBe(0);
+    // r3 finished after lastStarted, so it cannot have gone before it was maxAgeMs old.
+    expect(Date.now() - lastStarted).toBeGreaterThanOrEqual(maxAgeMs);
+    const samples = await metrics();
+    expect(valueOf(samples, 'oracle_rounds_evicted_total', { reason: 'age' })).toBe(3);
+    expect(valueOf(samples, 'oracle_rounds_evicted_total', { reason: 'count' })).toBe(0);
+    expect(valueOf(samples, 'oracle_rounds_stored')).toBe(0);
   });
 });
 
