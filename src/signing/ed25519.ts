@@ -32,6 +32,8 @@ const SIGNATURE = /^[A-Za-z0-9+/]{86}==$/;
 const RAW_KEY = /^[A-Za-z0-9+/]{43}=$/;
 /** The DER prefix of a PKCS #8 Ed25519 private key, before its 32-byte seed (RFC 8410). */
 const PKCS8_SEED_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+/** The DER prefix of an Ed25519 SubjectPublicKeyInfo, before its 32-byte key (RFC 8410). */
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 export function generateSigningKey(): SigningKey {
   return signingKeyOf(generateKeyPairSync('ed25519').privateKey);
@@ -88,11 +90,23 @@ export function publicKeyFromJwkX(x: string): PublicKey {
   return parsePublicKey(bytes.toString('base64'));
 }
 
+/**
+ * The 32 key bytes come from the SPKI DER, not from a JWK export: on Node 20, exporting a JWK
+ * of a key from generateKeyPairSync can deadlock the process for good. Node holds the key's
+ * mutex while it allocates the JWK's strings; a garbage collection then may free the key
+ * generation job, whose destructor takes the same mutex. A stress test under
+ * `--gc-interval` hung that way (test/unit/signing-keys.test.ts); the DER export holds no
+ * lock while it allocates.
+ */
 function publicKeyOf(object: KeyObject): PublicKey {
   if (object.asymmetricKeyType !== 'ed25519') throw new InvalidKeyError(`a ${object.asymmetricKeyType ?? 'symmetric'} key, not Ed25519`);
-  const { x } = object.export({ format: 'jwk' });
-  if (typeof x !== 'string') throw new InvalidKeyError('the key has no public part');
-  return { raw: Buffer.from(x, 'base64url').toString('base64'), keyId: thumbprintOf(x), object };
+  const der = object.export({ type: 'spki', format: 'der' });
+  if (der.length !== SPKI_PREFIX.length + 32 || !der.subarray(0, SPKI_PREFIX.length).equals(SPKI_PREFIX)) {
+    throw new InvalidKeyError('not an Ed25519 public key in the SPKI form of RFC 8410');
+  }
+  const raw = der.subarray(SPKI_PREFIX.length);
+  const x = base64url(raw);
+  return { raw: raw.toString('base64'), keyId: thumbprintOf(x), object };
 }
 
 /** RFC 7638: SHA-256 of the required members in lexicographic order, no white space. */
