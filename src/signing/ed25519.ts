@@ -95,7 +95,7 @@ export function publicKeyFromJwkX(x: string): PublicKey {
  * of a key from generateKeyPairSync can deadlock the process for good. Node holds the key's
  * mutex while it allocates the JWK's strings; a garbage collection then may free the key
  * generation job, whose destructor takes the same mutex. A stress test under
- * `--gc-interval` hung that way (test/unit/signing-keys.test.ts); the DER export holds no
+ * `--gc-interval` hung that way (test/unit/signing.test.ts); the DER export holds no
  * lock while it allocates.
  */
 function publicKeyOf(object: KeyObject): PublicKey {
