@@ -11,6 +11,7 @@
 import { createServer, maxHeaderSize, STATUS_CODES, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../logging/logger.ts';
+import { expressMessageClasses } from './express-messages.ts';
 import { ProblemError } from './problems.ts';
 import { connectionsCheckingIntervalMs, type ServerLimits } from './server-limits.ts';
 
@@ -30,6 +31,8 @@ export function createApiServer(app: RequestListener, options: ApiServerOptions)
       requestTimeout,
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       connectionsCheckingInterval: connectionsCheckingIntervalMs(limits),
+      // An Express app's requests and responses are built on its prototypes instead of swapped to them.
+      ...expressMessageClasses(app),
     },
     app,
   );
