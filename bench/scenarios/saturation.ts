@@ -1,9 +1,10 @@
 /**
  * Deadline adherence with a saturated worker (the hardening issue's reproduction): two workers
- * that answer at once and one that never does. 70 background requests with `timeout_ms: 20000`
- * are sent at once; 64 of them hold every connection the coordinator keeps to the hanging worker
- * (its per-worker cap), and the 6 beyond it find that worker overloaded and are answered by the
- * other two. Then requests with `timeout_ms: 500` are measured on a few connections: each asks
+ * that answer at once and one that never does. 70 background requests with `timeout_ms: 20000`:
+ * 64 are sent at once and hold every connection the coordinator keeps to the hanging worker (its
+ * per-worker cap); once the other two have answered them, the 6 beyond find that worker
+ * overloaded and are answered by the other two. (Sent in one burst, the 6 could reach the
+ * coordinator before any answer, and find all three workers at their cap.) Then requests with `timeout_ms: 500` are measured on a few connections: each asks
  * the saturated worker too, and must still end by its deadline. Before the hardening such a task
  * queued in undici for a socket, and its request waited for the background's 20 s.
  *
@@ -28,7 +29,7 @@ export const SATURATION_BACKGROUND_TIMEOUT_MS = 20_000;
 /** The coordinator's cap on tasks in flight to one worker (its connections to it). */
 export const SATURATION_WORKER_CAP = DEFAULT_TASKS_PER_WORKER;
 export const SATURATION_CONNECTIONS = 4;
-const ANSWERING_WORKERS = 2;
+const ANSWERING_BATCHES = ['sat-a', 'sat-b'] as const;
 const READY_WITHIN_MS = 10_000;
 const ABANDON_WITHIN_MS = 2_000;
 
@@ -41,10 +42,14 @@ export interface SaturationFigures {
 }
 
 export async function measureSaturation(context: BenchContext): Promise<SaturationFigures> {
-  const [answering, hanging] = await Promise.all([
-    context.fleet.start('sat', ANSWERING_WORKERS, { kind: 'answer', delayMs: 0 }),
+  // One batch per answering worker, each keeping a timing per task it answered: the count of
+  // those is when the held requests have been answered by both.
+  const [answeringA, answeringB, hanging] = await Promise.all([
+    context.fleet.start(ANSWERING_BATCHES[0], 1, { kind: 'answer', delayMs: 0 }, { recordTimings: true }),
+    context.fleet.start(ANSWERING_BATCHES[1], 1, { kind: 'answer', delayMs: 0 }, { recordTimings: true }),
     context.fleet.start('sat-hang', 1, { kind: 'hang' }),
   ]);
+  const answering = [...answeringA, ...answeringB];
   const hangId = hanging[0]?.id ?? 'sat-hang-1';
   const coordinator = await startCoordinator({ args: ['--max-ejected-share', '0'] });
   const background = new AbortController();
@@ -52,15 +57,26 @@ export async function measureSaturation(context: BenchContext): Promise<Saturati
     await registerWorkers(coordinator.url, [...answering, ...hanging]);
     const client = createOracleClient({ baseUrl: coordinator.url });
     const ended: (OracleResult | Error)[] = [];
-    const backgroundRequests = Array.from({ length: SATURATION_BACKGROUND_REQUESTS }, () =>
-      client.submitOracleRequest(SUBMISSION.query, { timeout_ms: SATURATION_BACKGROUND_TIMEOUT_MS, signal: background.signal }).then(
-        (result) => void ended.push(result),
-        (error: unknown) => void ended.push(error instanceof Error ? error : new Error(String(error))),
-      ),
-    );
+    const sendBackground = (count: number) =>
+      Array.from({ length: count }, () =>
+        client.submitOracleRequest(SUBMISSION.query, { timeout_ms: SATURATION_BACKGROUND_TIMEOUT_MS, signal: background.signal }).then(
+          (result) => void ended.push(result),
+          (error: unknown) => void ended.push(error instanceof Error ? error : new Error(String(error))),
+        ),
+      );
+    const held = sendBackground(SATURATION_WORKER_CAP);
+    const answered = new Map<string, number>(ANSWERING_BATCHES.map((batch) => [batch, 0]));
+    const answeredByBoth = async () => {
+      for (const batch of ANSWERING_BATCHES)
+        answered.set(batch, (answered.get(batch) ?? 0) + (await context.fleet.takeTimings(batch)).length);
+      return [...answered.values()].every((count) => count >= SATURATION_WORKER_CAP);
+    };
+    if (!(await waitUntil(answeredByBoth, READY_WITHIN_MS)))
+      context.fail(`saturation: the answering workers had not answered the first ${SATURATION_WORKER_CAP} background requests`);
     // The requests beyond the cap end at once, answered without the overloaded hanging worker;
     // the others stay in flight, holding its connections.
     const beyond = SATURATION_BACKGROUND_REQUESTS - SATURATION_WORKER_CAP;
+    const backgroundRequests = [...held, ...sendBackground(beyond)];
     await waitUntil(() => ended.length >= beyond, READY_WITHIN_MS);
     for (const outcome of ended) {
       if (outcome instanceof Error || !overloadedIn(outcome, hangId))
@@ -115,7 +131,7 @@ export async function measureSaturation(context: BenchContext): Promise<Saturati
   } finally {
     background.abort();
     await coordinator.stop();
-    await Promise.all([context.fleet.stop('sat'), context.fleet.stop('sat-hang')]);
+    await Promise.all([...ANSWERING_BATCHES.map((batch) => context.fleet.stop(batch)), context.fleet.stop('sat-hang')]);
   }
 }
 
