@@ -16,7 +16,7 @@ import {
   SATURATION_CONNECTIONS,
   type SaturationFigures,
 } from './scenarios/saturation.ts';
-import { ASK_COUNT, SETTLE_MAX_MS, DEFAULT_FAN_OUT_CONNECTIONS, REFERENCE_WORKERS, type ScaleFigures } from './scenarios/scale.ts';
+import { ASK_COUNT, SETTLE_MS, DEFAULT_FAN_OUT_CONNECTIONS, REFERENCE_WORKERS, type ScaleFigures } from './scenarios/scale.ts';
 import type { RequestCpu, SignatureFigures } from './scenarios/signatures.ts';
 import { CLUSTER_PROCESSES, type StoreFigures } from './scenarios/store.ts';
 import type { ThroughputFigures } from './scenarios/throughput.ts';
@@ -396,7 +396,7 @@ function rowsOf(results: BenchResults): Row[] {
       `resident memory, ${workers} registered workers, after the load (settled, without requests)`,
       s.settled
         ? `${mib(s.residentSettledBytes)} (settled ${(s.settledAfterMs / 1000).toFixed(0)} s after the last request)`
-        : `${mib(s.residentSettledBytes)} (had not settled ${SETTLE_MAX_MS / 1000} s after the last request)`,
+        : `${mib(s.residentSettledBytes)} (still moving ${SETTLE_MS / 1000} s after the last request)`,
       '',
       '',
       ...verdictOf(results, `resident memory after load, ${workers} workers`),

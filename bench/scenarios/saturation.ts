@@ -4,9 +4,10 @@
  * 64 are sent at once and hold every connection the coordinator keeps to the hanging worker (its
  * per-worker cap); once the other two have answered them, the 6 beyond find that worker
  * overloaded and are answered by the other two. (Sent in one burst, the 6 could reach the
- * coordinator before any answer, and find all three workers at their cap.) Then requests with `timeout_ms: 500` are measured on a few connections: each asks
- * the saturated worker too, and must still end by its deadline. Before the hardening such a task
- * queued in undici for a socket, and its request waited for the background's 20 s.
+ * coordinator before any answer, and find all three workers at their cap.) Then requests with
+ * `timeout_ms: 500` are measured on a few connections: each asks the saturated worker too, and
+ * must still end by its deadline. Before the hardening such a task queued in undici for a socket,
+ * and its request waited for the background's 20 s.
  *
  * This runs on a coordinator of its own started with `--max-ejected-share 0`, which ejects no
  * worker: by default 3 overloads in a row would eject the hanging worker, and the measured

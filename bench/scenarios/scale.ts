@@ -29,13 +29,13 @@ export const REFERENCE_WORKERS = 10;
 /** A fan-out to hundreds of workers is slow by design; a few connections show its cost. */
 export const DEFAULT_FAN_OUT_CONNECTIONS = 2;
 /**
- * Memory is read every SETTLE_POLL_MS for SETTLE_MAX_MS without requests, and the last reading is
+ * Memory is read every SETTLE_POLL_MS for SETTLE_MS without requests, and the last reading is
  * the settled figure; it counts as settled if it held within SETTLE_STEADY for the last
  * SETTLE_HOLD_MS. An earlier rule stopped at the first reading that had fallen by a quarter and
  * held for 5 s, and once took a plateau on the way down (235 MiB, where the same load settles
  * near 150): V8 can give the heap back in more than one step.
  */
-export const SETTLE_MAX_MS = 60_000;
+export const SETTLE_MS = 60_000;
 const SETTLE_POLL_MS = 1000;
 const SETTLE_HOLD_MS = 10_000;
 const SETTLE_STEADY = 0.01;
@@ -59,11 +59,11 @@ export interface ScaleFigures {
   residentAfterAskCountBytes: number | undefined;
   /** At the end of the runs without ask_count; information (V8 grows its heap with the allocation rate). */
   residentAfterDefaultFanOutBytes: number;
-  /** Once settled after both loads (see SETTLE_MAX_MS): judged against the target. */
+  /** Once settled after both loads (see SETTLE_MS): judged against the target. */
   residentSettledBytes: number;
   /** When, after the last load, memory came to the level it ended at. */
   settledAfterMs: number;
-  /** Whether it held at that level for the last SETTLE_HOLD_MS of SETTLE_MAX_MS. */
+  /** Whether it held at that level for the last SETTLE_HOLD_MS of SETTLE_MS. */
   settled: boolean;
   residentSource: 'proc' | 'metrics';
   askCount: AskCountFigures;
@@ -80,10 +80,10 @@ async function readResident(service: ServiceProcess): Promise<{ bytes: number; s
   }
 }
 
-/** Reads resident memory every second for SETTLE_MAX_MS after a load: see SETTLE_MAX_MS. */
+/** Reads resident memory every second for SETTLE_MS after a load: see SETTLE_MS. */
 async function settle(service: ServiceProcess): Promise<{ bytes: number; afterMs: number; settled: boolean }> {
   const readings: { atMs: number; bytes: number }[] = [];
-  for (let atMs = SETTLE_POLL_MS; atMs <= SETTLE_MAX_MS; atMs += SETTLE_POLL_MS) {
+  for (let atMs = SETTLE_POLL_MS; atMs <= SETTLE_MS; atMs += SETTLE_POLL_MS) {
     await sleep(SETTLE_POLL_MS);
     readings.push({ atMs, bytes: (await readResident(service)).bytes });
   }
@@ -163,7 +163,7 @@ export async function measureScale(context: BenchContext): Promise<ScaleFigures>
     }
     const after = await readResident(coordinator);
     context.progress(
-      `  ${(after.bytes / 2 ** 20).toFixed(1)} MiB resident at the end of the loads; reading it for ${SETTLE_MAX_MS / 1000} s without requests`,
+      `  ${(after.bytes / 2 ** 20).toFixed(1)} MiB resident at the end of the loads; reading it for ${SETTLE_MS / 1000} s without requests`,
     );
     const settled = await settle(coordinator);
     return {

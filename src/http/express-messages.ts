@@ -16,7 +16,7 @@
  */
 import { IncomingMessage, ServerResponse, type RequestListener } from 'node:http';
 
-export interface MessageClasses {
+interface MessageClasses {
   IncomingMessage: typeof IncomingMessage;
   ServerResponse: typeof ServerResponse;
 }
