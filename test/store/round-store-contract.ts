@@ -3,6 +3,7 @@
  * this suite (test/store/*.test.ts), so they cannot drift apart.
  */
 import { describe, expect, it } from 'vitest';
+import type { WorkerResult } from '../../src/contract/models.ts';
 import type { Round, RoundOutcome, RoundStore, RoundStoreLimits } from '../../src/coordinator/rounds/round-store.ts';
 
 export interface RoundStoreHarness {
@@ -46,6 +47,95 @@ export function round(id: string, query = 'BTC/USD', outcome: RoundOutcome = 'co
   };
 }
 
+const SIGNATURE = (c: string) => `${c.repeat(86)}==`;
+
+/**
+ * Rounds with every kind of member the coordinator writes, in its order: signed, unsigned and
+ * failed responses, a report, a problem's breakdown; and one with a member no store knows.
+ */
+export function fullRounds(): [full: Round, failed: Round, foreign: Round] {
+  const base = (id: string) => ({
+    request_id: id,
+    query: 'BTC/USD',
+    parameters: { strategy: 'median' as const, trim: 0.2, mad_k: 3, timeout_ms: 2000 },
+    started_at: new Date(T0 - 10).toISOString(),
+    finished_at: new Date(T0).toISOString(),
+  });
+  const signed = (id: string, worker: string, value: number, c: string, observedAt: string) => ({
+    worker_id: worker,
+    request_id: id,
+    response_time: '3ms',
+    value,
+    reliable: true,
+    observed_at: observedAt,
+    signature: SIGNATURE(c),
+  });
+  return [
+    {
+      ...base('full'),
+      outcome: 'partial',
+      result: {
+        request_id: 'full',
+        final_value: -0,
+        worker_responses: [
+          signed('full', 'w1', -0, 'A', '2026-12-01T00:00:00.005Z'),
+          { worker_id: 'w2', request_id: 'full', response_time: '850µs', value: 0.1 + 0.2, reliable: false },
+          { worker_id: 'w3', request_id: 'full', response_time: '2s', value: 0, err: 'timed out after 2000ms', reliable: false },
+          // Text that milliseconds and bytes would not give back: an offset, spare bits set.
+          signed('full', 'w4', 1e-300, 'B', '2026-12-01T00:00:00.005+00:00'),
+        ],
+        reliability_note: '2 of 4 workers answered usably',
+        partial: true,
+        quorum: 3,
+        report: {
+          version: 1,
+          key_id: 'coordinator-key',
+          request_id: 'full',
+          query: 'BTC/USD',
+          strategy: 'median',
+          trim: 0.2,
+          mad_k: 3,
+          tolerance: 0.01,
+          final_value: -0,
+          observations: [
+            { worker_id: 'w1', key_id: 'k1', time_ms: T0 + 5, value: -0, weight: 0.5, signature: SIGNATURE('A') },
+            { worker_id: 'w4', key_id: 'k4', time_ms: T0 + 5, value: 1e-300, weight: 1, signature: SIGNATURE('B') },
+            // A signature no response carries.
+            { worker_id: 'w5', key_id: 'k5', time_ms: T0 + 6, value: 2, weight: 0, signature: SIGNATURE('Q') },
+          ],
+          signature: SIGNATURE('C'),
+        },
+      },
+    },
+    {
+      ...base('failed'),
+      outcome: 'no_usable_answer',
+      problem: {
+        type: 'urn:oracle-network:problem:no-usable-answer',
+        title: 'No usable answer',
+        status: 503,
+        code: 'NO_USABLE_ANSWER',
+        request_id: 'failed',
+        worker_responses: [{ worker_id: 'w1', request_id: 'failed', response_time: '0s', value: 0, err: 'HTTP 500', reliable: false }],
+      },
+    },
+    {
+      ...base('foreign'),
+      outcome: 'complete',
+      result: {
+        request_id: 'foreign',
+        final_value: 1,
+        // A member from elsewhere, and a response about another request: kept as they are.
+        worker_responses: [
+          { worker_id: 'w1', request_id: 'foreign', response_time: '1ms', value: 1, reliable: true, note: 'x' } as WorkerResult,
+          { worker_id: 'w2', request_id: 'elsewhere', response_time: '1ms', value: 1, reliable: true },
+        ],
+        reliability_note: 'All workers responded successfully',
+      },
+    },
+  ];
+}
+
 export function describeRoundStore(name: string, factory: RoundStoreFactory): void {
   describe(`${name} round store`, () => {
     const open = async (limits: Partial<RoundStoreLimits> = {}) => {
@@ -62,6 +152,19 @@ export function describeRoundStore(name: string, factory: RoundStoreFactory): vo
         expect(await store.get('r1')).toEqual(kept);
         expect(await store.get('nope')).toBeUndefined();
         expect(await store.size()).toBe(1);
+      } finally {
+        await close();
+      }
+    });
+
+    it('gives back every member of a round, in its order, by id, in listings and in the freshness lookup', async () => {
+      const { store, close } = await open();
+      try {
+        const kept = fullRounds();
+        for (const [i, r] of kept.entries()) await store.add(r, `k${i}`, T0);
+        for (const r of kept) expect(JSON.stringify(await store.get(r.request_id))).toBe(JSON.stringify(r));
+        expect(JSON.stringify((await store.list({ limit: 10 })).rounds)).toBe(JSON.stringify([...kept].reverse()));
+        expect(JSON.stringify((await store.latestAnswered('k0', T0))?.round)).toBe(JSON.stringify(kept[0]));
       } finally {
         await close();
       }

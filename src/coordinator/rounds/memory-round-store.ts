@@ -1,9 +1,21 @@
 /**
  * The embedded round store: everything in this process's memory, lost on restart. Rounds sit
  * in insertion order in one queue, and in one queue per query, so that a new round and an
- * eviction are O(1) (amortised) and a page is a bisection plus its own length.
+ * eviction are O(1) (amortised) and a page is a bisection plus its own length. Each round is
+ * kept packed (packed-round.ts) and rebuilt when it is read.
  */
+import { packRound, unpackRound, type PackedRound } from './packed-round.ts';
 import type { EvictionReason, Round, RoundListing, RoundPage, RoundStore, RoundStoreLimits, StoredRound } from './round-store.ts';
+
+/** A round as this store keeps it. */
+interface KeptRound {
+  readonly seq: number;
+  readonly key: string;
+  readonly finishedAtMs: number;
+  readonly requestId: string;
+  readonly query: string;
+  readonly packed: PackedRound;
+}
 
 export interface MemoryRoundStoreOptions extends RoundStoreLimits {
   now?: () => number;
@@ -14,9 +26,9 @@ export interface MemoryRoundStoreOptions extends RoundStoreLimits {
 export class MemoryRoundStore implements RoundStore {
   readonly #all = new SeqQueue();
   readonly #byQuery = new Map<string, SeqQueue>();
-  readonly #byId = new Map<string, StoredRound>();
+  readonly #byId = new Map<string, KeptRound>();
   /** The newest answered round of each key: what a freshness-bounded read looks for. */
-  readonly #latestAnswered = new Map<string, StoredRound>();
+  readonly #latestAnswered = new Map<string, KeptRound>();
   #nextSeq = 1;
   readonly #now: () => number;
 
@@ -25,7 +37,14 @@ export class MemoryRoundStore implements RoundStore {
   }
 
   add(round: Round, key: string, finishedAtMs: number): Promise<void> {
-    const stored: StoredRound = { seq: this.#nextSeq++, key, finishedAtMs, round };
+    const stored: KeptRound = {
+      seq: this.#nextSeq++,
+      key,
+      finishedAtMs,
+      requestId: round.request_id,
+      query: round.query,
+      packed: packRound(round),
+    };
     // A client-chosen id may come back once its first round has finished: the newer one wins.
     const previous = this.#byId.get(round.request_id);
     if (previous !== undefined) this.#forget(previous);
@@ -42,7 +61,8 @@ export class MemoryRoundStore implements RoundStore {
 
   get(requestId: string): Promise<Round | undefined> {
     this.#expire();
-    return Promise.resolve(this.#byId.get(requestId)?.round);
+    const kept = this.#byId.get(requestId);
+    return Promise.resolve(kept === undefined ? undefined : unpackRound(kept.packed));
   }
 
   list(listing: RoundListing): Promise<RoundPage> {
@@ -52,12 +72,14 @@ export class MemoryRoundStore implements RoundStore {
     const page = queue.newestBefore(listing.before ?? Number.POSITIVE_INFINITY, listing.limit + 1);
     const more = page.length > listing.limit;
     const rounds = page.slice(0, listing.limit);
-    return Promise.resolve({ rounds: rounds.map((s) => s.round), next: more ? rounds.at(-1)?.seq : undefined });
+    return Promise.resolve({ rounds: rounds.map((kept) => unpackRound(kept.packed)), next: more ? rounds.at(-1)?.seq : undefined });
   }
 
   latestAnswered(key: string, sinceMs: number): Promise<StoredRound | undefined> {
     const latest = this.#latestAnswered.get(key);
-    return Promise.resolve(latest !== undefined && latest.finishedAtMs >= sinceMs ? latest : undefined);
+    if (latest === undefined || latest.finishedAtMs < sinceMs) return Promise.resolve(undefined);
+    const { seq, finishedAtMs, packed } = latest;
+    return Promise.resolve({ seq, key, finishedAtMs, round: unpackRound(packed) });
   }
 
   size(): Promise<number> {
@@ -80,12 +102,12 @@ export class MemoryRoundStore implements RoundStore {
     this.options.onEvict?.(reason);
   }
 
-  #forget(stored: StoredRound): void {
+  #forget(stored: KeptRound): void {
     this.#all.remove(stored);
-    const perQuery = this.#byQuery.get(stored.round.query);
+    const perQuery = this.#byQuery.get(stored.query);
     perQuery?.remove(stored);
-    if (perQuery?.length === 0) this.#byQuery.delete(stored.round.query);
-    if (this.#byId.get(stored.round.request_id) === stored) this.#byId.delete(stored.round.request_id);
+    if (perQuery?.length === 0) this.#byQuery.delete(stored.query);
+    if (this.#byId.get(stored.requestId) === stored) this.#byId.delete(stored.requestId);
     if (this.#latestAnswered.get(stored.key) === stored) this.#latestAnswered.delete(stored.key);
   }
 }
@@ -96,7 +118,7 @@ export class MemoryRoundStore implements RoundStore {
  * leaves a hole that is skipped and compacted away.
  */
 class SeqQueue {
-  #items: (StoredRound | undefined)[] = [];
+  #items: (KeptRound | undefined)[] = [];
   #head = 0;
   #count = 0;
 
@@ -104,17 +126,17 @@ class SeqQueue {
     return this.#count;
   }
 
-  push(item: StoredRound): void {
+  push(item: KeptRound): void {
     this.#items.push(item);
     this.#count++;
   }
 
-  oldest(): StoredRound | undefined {
+  oldest(): KeptRound | undefined {
     while (this.#head < this.#items.length && this.#items[this.#head] === undefined) this.#head++;
     return this.#items[this.#head];
   }
 
-  remove(item: StoredRound): void {
+  remove(item: KeptRound): void {
     const index = this.#indexOf(item.seq);
     if (this.#items[index] !== item) return;
     this.#items[index] = undefined;
@@ -124,8 +146,8 @@ class SeqQueue {
   }
 
   /** Up to `limit` items with seq below `before`, newest first. */
-  newestBefore(before: number, limit: number): StoredRound[] {
-    const found: StoredRound[] = [];
+  newestBefore(before: number, limit: number): KeptRound[] {
+    const found: KeptRound[] = [];
     for (let index = this.#indexOf(before) - 1; index >= this.#head && found.length < limit; index--) {
       const item = this.#items[index];
       if (item !== undefined) found.push(item);
