@@ -9,6 +9,9 @@
  * the task client admits at most `connections` tasks in flight per worker, so a task waits only
  * for a Client that has answered but is not free yet.
  *
+ * Unlike the Pool, it hands tasks to its free Clients in turn, so that a connection a worker
+ * needed now and then is not left to its keep-alive in between (see #free).
+ *
  * Otherwise it does what the Pool does: a Client that reports itself busy (its `dispatch`
  * returned false) is free again at its 'drain', which undici emits a moment after the answer
  * (setImmediate); a task that finds every Client busy and no room for another waits in a plain
@@ -29,6 +32,8 @@ export class WorkerConnections extends Dispatcher {
   /** Clients whose last `dispatch` returned false, until their 'drain'. */
   readonly #busy = new Set<Client>();
   readonly #waiting: Waiting[] = [];
+  /** Where the search for a free Client starts (see #free). */
+  #nextClient = 0;
   #needDrain = false;
   #closed = false;
   #destroyed = false;
@@ -67,7 +72,7 @@ export class WorkerConnections extends Dispatcher {
       this.#needDrain = true;
     } else if (!client.dispatch(options, handler)) {
       this.#busy.add(client);
-      this.#needDrain = this.#free() === undefined && this.#clients.length >= this.#limit;
+      this.#needDrain = !this.#hasFree() && this.#clients.length >= this.#limit;
     }
     return !this.#needDrain;
   }
@@ -102,9 +107,28 @@ export class WorkerConnections extends Dispatcher {
     return undefined;
   }
 
+  /**
+   * The first free Client after the one last handed a task. Taking the first free one from the
+   * start left a worker's second and third connections idle between the moments two or three of
+   * its tasks overlapped, long enough for its keep-alive to close them, and the next overlap
+   * opened them again: with committees of 10 out of 1,000 workers, 0.3 connections per request.
+   * In turn, every connection a worker has needed stays in use while its tasks keep coming.
+   */
   #free(): Client | undefined {
-    for (const client of this.#clients) if (!this.#busy.has(client)) return client;
+    const count = this.#clients.length;
+    for (let step = 0; step < count; step++) {
+      const index = (this.#nextClient + step) % count;
+      const client = this.#clients[index] as Client;
+      if (!this.#busy.has(client)) {
+        this.#nextClient = index + 1;
+        return client;
+      }
+    }
     return undefined;
+  }
+
+  #hasFree(): boolean {
+    return this.#clients.some((client) => !this.#busy.has(client));
   }
 
   #open(): Client {

@@ -17,6 +17,8 @@ interface CountingServer {
   url: string;
   /** Distinct sockets the server has accepted. */
   readonly sockets: Set<Socket>;
+  /** The socket of every request, in arrival order. */
+  readonly requestSockets: Socket[];
   /** Answers every request held so far. */
   release(): void;
   held(): number;
@@ -25,8 +27,10 @@ interface CountingServer {
 /** A server that holds each request until `release`, and counts the connections it gets. */
 async function startCountingServer(port = 0): Promise<CountingServer> {
   const sockets = new Set<Socket>();
+  const requestSockets: Socket[] = [];
   const waiting: ServerResponse[] = [];
-  const server: Server = createServer((_req: IncomingMessage, res: ServerResponse) => {
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    requestSockets.push(req.socket);
     waiting.push(res);
   });
   server.on('connection', (socket) => sockets.add(socket));
@@ -42,6 +46,7 @@ async function startCountingServer(port = 0): Promise<CountingServer> {
   return {
     url: `http://127.0.0.1:${bound}`,
     sockets,
+    requestSockets,
     release() {
       for (const res of waiting.splice(0)) res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     },
@@ -81,6 +86,26 @@ describe('the connections to one worker', () => {
     expect(server.sockets.size).toBe(3);
     server.release();
     expect(await Promise.all(second)).toEqual(['ok', 'ok', 'ok']);
+  });
+
+  it('hands tasks to its free connections in turn, so that none idles out under the keep-alive', async () => {
+    const server = await startCountingServer();
+    const agent = agentWith(8);
+    const first = Array.from({ length: 3 }, () => get(server.url, agent));
+    await untilHeld(server, 3);
+    server.release();
+    await Promise.all(first);
+    // One task at a time from here: the first free connection would take every one of them.
+    for (let i = 0; i < 6; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      const task = get(server.url, agent);
+      await untilHeld(server, 1);
+      server.release();
+      await task;
+    }
+    const sequential = server.requestSockets.slice(3);
+    expect(new Set(sequential).size).toBe(3);
+    expect(server.sockets.size).toBe(3);
   });
 
   it('sends a task that finds every connection busy at the limit on the first one freed, not behind a running task', async () => {
