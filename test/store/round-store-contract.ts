@@ -234,6 +234,9 @@ export function describeRoundStore(name: string, factory: RoundStoreFactory): vo
         expect((await store.latestAnswered('k', T0 + 50))?.finishedAtMs).toBe(T0 + 100);
         expect(await store.latestAnswered('k', T0 + 150)).toBeUndefined();
         expect(await store.latestAnswered('missing', 0)).toBeUndefined();
+        // A newer answer of a key that has been read takes its place.
+        await store.add(round('a3', 'BTC/USD', 'complete', T0 + 400), 'k', T0 + 400);
+        expect((await store.latestAnswered('k', T0 + 50))?.round.request_id).toBe('a3');
       } finally {
         await close();
       }

@@ -29,6 +29,8 @@ export class MemoryRoundStore implements RoundStore {
   readonly #byId = new Map<string, KeptRound>();
   /** The newest answered round of each key: what a freshness-bounded read looks for. */
   readonly #latestAnswered = new Map<string, KeptRound>();
+  /** Those of them read since they came, rebuilt once: freshness-bounded reads come many times a second. */
+  readonly #latestRebuilt = new Map<string, StoredRound>();
   #nextSeq = 1;
   readonly #now: () => number;
 
@@ -53,7 +55,10 @@ export class MemoryRoundStore implements RoundStore {
     if (perQuery === undefined) this.#byQuery.set(round.query, (perQuery = new SeqQueue()));
     perQuery.push(stored);
     this.#byId.set(round.request_id, stored);
-    if (round.outcome === 'complete' || round.outcome === 'partial') this.#latestAnswered.set(key, stored);
+    if (round.outcome === 'complete' || round.outcome === 'partial') {
+      this.#latestAnswered.set(key, stored);
+      this.#latestRebuilt.delete(key);
+    }
     this.#expire();
     while (this.#all.length > this.options.limit) this.#evictOldest('count');
     return Promise.resolve();
@@ -78,8 +83,12 @@ export class MemoryRoundStore implements RoundStore {
   latestAnswered(key: string, sinceMs: number): Promise<StoredRound | undefined> {
     const latest = this.#latestAnswered.get(key);
     if (latest === undefined || latest.finishedAtMs < sinceMs) return Promise.resolve(undefined);
-    const { seq, finishedAtMs, packed } = latest;
-    return Promise.resolve({ seq, key, finishedAtMs, round: unpackRound(packed) });
+    let rebuilt = this.#latestRebuilt.get(key);
+    if (rebuilt === undefined) {
+      rebuilt = { seq: latest.seq, key, finishedAtMs: latest.finishedAtMs, round: unpackRound(latest.packed) };
+      this.#latestRebuilt.set(key, rebuilt);
+    }
+    return Promise.resolve(rebuilt);
   }
 
   size(): Promise<number> {
@@ -108,7 +117,10 @@ export class MemoryRoundStore implements RoundStore {
     perQuery?.remove(stored);
     if (perQuery?.length === 0) this.#byQuery.delete(stored.query);
     if (this.#byId.get(stored.requestId) === stored) this.#byId.delete(stored.requestId);
-    if (this.#latestAnswered.get(stored.key) === stored) this.#latestAnswered.delete(stored.key);
+    if (this.#latestAnswered.get(stored.key) === stored) {
+      this.#latestAnswered.delete(stored.key);
+      this.#latestRebuilt.delete(stored.key);
+    }
   }
 }
 
