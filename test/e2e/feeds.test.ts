@@ -220,7 +220,8 @@ describe('feed definitions', () => {
     expect((await anonymous.DELETE('/feeds/{feed_id}', { params: { path: { feed_id: 'btc' } } })).response.status).toBe(401);
   });
 
-  it('loads feeds from a file at start-up, and refuses to start on a bad one, naming the line', async () => {
+  // Two coordinator processes start and exit here: about 2 s in CI, over 5 s with two suites at once.
+  it('loads feeds from a file at start-up, and refuses to start on a bad one, naming the line', { timeout: 30_000 }, async () => {
     const directory = cleanup.add(await temporaryDirectory());
     const good = join(directory.path, 'feeds.yaml');
     await writeFile(
