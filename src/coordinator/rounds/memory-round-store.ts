@@ -12,8 +12,6 @@ interface KeptRound {
   readonly seq: number;
   readonly key: string;
   readonly finishedAtMs: number;
-  readonly requestId: string;
-  readonly query: string;
   readonly packed: PackedRound;
 }
 
@@ -43,8 +41,6 @@ export class MemoryRoundStore implements RoundStore {
       seq: this.#nextSeq++,
       key,
       finishedAtMs,
-      requestId: round.request_id,
-      query: round.query,
       packed: packRound(round),
     };
     // A client-chosen id may come back once its first round has finished: the newer one wins.
@@ -112,11 +108,12 @@ export class MemoryRoundStore implements RoundStore {
   }
 
   #forget(stored: KeptRound): void {
+    const { query, request_id } = stored.packed.shell;
     this.#all.remove(stored);
-    const perQuery = this.#byQuery.get(stored.query);
+    const perQuery = this.#byQuery.get(query);
     perQuery?.remove(stored);
-    if (perQuery?.length === 0) this.#byQuery.delete(stored.query);
-    if (this.#byId.get(stored.requestId) === stored) this.#byId.delete(stored.requestId);
+    if (perQuery?.length === 0) this.#byQuery.delete(query);
+    if (this.#byId.get(request_id) === stored) this.#byId.delete(request_id);
     if (this.#latestAnswered.get(stored.key) === stored) {
       this.#latestAnswered.delete(stored.key);
       this.#latestRebuilt.delete(stored.key);

